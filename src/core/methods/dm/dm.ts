@@ -1,0 +1,86 @@
+/**
+ * DM, distribution matching (Zhao & Bilen 2023). Each iteration: a fresh random ConvNet with frozen
+ * parameters; for every class c, loss_c = ‖mean embed(real_c) − mean embed(syn_c)‖²; one SGD-with-momentum
+ * step on the synthetic pixels with the summed loss. First-order only.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { disposeConvNet, embed, initConvNet, type ConvNetShape } from '../../nn/convnet';
+import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
+import type { Rng } from '../../rng';
+
+/** DM's hyper-parameters. */
+export interface DmConfig {
+  ipc: number;
+  /** Real images per class per iteration (256 in the paper). */
+  realPerClass: number;
+  /** Learning rate and momentum of SGD on the images (1.0 and 0.5 in the paper). */
+  lrImages: number;
+  momentum: number;
+}
+
+export const DM_DEFAULTS: DmConfig = { ipc: 10, realPerClass: 256, lrImages: 1, momentum: 0.5 };
+
+/** The state DM updates: the synthetic images (class-major) and their momentum buffer. */
+export interface SyntheticState {
+  images: tf.Variable<tf.Rank.R4>;
+  velocity: tf.Variable<tf.Rank.R4>;
+}
+
+/** Creates the variables from initial pixels (NHWC, class-major). */
+export function createSyntheticState(pixels: Float32Array, n: number, shape: readonly [number, number, number]): SyntheticState {
+  // tf.variable shares its initial value's data but not its handle: free the handles.
+  const init = tf.tensor4d(pixels, [n, shape[0], shape[1], shape[2]]);
+  const zeros = tf.zerosLike(init);
+  const state = { images: tf.variable(init, true), velocity: tf.variable(zeros, false) };
+  tf.dispose([init, zeros]);
+  return state;
+}
+
+/** Frees the synthetic state. */
+export function disposeSyntheticState(s: SyntheticState): void {
+  s.images.dispose();
+  s.velocity.dispose();
+}
+
+/**
+ * One DM iteration. Returns the summed loss as a scalar tensor the caller owns (read it back lazily).
+ * `pickReal(c)` chooses the real batch of class c (a sampler); by default uniform without replacement.
+ */
+export function dmStep(
+  net: ConvNetShape,
+  data: RealData,
+  syn: SyntheticState,
+  cfg: DmConfig,
+  rng: Rng,
+  pickReal: (c: number) => ArrayLike<number> = (c) => sampleClass(data, c, cfg.realPerClass, rng),
+): tf.Scalar {
+  const params = initConvNet(net, rng.nextSeed());
+  const grads: tf.Tensor4D[] = [];
+  const losses: tf.Scalar[] = [];
+  try {
+    for (let c = 0; c < data.numClasses; c++) {
+      // Per-class tidy: one class's activations at a time (all classes at width 128 would not fit).
+      const [loss, grad] = tf.tidy(() => {
+        const real = gatherBatch(data, pickReal(c));
+        const realMean = tf.mean(embed(net, params, real), 0);
+        const synC = tf.slice(syn.images, [c * cfg.ipc, 0, 0, 0], [cfg.ipc, -1, -1, -1]) as tf.Tensor4D;
+        const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embed(net, params, s), 0)))) as tf.Scalar;
+        const { value, grad } = tf.valueAndGrad(f)(synC);
+        return [value, grad as tf.Tensor4D] as const;
+      });
+      losses.push(loss);
+      grads.push(grad);
+    }
+    return tf.tidy(() => {
+      const g = tf.concat(grads, 0);
+      // PyTorch SGD semantics: v ← μ·v + g; x ← x − lr·v.
+      const v = tf.add(tf.mul(syn.velocity, cfg.momentum), g);
+      syn.velocity.assign(v as tf.Tensor4D);
+      syn.images.assign(tf.sub(syn.images, tf.mul(v, cfg.lrImages)) as tf.Tensor4D);
+      return tf.addN(losses) as tf.Scalar;
+    });
+  } finally {
+    tf.dispose([...grads, ...losses]);
+    disposeConvNet(params);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * ConvNet-3, the field's standard network (algorithms.md §0), as plain tensors and pure functions:
+ * depth x [conv 3x3 (width channels) -> instance norm -> ReLU -> avg pool 2x2] -> linear.
+ * 28x28 inputs get padding 3 on the first conv so the maps are 32x32 and `embed` is width·4·4-D.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { avgPool2, conv, instanceNorm, pad2d } from './ops';
+
+/** Shape hyper-parameters of a ConvNet. */
+export interface ConvNetShape {
+  /** Input image [height, width, channels]. */
+  input: readonly [number, number, number];
+  classes: number;
+  width: number;
+  depth: number;
+}
+
+/** The parameters of one ConvNet: one entry per block, then the classifier. */
+export interface ConvNetParams {
+  blocks: { w: tf.Tensor4D; b: tf.Tensor1D; gamma: tf.Tensor1D; beta: tf.Tensor1D }[];
+  fcW: tf.Tensor2D;
+  fcB: tf.Tensor1D;
+}
+
+/** Padding of block i's conv: 3 on the first block for 28x28 inputs (so 32x32 maps), else 1. */
+export function blockPadding(shape: ConvNetShape, block: number): number {
+  return block === 0 && shape.input[0] === 28 ? 3 : 1;
+}
+
+/** Spatial size and length of `embed(x)`. */
+export function embedSize(shape: ConvNetShape): { side: number; features: number } {
+  let side = shape.input[0];
+  for (let i = 0; i < shape.depth; i++) {
+    side = side + 2 * blockPadding(shape, i) - 2; // 3x3 'valid' conv after padding
+    side = Math.floor(side / 2);
+  }
+  return { side, features: side * side * shape.width };
+}
+
+/**
+ * Fresh parameters with PyTorch's default initialisation (what the reference code uses):
+ * conv and linear weights and biases ~ U(−1/√fan_in, 1/√fan_in); norm γ = 1, β = 0.
+ * Deterministic in `seed`.
+ */
+export function initConvNet(shape: ConvNetShape, seed: number): ConvNetParams {
+  // Each op below makes exactly one tensor, so no tidy is needed.
+  let s = seed;
+  const uniform = (dims: number[], fanIn: number) => {
+    const bound = 1 / Math.sqrt(fanIn);
+    return tf.randomUniform(dims, -bound, bound, 'float32', s++);
+  };
+  const blocks: ConvNetParams['blocks'] = [];
+  let inC = shape.input[2];
+  for (let i = 0; i < shape.depth; i++) {
+    const fanIn = inC * 9;
+    blocks.push({
+      w: uniform([3, 3, inC, shape.width], fanIn) as tf.Tensor4D,
+      b: uniform([shape.width], fanIn) as tf.Tensor1D,
+      gamma: tf.ones([shape.width]) as tf.Tensor1D,
+      beta: tf.zeros([shape.width]) as tf.Tensor1D,
+    });
+    inC = shape.width;
+  }
+  const features = embedSize(shape).features;
+  return {
+    blocks,
+    fcW: uniform([features, shape.classes], features) as tf.Tensor2D,
+    fcB: uniform([shape.classes], features) as tf.Tensor1D,
+  };
+}
+
+/** Every parameter tensor of a network, in a fixed order. */
+export function paramList(p: ConvNetParams): tf.Tensor[] {
+  return [...p.blocks.flatMap((b) => [b.w, b.b, b.gamma, b.beta]), p.fcW, p.fcB];
+}
+
+/** Frees a network's parameters. */
+export function disposeConvNet(p: ConvNetParams): void {
+  tf.dispose(paramList(p));
+}
+
+/** The flattened output of the last block: [N, width·s·s]. x is NHWC in normalised space. */
+export function embed(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
+  let h = x;
+  p.blocks.forEach((blk, i) => {
+    h = pad2d(h, blockPadding(shape, i));
+    h = tf.add(conv(h, blk.w), blk.b);
+    h = instanceNorm(h, blk.gamma, blk.beta);
+    h = tf.relu(h);
+    h = avgPool2(h);
+  });
+  return tf.reshape(h, [h.shape[0], -1]);
+}
+
+/** Class logits: linear layer on `embed(x)`. */
+export function logits(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
+  return tf.add(tf.matMul(embed(shape, p, x), p.fcW), p.fcB);
+}

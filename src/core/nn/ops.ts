@@ -1,0 +1,89 @@
+/**
+ * Layers whose gradients exist on every TensorFlow.js backend, and are themselves differentiable.
+ *
+ * Stock tfjs 4.22 has no `Conv2DBackpropFilter` kernel on wasm and registers no gradient for
+ * `Conv2DBackpropFilter` or `AvgPoolGrad` anywhere. We therefore build convolution from a closed set of
+ * three operations, each of whose gradients is written with the others:
+ *   conv(x, w)             y = x ⋆ w (stride 1, 'valid')              -> tf.conv2d
+ *   convInputGrad(g, w)    dL/dx given dL/dy = g                       -> tf.conv2dTranspose
+ *   filterGrad(x, g)       dL/dw given dL/dy = g, as a convolution of transposed tensors
+ * Padding is a separate `tf.pad` (its gradient is a slice) and pooling is reshape + mean, so every layer
+ * of ConvNet-3 is differentiable twice, as gradient matching needs.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type CustomGradFn = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * dL/dw for y = conv(x, w) with k x k kernels: dw[a,b,i,o] = Σ_n,h,v x[n,h+a,v+b,i] g[n,h,v,o].
+ * Computed as a 'valid' convolution with the channels of x as the batch and its batch as channels.
+ */
+export function filterGrad(x: tf.Tensor4D, g: tf.Tensor4D): tf.Tensor4D {
+  const xt = tf.transpose(x, [3, 1, 2, 0]); // [Ci, H, W, N]
+  const gt = tf.transpose(g, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
+  const dw = conv(xt, gt); // [Ci, k, k, Co]
+  return tf.transpose(dw, [1, 2, 0, 3]); // [k, k, Ci, Co]
+}
+
+/** dL/dx for y = conv(x, w), given g = dL/dy: the transposed convolution back to x's shape. */
+export function convInputGrad(g: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number]): tf.Tensor4D {
+  const op = tf.customGrad(((gIn: tf.Tensor4D, wIn: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    // Inputs used by the gradient must go through `save`: the engine keeps (and tapes) the saved copies,
+    // whereas closed-over tensors may be disposed before an outer gradient reads them.
+    save([gIn, wIn]);
+    return {
+      value: tf.conv2dTranspose(gIn, wIn, xShape, 1, 'valid'),
+      // Linear in g and in w: d/dg <u, value> = conv(u, w); d/dw <u, value> = filterGrad(u, g).
+      gradFunc: (u: tf.Tensor, saved: tf.Tensor[]) => {
+        const [gS, wS] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return [conv(u as tf.Tensor4D, wS), filterGrad(u as tf.Tensor4D, gS)];
+      },
+    };
+  }) as unknown as CustomGradFn);
+  return op(g, w) as tf.Tensor4D;
+}
+
+/** y = x ⋆ w, stride 1, no padding (pad with `tf.pad` first). Differentiable to any order on every backend. */
+export const conv = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.conv2d(x, w, 1, 'valid'),
+    gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xS, wS] = saved as [tf.Tensor4D, tf.Tensor4D];
+      return [convInputGrad(g as tf.Tensor4D, wS, xS.shape), filterGrad(xS, g as tf.Tensor4D)];
+    },
+  };
+}) as unknown as CustomGradFn) as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+
+/** Zero padding of `p` pixels on each spatial side. */
+export function pad2d(x: tf.Tensor4D, p: number): tf.Tensor4D {
+  if (p === 0) return x;
+  return tf.pad(x, [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ]);
+}
+
+/** 2x2 average pooling, stride 2, as reshape + mean (differentiable twice; AvgPoolGrad has no gradient). */
+export function avgPool2(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const hh = Math.floor(h / 2);
+  const ww = Math.floor(w / 2);
+  const cropped = h % 2 || w % 2 ? tf.slice(x, [0, 0, 0, 0], [n, hh * 2, ww * 2, c]) : x;
+  return tf.mean(tf.reshape(cropped, [n, hh, 2, ww, 2, c]), [2, 4]) as tf.Tensor4D;
+}
+
+/**
+ * Instance norm (GroupNorm with one group per channel) with affine parameters:
+ * y = γ · (x − μ_nc) / sqrt(σ²_nc + ε) + β, statistics over each image's spatial positions.
+ * Written with sqrt and div (never pow or rsqrt, whose gradients break second-order gradients).
+ */
+export function instanceNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor4D {
+  const mu = tf.mean(x, [1, 2], true);
+  const centred = tf.sub(x, mu);
+  const variance = tf.mean(tf.square(centred), [1, 2], true);
+  const normed = tf.div(centred, tf.sqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normed, gamma), beta);
+}

@@ -1,0 +1,116 @@
+/**
+ * Drives a DistillRun with pause / resume / stop, reading losses back from the device in batches at a
+ * throttled rate (one readback per flush, not per iteration) and emitting plain-data events.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LossPoint, RunEvent } from '../../shared/protocol';
+import type { DistillRun } from './run';
+
+/** Pause / resume / stop for a running loop; a generation counter makes stale loops exit. */
+export class RunControl {
+  private paused = false;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+  /** Resolves when resumed or stopped. */
+  waitWhilePaused(): Promise<void> {
+    if (!this.paused || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = () => {
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+}
+
+export interface DriveOptions {
+  control: RunControl;
+  emit: (e: RunEvent) => void;
+  /** Minimum milliseconds between progress flushes and between image snapshots. */
+  progressMs?: number;
+  imagesMs?: number;
+}
+
+/** Lets queued messages (pause, stop) through between iterations. */
+const yieldToEvents = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/**
+ * Runs `run` until it reaches `run.config.iterations` or is stopped. Progress events carry every loss
+ * point; ms per iteration is the wall time of a flush window divided by its iterations, measured after
+ * the readback so device work is included.
+ */
+export async function drive(run: DistillRun, opts: DriveOptions): Promise<'completed' | 'stopped'> {
+  const { control, emit } = opts;
+  const progressMs = opts.progressMs ?? 250;
+  const imagesMs = opts.imagesMs ?? 400;
+  let pending: { iteration: number; loss: tf.Scalar }[] = [];
+  let windowStart = performance.now();
+  let lastImages = 0;
+
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    const stacked = tf.stack(batch.map((p) => p.loss));
+    const values = await stacked.data();
+    stacked.dispose();
+    tf.dispose(batch.map((p) => p.loss));
+    const now = performance.now();
+    const ms = (now - windowStart) / batch.length;
+    windowStart = now;
+    const points: LossPoint[] = batch.map((p, i) => ({ iteration: p.iteration, loss: values[i]!, ms }));
+    const mem = tf.memory();
+    emit({ type: 'progress', points, iteration: run.iteration, numTensors: mem.numTensors, numBytes: mem.numBytes });
+    const bad = points.find((p) => !Number.isFinite(p.loss));
+    if (bad) throw new Error(`The loss became ${bad.loss} at iteration ${bad.iteration}; the run was stopped.`);
+  };
+
+  const snapshot = async () => {
+    lastImages = performance.now();
+    emit({ type: 'images', iteration: run.iteration, grid: await run.grid() });
+  };
+
+  try {
+    while (run.iteration < run.config.iterations && !control.isStopped) {
+      if (control.isPaused) {
+        await flush();
+        await snapshot();
+        emit({ type: 'paused', iteration: run.iteration });
+        await control.waitWhilePaused();
+        windowStart = performance.now();
+        if (control.isStopped) break;
+        emit({ type: 'resumed', iteration: run.iteration });
+      }
+      const loss = run.step();
+      pending.push({ iteration: run.iteration, loss });
+      const now = performance.now();
+      // A cap on queued iterations keeps pause responsive on GPU backends, where step() only enqueues work.
+      if (now - windowStart >= progressMs || pending.length >= 16) await flush();
+      if (now - lastImages >= imagesMs) await snapshot();
+      await yieldToEvents();
+    }
+    await flush();
+    await snapshot();
+  } finally {
+    tf.dispose(pending.map((p) => p.loss));
+  }
+  return control.isStopped ? 'stopped' : 'completed';
+}

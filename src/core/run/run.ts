@@ -1,0 +1,65 @@
+/**
+ * A distillation run: the synthetic set, the method's state and the iteration counter, stepped one
+ * iteration at a time. The same object serves the worker, Node tests, the CLI and the benches; only the
+ * driver around it differs. It owns its tensors: call `dispose()`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RunConfig, ImageGrid } from '../../shared/protocol';
+import type { RealData } from '../data/batches';
+import type { ConvNetShape } from '../nn/convnet';
+import { INITIALISERS, type InitialSet } from '../init';
+import { createSyntheticState, disposeSyntheticState, dmStep, type SyntheticState } from '../methods/dm/dm';
+import { imagesToGrid } from '../render';
+import { Rng } from '../rng';
+
+export class DistillRun {
+  readonly config: RunConfig;
+  readonly net: ConvNetShape;
+  readonly initial: InitialSet;
+  private readonly data: RealData;
+  private readonly rng: Rng;
+  private readonly state: SyntheticState;
+  private readonly shape: readonly [number, number, number];
+  /** Iterations completed so far. */
+  iteration = 0;
+
+  constructor(data: RealData, config: RunConfig) {
+    this.config = config;
+    this.data = data;
+    this.rng = new Rng(config.seed);
+    this.shape = [data.set.height, data.set.width, data.set.channels];
+    this.net = { input: this.shape, classes: data.numClasses, width: config.width, depth: config.depth };
+    this.initial = INITIALISERS[config.init](data, config.ipc, this.rng.fork());
+    this.state = createSyntheticState(this.initial.pixels, data.numClasses * config.ipc, this.shape);
+  }
+
+  /** Runs one iteration; returns its loss as a scalar tensor the caller must dispose (read it lazily). */
+  step(): tf.Scalar {
+    const loss = dmStep(this.net, this.data, this.state, this.config, this.rng);
+    this.iteration++;
+    return loss;
+  }
+
+  /** The current synthetic pixels (NHWC, class-major, normalised). */
+  async pixels(): Promise<Float32Array> {
+    return (await this.state.images.data()) as Float32Array;
+  }
+
+  /** The synthetic set as an RGBA grid, one row per class. */
+  async grid(): Promise<ImageGrid> {
+    return this.toGrid(await this.pixels());
+  }
+
+  /** The initial synthetic set as an RGBA grid. */
+  initialGrid(): ImageGrid {
+    return this.toGrid(this.initial.pixels);
+  }
+
+  private toGrid(pixels: Float32Array): ImageGrid {
+    return imagesToGrid(pixels, this.shape, this.data.numClasses, this.config.ipc, this.data);
+  }
+
+  dispose(): void {
+    disposeSyntheticState(this.state);
+  }
+}

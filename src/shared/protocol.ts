@@ -1,0 +1,127 @@
+/**
+ * The one typed boundary between the UI (main thread) and the engine (Web Worker).
+ * Only plain data crosses it: numbers, strings and typed arrays (transferred, never copied twice).
+ * The UI imports these types; it never imports TensorFlow.js.
+ */
+import type { DatasetId } from '../core/data/types';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** Which backend runs, and why the better ones were skipped. */
+export interface BackendReport {
+  backend: BackendName;
+  /** Backends tried before the chosen one, with the reason each was not used. */
+  skipped: { backend: BackendName; reason: string }[];
+  /** Milliseconds the smoke test of the methods' ops took on the chosen backend (includes shader compilation). */
+  smokeMs: number;
+  /** Free text about the device, e.g. the WebGPU adapter ("swiftshader, fallback"). */
+  detail: string;
+}
+
+/** Progress while a dataset is fetched, verified, decompressed and parsed (in the worker). */
+export interface LoadProgress {
+  phase: 'download' | 'verify' | 'decompress' | 'parse' | 'ready';
+  file: string;
+  /** Bytes (download) or items done so far, and the total (0 when unknown). */
+  loaded: number;
+  total: number;
+}
+
+/** A grid of images as one RGBA bitmap: `rows` x `cols` cells of cellHeight x cellWidth pixels. */
+export interface ImageGrid {
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+  rows: number;
+  cols: number;
+  cellWidth: number;
+  cellHeight: number;
+}
+
+/** What the UI shows about a loaded dataset before any run. */
+export interface DatasetSummary {
+  id: DatasetId;
+  name: string;
+  classes: string[];
+  shape: [number, number, number];
+  trainCount: number;
+  testCount: number;
+  /** Training images per class. */
+  classCounts: number[];
+  /** Set when there was no test split and part of the training records was held out. */
+  heldOutNote?: string;
+  /** A few real training images per class (rows = classes). */
+  sample: ImageGrid;
+}
+
+/** The configuration of one distillation run (the skeleton's subset; the engine issue extends it). */
+export interface RunConfig {
+  dataset: DatasetId;
+  method: 'dm';
+  /** Synthetic images per class. */
+  ipc: number;
+  iterations: number;
+  /** ConvNet channels per layer (128 in the papers) and number of conv blocks (3). */
+  width: number;
+  depth: number;
+  /** Real images drawn per class each iteration. */
+  realPerClass: number;
+  /** SGD on the synthetic pixels. */
+  lrImages: number;
+  momentum: number;
+  init: 'real' | 'noise';
+  seed: number;
+}
+
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  dataset: 'mnist',
+  method: 'dm',
+  ipc: 10,
+  iterations: 200,
+  width: 32,
+  depth: 3,
+  realPerClass: 64,
+  lrImages: 1,
+  momentum: 0.5,
+  init: 'real',
+  seed: 0,
+};
+
+/** One point of the loss curve. */
+export interface LossPoint {
+  iteration: number;
+  loss: number;
+  ms: number;
+}
+
+/** Events a run streams to the UI. Progress and images are throttled to a few per second. */
+export type RunEvent =
+  | { type: 'started'; config: RunConfig; backend: BackendName; initial: ImageGrid }
+  | {
+      type: 'progress';
+      /** Loss points since the previous progress event. */
+      points: LossPoint[];
+      iteration: number;
+      numTensors: number;
+      numBytes: number;
+    }
+  | { type: 'images'; iteration: number; grid: ImageGrid }
+  | { type: 'paused'; iteration: number }
+  | { type: 'resumed'; iteration: number }
+  | { type: 'done'; iteration: number; reason: 'completed' | 'stopped' }
+  | { type: 'error'; message: string };
+
+/** The engine's API as the UI sees it (through comlink). */
+export interface EngineApi {
+  /** Choose the backend (preference first, then the fallback order) after a smoke test of the ops. */
+  initBackend(preference: BackendPreference): Promise<BackendReport>;
+  /** Fetch, verify, decompress and parse a dataset from /datasets/<id>/. */
+  loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void): Promise<DatasetSummary>;
+  /** Run a distillation; resolves when it completes, is stopped, or fails (the failure also arrives as an event). */
+  start(config: RunConfig, onEvent: (e: RunEvent) => void): Promise<void>;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}

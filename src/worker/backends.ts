@@ -1,0 +1,39 @@
+/** Browser-side preparation of each TensorFlow.js backend before `tf.setBackend`. */
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { BackendName } from '../shared/protocol';
+
+let wasmPathsSet = false;
+
+/** Throws with a user-readable reason when a backend cannot be used in this browser. */
+export async function prepareBrowserBackend(name: BackendName): Promise<string> {
+  switch (name) {
+    case 'webgpu': {
+      const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+      if (!gpu) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) throw new Error('no WebGPU adapter is available');
+      await import('@tensorflow/tfjs-backend-webgpu');
+      // `adapter.info` is newer than the bundled @webgpu/types.
+      const info = (adapter as GPUAdapter & { info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean } }).info;
+      return info ? [info.vendor, info.architecture, info.isFallbackAdapter ? 'fallback adapter' : ''].filter(Boolean).join(', ') : '';
+    }
+    case 'webgl':
+      if (typeof OffscreenCanvas === 'undefined') throw new Error('OffscreenCanvas is missing, so WebGL cannot run in a worker');
+      return 'WebGL2 on OffscreenCanvas';
+    case 'wasm':
+      if (!wasmPathsSet) {
+        setWasmPaths({
+          'tfjs-backend-wasm.wasm': wasmPlain,
+          'tfjs-backend-wasm-simd.wasm': wasmSimd,
+          'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+        });
+        wasmPathsSet = true;
+      }
+      return self.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated (no threads)';
+    case 'cpu':
+      return 'plain JavaScript';
+  }
+}

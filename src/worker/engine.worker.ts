@@ -1,0 +1,103 @@
+/**
+ * The engine's Web Worker: owns TensorFlow.js, the loaded datasets and the running distillation, and
+ * exposes `EngineApi` to the UI through comlink. Everything that crosses is plain data.
+ */
+import * as Comlink from 'comlink';
+import type { BackendPreference, BackendReport, DatasetSummary, EngineApi, LoadProgress, RunConfig, RunEvent } from '../shared/protocol';
+import type { DatasetId, LoadedDataset } from '../core/data/types';
+import { selectBackend } from '../core/backend';
+import { getDataset } from '../core/data/registry';
+import { decodeDataset } from '../core/data/load';
+import { prepareRealData, gatherPixels, type RealData } from '../core/data/batches';
+import { imagesToGrid } from '../core/render';
+import { DistillRun } from '../core/run/run';
+import { RunControl, drive } from '../core/run/driver';
+import { fetchDatasetFiles } from './fetch-dataset';
+import { prepareBrowserBackend } from './backends';
+
+const datasets = new Map<DatasetId, { loaded: LoadedDataset; real: RealData }>();
+let backend: BackendReport | null = null;
+let control: RunControl | null = null;
+
+/** Every event carrying images transfers their buffers instead of copying them. */
+function transferable(e: RunEvent): RunEvent {
+  if (e.type === 'images') return Comlink.transfer(e, [e.grid.rgba.buffer]);
+  if (e.type === 'started') return Comlink.transfer(e, [e.initial.rgba.buffer]);
+  return e;
+}
+
+function summarise(d: LoadedDataset, real: RealData): DatasetSummary {
+  const perClass = 8;
+  const picks: number[] = [];
+  for (const idx of real.byClass) for (let k = 0; k < perClass; k++) picks.push(idx[k] ?? idx[0] ?? 0);
+  const { height, width, channels } = d.train;
+  const sample = imagesToGrid(gatherPixels(real, picks), [height, width, channels], real.numClasses, perClass, real);
+  return {
+    id: d.spec.id,
+    name: d.spec.name,
+    classes: [...d.spec.classes],
+    shape: [height, width, channels],
+    trainCount: d.train.count,
+    testCount: d.test.count,
+    classCounts: real.byClass.map((a) => a.length),
+    heldOutNote: d.heldOutNote,
+    sample,
+  };
+}
+
+const api: EngineApi = {
+  async initBackend(preference: BackendPreference) {
+    if (control) throw new Error('Stop the run before changing the backend.');
+    backend = await selectBackend(preference, prepareBrowserBackend);
+    return backend;
+  },
+
+  async loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void) {
+    let entry = datasets.get(id);
+    if (!entry) {
+      const spec = getDataset(id);
+      const { manifest, files } = await fetchDatasetFiles(id, onProgress);
+      onProgress({ phase: 'parse', file: manifest.variant, loaded: 0, total: 0 });
+      const loaded = decodeDataset(spec, manifest.variant, files);
+      entry = { loaded, real: prepareRealData(loaded.train, spec) };
+      datasets.set(id, entry);
+    }
+    onProgress({ phase: 'ready', file: '', loaded: 1, total: 1 });
+    const summary = summarise(entry.loaded, entry.real);
+    return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
+  },
+
+  async start(config: RunConfig, onEvent: (e: RunEvent) => void) {
+    const emit = (e: RunEvent) => void onEvent(transferable(e));
+    if (control) throw new Error('A run is already in progress.');
+    if (!backend) backend = await selectBackend('auto', prepareBrowserBackend);
+    const entry = datasets.get(config.dataset);
+    if (!entry) throw new Error(`Load ${config.dataset} before starting a run.`);
+    const ctl = new RunControl();
+    control = ctl;
+    let run: DistillRun | null = null;
+    try {
+      run = new DistillRun(entry.real, config);
+      emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid() });
+      const reason = await drive(run, { control: ctl, emit });
+      emit({ type: 'done', iteration: run.iteration, reason });
+    } catch (err) {
+      emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    } finally {
+      run?.dispose();
+      control = null;
+    }
+  },
+
+  pause() {
+    control?.pause();
+  },
+  resume() {
+    control?.resume();
+  },
+  stop() {
+    control?.stop();
+  },
+};
+
+Comlink.expose(api);
