@@ -5,37 +5,71 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, type BackendName, type BackendPreference, type BackendReport } from '../shared/protocol';
-import { embed, initConvNet, logits, disposeConvNet, paramList, type ConvNetShape } from './nn/convnet';
+import { initConvNet, logits, disposeConvNet, paramList, type ConvNetParams, type ConvNetShape } from './nn/convnet';
+import { gatherBatch, prepareRealData } from './data/batches';
+import { initReal } from './init';
+import { createSyntheticState, disposeSyntheticState, dmStep, DM_DEFAULTS } from './methods/dm/dm';
+import { Rng } from './rng';
 
-/** Runs the ops of DM (input gradient through ConvNet) and of training (weight gradients); throws on failure. */
-export async function smokeTest(): Promise<void> {
-  const shape: ConvNetShape = { input: [8, 8, 1], classes: 2, width: 4, depth: 2 };
+/**
+ * Runs the methods' ops on a tiny problem (one DM step on 10 classes of 8x8 images, and the weight
+ * gradients of a classification loss) and returns summary numbers to compare across backends.
+ */
+export async function smokeValues(): Promise<number[]> {
+  const classes = 10;
+  const perClass = 3;
+  const n = classes * perClass;
+  const images = new Uint8Array(n * 64);
+  for (let i = 0; i < images.length; i++) images[i] = (Math.imul(i, 2654435761) >>> 24) & 255;
+  const labels = Uint8Array.from({ length: n }, (_, i) => i % classes);
+  const data = prepareRealData(
+    { images, labels, count: n, height: 8, width: 8, channels: 1 },
+    { classes: Array.from({ length: classes }, (_, i) => String(i)), mean: [0.5], std: [0.25] },
+  );
+  const shape: ConvNetShape = { input: [8, 8, 1], classes, width: 4, depth: 2 };
+  const initial = initReal(data, 1, new Rng(1));
+  const syn = createSyntheticState(initial.pixels, classes, [8, 8, 1]);
   const params = initConvNet(shape, 1);
   try {
+    const loss = dmStep(shape, data, syn, { ...DM_DEFAULTS, ipc: 1, realPerClass: perClass }, new Rng(2));
     const out = tf.tidy(() => {
-      const x = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
-      const dx = tf.grad((s: tf.Tensor) => tf.sum(tf.square(tf.mean(embed(shape, params, s as tf.Tensor4D), 0))))(x);
+      const x = gatherBatch(data, [0, 1, 2, 3]);
+      const oneHot = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), classes);
       const ps = paramList(params);
-      const labels = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
       const dws = tf.grads((...vs: tf.Tensor[]) => {
-        const p = { ...params, fcW: vs[vs.length - 2] as tf.Tensor2D, fcB: vs[vs.length - 1] as tf.Tensor1D };
-        p.blocks = params.blocks.map((_, i) => ({
-          w: vs[i * 4] as tf.Tensor4D,
-          b: vs[i * 4 + 1] as tf.Tensor1D,
-          gamma: vs[i * 4 + 2] as tf.Tensor1D,
-          beta: vs[i * 4 + 3] as tf.Tensor1D,
-        }));
-        return tf.losses.softmaxCrossEntropy(labels, logits(shape, p, x));
+        const p: ConvNetParams = {
+          blocks: params.blocks.map((_, i) => ({
+            w: vs[i * 4] as tf.Tensor4D,
+            b: vs[i * 4 + 1] as tf.Tensor1D,
+            gamma: vs[i * 4 + 2] as tf.Tensor1D,
+            beta: vs[i * 4 + 3] as tf.Tensor1D,
+          })),
+          fcW: vs[vs.length - 2] as tf.Tensor2D,
+          fcB: vs[vs.length - 1] as tf.Tensor1D,
+        };
+        return tf.losses.softmaxCrossEntropy(oneHot, logits(shape, p, x));
       })(ps);
-      return tf.stack([tf.sum(tf.abs(dx)), ...dws.map((g) => tf.sum(tf.abs(g)))]);
+      return tf.stack([loss, tf.sum(tf.abs(syn.images)), ...dws.map((g) => tf.sum(tf.abs(g)))]);
     });
-    const values = await out.data();
+    loss.dispose();
+    const values = Array.from(await out.data());
     out.dispose();
-    if (!values.every(Number.isFinite)) throw new Error('smoke test produced non-finite gradients');
-    if (values[0] === 0) throw new Error('smoke test produced a zero input gradient');
+    return values;
   } finally {
     disposeConvNet(params);
+    disposeSyntheticState(syn);
   }
+}
+
+/** Throws unless `values` equal the cpu backend's `reference` (relative 1e-3): catches kernels that fail silently. */
+export function checkAgainstReference(values: number[], reference: number[]): void {
+  if (!values.every(Number.isFinite)) throw new Error('smoke test produced non-finite numbers');
+  values.forEach((v, i) => {
+    const r = reference[i]!;
+    if (Math.abs(v - r) > 1e-3 * Math.abs(r) + 1e-5) {
+      throw new Error(`smoke test gave ${v.toPrecision(6)} where the cpu backend gives ${r.toPrecision(6)} (value ${i})`);
+    }
+  });
 }
 
 /** Environment-specific preparation of a backend (e.g. wasm file paths, the WebGPU module). */
@@ -45,6 +79,9 @@ export type PrepareBackend = (name: BackendName) => Promise<string | void>;
 export async function selectBackend(preference: BackendPreference, prepare: PrepareBackend): Promise<BackendReport> {
   const order: BackendName[] = preference === 'auto' ? [...BACKEND_ORDER] : [preference, ...BACKEND_ORDER.filter((b) => b !== preference)];
   const skipped: BackendReport['skipped'] = [];
+  // The plain-JavaScript cpu backend is the reference every other backend must agree with.
+  await tf.setBackend('cpu');
+  const reference = await smokeValues();
   for (const name of order) {
     const t0 = performance.now();
     try {
@@ -52,7 +89,7 @@ export async function selectBackend(preference: BackendPreference, prepare: Prep
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error(`${name} failed to initialise`);
       await tf.ready();
-      await smokeTest();
+      if (name !== 'cpu') checkAgainstReference(await smokeValues(), reference);
       return { backend: name, skipped, smokeMs: Math.round(performance.now() - t0), detail: [prepared, describeBackend(name)].filter(Boolean).join('; ') };
     } catch (err) {
       skipped.push({ backend: name, reason: err instanceof Error ? err.message : String(err) });

@@ -52,6 +52,12 @@ export async function fetchDatasetFiles(
     try {
       const res = await fetch(datasetUrl(id, f.name));
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      if (res.headers.get('content-encoding')) {
+        throw new Error(
+          `the server sent it with Content-Encoding: ${res.headers.get('content-encoding')}, so the browser decoded it ` +
+            'and its checksum cannot be verified; serve the dataset files as raw bytes (npm start does)',
+        );
+      }
       bytes = await readWithProgress(res, f.bytes, (loaded) =>
         onProgress({ phase: 'download', file: f.name, loaded: done + loaded, total }),
       );

@@ -77,7 +77,8 @@ export function dmStep(
       const v = tf.add(tf.mul(syn.velocity, cfg.momentum), g);
       syn.velocity.assign(v as tf.Tensor4D);
       syn.images.assign(tf.sub(syn.images, tf.mul(v, cfg.lrImages)) as tf.Tensor4D);
-      return tf.addN(losses) as tf.Scalar;
+      // Not tf.addN: on WebGPU it binds one buffer per input and silently fails past 8 (returns 0).
+      return tf.sum(tf.stack(losses)) as tf.Scalar;
     });
   } finally {
     tf.dispose([...grads, ...losses]);

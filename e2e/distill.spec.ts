@@ -1,0 +1,73 @@
+import { test, expect, type Page } from '@playwright/test';
+import fs from 'node:fs';
+
+/** Errors the page printed to the console (a failing backend's probe is reported in the UI, not here). */
+function collectConsoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  return errors;
+}
+
+/** A hash of the live synthetic canvas's pixels. */
+async function canvasSignature(page: Page): Promise<string> {
+  return page.getByTestId('synthetic-canvas').evaluate((el) => {
+    const c = el as HTMLCanvasElement;
+    const ctx = c.getContext('2d');
+    if (!ctx || c.width === 0) return '';
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]!) | 0;
+    return `${c.width}x${c.height}:${h}`;
+  });
+}
+
+async function setNumber(page: Page, testId: string, value: number) {
+  const input = page.getByTestId(testId);
+  await input.fill(String(value));
+  await input.press('Tab');
+}
+
+for (const backend of ['webgpu', 'wasm'] as const) {
+  test(`distils MNIST with DM on ${backend}`, async ({ page }, testInfo) => {
+    const errors = collectConsoleErrors(page);
+    await page.goto(`/?backend=${backend}`);
+    await expect(page.getByTestId('dataset-status')).toHaveText('ready');
+    await expect(page.getByTestId('status-backend')).toHaveText(backend);
+
+    // A small configuration: WebGPU here is a software adapter, correct but slow.
+    const tiny = backend === 'webgpu';
+    await setNumber(page, 'ipc-input', tiny ? 1 : 2);
+    await setNumber(page, 'width-input', 8);
+    await setNumber(page, 'real-input', tiny ? 8 : 32);
+    await setNumber(page, 'iterations-input', tiny ? 6 : 40);
+
+    const first = await canvasSignature(page);
+    await page.getByTestId('run-button').click();
+    await expect(page.getByTestId('run-status')).toHaveText(/running|done/);
+    // The grid must show images, and its pixels must change between two updates as the run goes on.
+    await expect.poll(() => canvasSignature(page), { timeout: 120_000 }).not.toBe(first);
+    const update1 = await canvasSignature(page);
+    await expect.poll(() => canvasSignature(page), { timeout: 200_000 }).not.toBe(update1);
+    await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
+    await expect(page.getByTestId('status-iteration')).toHaveText(tiny ? '6' : '40');
+
+    // A real, non-zero loss (a kernel that fails silently on a GPU backend shows up as 0 here).
+    const lastLoss = Number(await page.getByTestId('loss-last').textContent());
+    expect(lastLoss).toBeGreaterThan(0);
+
+    // The loss chart has a drawn line with points.
+    const path = page.getByTestId('loss-chart').locator('path.recharts-line-curve');
+    await expect(path).toHaveCount(1);
+    const d = (await path.getAttribute('d')) ?? '';
+    expect(d.split(/[LC]/).length).toBeGreaterThan(3);
+
+    fs.mkdirSync('e2e-artifacts', { recursive: true });
+    const shot = `e2e-artifacts/distill-${backend}.png`;
+    await page.screenshot({ path: shot, fullPage: true });
+    await testInfo.attach(`screenshot-${backend}`, { path: shot, contentType: 'image/png' });
+    expect(errors).toEqual([]);
+  });
+}

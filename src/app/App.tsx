@@ -1,0 +1,44 @@
+import { useEffect } from 'react';
+import { AboutCard } from './components/AboutCard';
+import { Controls } from './components/Controls';
+import { DatasetCard } from './components/DatasetCard';
+import { ErrorBox } from './components/ErrorBox';
+import { Header } from './components/Header';
+import { LossPanel } from './components/LossPanel';
+import { StatusBar } from './components/StatusBar';
+import { SyntheticPanel } from './components/SyntheticPanel';
+import { useKeyboardShortcuts } from './hooks';
+import { useApp } from './store';
+
+export function App() {
+  useKeyboardShortcuts();
+  useEffect(() => {
+    // Load the default dataset (and pick the backend) on first page load.
+    void useApp.getState().boot();
+  }, []);
+
+  return (
+    <div className="app">
+      <Header />
+      <div className="layout">
+        <aside className="sidebar" aria-label="Settings">
+          <Controls />
+        </aside>
+        <main className="main">
+          <ErrorBox />
+          <div className="main-grid">
+            <div className="main-grid__col">
+              <SyntheticPanel />
+              <AboutCard />
+            </div>
+            <div className="main-grid__side">
+              <LossPanel />
+              <DatasetCard />
+            </div>
+          </div>
+        </main>
+      </div>
+      <StatusBar />
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+/** A short, plain explanation of what the page is doing. */
+export function AboutCard() {
+  return (
+    <section className="card card--about" aria-labelledby="about-title">
+      <h2 className="card__title" id="about-title">
+        How it works
+      </h2>
+      <ol className="about">
+        <li>
+          <strong>Start</strong> from a few real images per class (shown as <em>initial</em>).
+        </li>
+        <li>
+          <strong>Embed</strong> a batch of real images and the synthetic ones with a freshly randomised ConvNet, every
+          iteration.
+        </li>
+        <li>
+          <strong>Match</strong>: nudge the synthetic pixels so each class’s mean embedding moves towards the real one. The
+          loss is the distance between them.
+        </li>
+      </ol>
+      <p className="about__foot">
+        Everything runs in a Web Worker with TensorFlow.js on your own device; no image leaves the page.
+      </p>
+    </section>
+  );
+}

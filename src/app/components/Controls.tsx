@@ -1,0 +1,309 @@
+import { useId, useState, type ReactNode } from 'react';
+import type { BackendPreference, RunConfig } from '../../shared/protocol';
+import { DATASET_OPTIONS, isDatasetId } from '../lib/datasets';
+import { isBackendPreference } from '../lib/url';
+import { canStart, isRunActive, useApp } from '../store';
+import { Icon } from './Icon';
+
+const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
+  { value: 'auto', label: 'Auto (best available)' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'webgl', label: 'WebGL' },
+  { value: 'wasm', label: 'WebAssembly (wasm)' },
+  { value: 'cpu', label: 'CPU (plain JS, slow)' },
+];
+
+interface FieldProps {
+  id: string;
+  label: string;
+  hint: ReactNode;
+  error?: string | null;
+  children: ReactNode;
+}
+
+function Field({ id, label, hint, error, children }: FieldProps) {
+  return (
+    <div className="field">
+      <label className="field__label" htmlFor={id}>
+        {label}
+      </label>
+      {children}
+      <p id={`${id}-hint`} className={error ? 'field__hint field__hint--error' : 'field__hint'}>
+        {error ?? hint}
+      </p>
+    </div>
+  );
+}
+
+function parseWhole(text: string): number | null {
+  const t = text.trim();
+  if (!/^-?\d+$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+interface NumberFieldProps {
+  label: string;
+  hint: string;
+  value: number;
+  min: number;
+  max: number;
+  step?: number;
+  disabled: boolean;
+  testId: string;
+  onCommit: (value: number) => void;
+}
+
+/** A whole-number input that commits valid values as they are typed and snaps back into range on blur. */
+function NumberField({ label, hint, value, min, max, step = 1, disabled, testId, onCommit }: NumberFieldProps) {
+  const id = useId();
+  const [draft, setDraft] = useState<string | null>(null);
+  const text = draft ?? String(value);
+  const parsed = parseWhole(text);
+  const invalid = draft !== null && (parsed === null || parsed < min || parsed > max);
+  return (
+    <Field id={id} label={label} hint={hint} error={invalid ? `Enter a whole number from ${min} to ${max}.` : null}>
+      <input
+        id={id}
+        className="input"
+        type="number"
+        inputMode="numeric"
+        min={min}
+        max={max}
+        step={step}
+        value={text}
+        disabled={disabled}
+        aria-invalid={invalid || undefined}
+        aria-describedby={`${id}-hint`}
+        data-testid={testId}
+        onChange={(e) => {
+          const t = e.target.value;
+          setDraft(t);
+          const n = parseWhole(t);
+          if (n !== null && n >= min && n <= max) onCommit(n);
+        }}
+        onBlur={() => {
+          if (draft === null) return;
+          const n = parseWhole(draft);
+          if (n !== null) onCommit(Math.min(max, Math.max(min, n)));
+          setDraft(null);
+        }}
+      />
+    </Field>
+  );
+}
+
+function RunButtons() {
+  const runStatus = useApp((s) => s.runStatus);
+  const pending = useApp((s) => s.pending);
+  const ready = useApp(canStart);
+  const datasetStatus = useApp((s) => s.datasetStatus);
+  const backendStatus = useApp((s) => s.backendStatus);
+  const start = useApp((s) => s.start);
+  const pause = useApp((s) => s.pause);
+  const resume = useApp((s) => s.resume);
+  const stop = useApp((s) => s.stop);
+
+  const active = isRunActive(runStatus);
+  const paused = runStatus === 'paused';
+  const canPause = (runStatus === 'running' && !pending) || (paused && pending !== 'resume' && pending !== 'stop');
+
+  let note: string;
+  if (backendStatus === 'initializing') note = 'Starting the compute backend…';
+  else if (datasetStatus === 'loading') note = 'Loading the dataset…';
+  else if (datasetStatus === 'error' || backendStatus === 'error') note = 'Fix the problem above, then run.';
+  else if (runStatus === 'loading') note = 'Preparing the run (compiling kernels)…';
+  else if (pending === 'pause') note = 'Pausing after this iteration…';
+  else if (pending === 'stop') note = 'Stopping…';
+  else if (paused) note = 'Paused. Resume to continue from here.';
+  else if (active) note = 'Distilling… settings are locked until the run ends.';
+  else if (runStatus === 'done') note = 'Done. Change settings and run again.';
+  else note = 'Ready.';
+
+  return (
+    <div className="run-buttons">
+      <div className="run-buttons__row">
+        <button
+          type="button"
+          className="btn btn--primary btn--run"
+          data-testid="run-button"
+          title="Run (Space)"
+          aria-keyshortcuts="Space"
+          disabled={!ready}
+          onClick={() => void start()}
+        >
+          <Icon name="play" />
+          Run
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="pause-button"
+          title={paused ? 'Resume (Space)' : 'Pause (Space)'}
+          aria-keyshortcuts="Space"
+          disabled={!canPause}
+          onClick={paused ? resume : pause}
+        >
+          <Icon name={paused ? 'play' : 'pause'} />
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="stop-button"
+          title="Stop (Esc)"
+          aria-keyshortcuts="Escape"
+          disabled={!active || pending === 'stop'}
+          onClick={() => void stop()}
+        >
+          <Icon name="stop" />
+          Stop
+        </button>
+      </div>
+      <p className="run-buttons__note" aria-live="polite">
+        {note}
+      </p>
+      <p className="run-buttons__keys">
+        <kbd>Space</kbd> run / pause · <kbd>Esc</kbd> stop
+      </p>
+    </div>
+  );
+}
+
+export function Controls() {
+  const config = useApp((s) => s.config);
+  const datasetId = useApp((s) => s.datasetId);
+  const preference = useApp((s) => s.backendPreference);
+  const backend = useApp((s) => s.backend);
+  const backendStatus = useApp((s) => s.backendStatus);
+  const runStatus = useApp((s) => s.runStatus);
+  const setConfig = useApp((s) => s.setConfig);
+  const loadDataset = useApp((s) => s.loadDataset);
+  const chooseBackend = useApp((s) => s.chooseBackend);
+  const datasetSelectId = useId();
+  const backendSelectId = useId();
+
+  const locked = isRunActive(runStatus);
+  const set = (patch: Partial<RunConfig>) => setConfig(patch);
+  const datasetHint = DATASET_OPTIONS.find((o) => o.id === datasetId)?.hint ?? '';
+
+  let backendHint: ReactNode = 'Auto tries WebGPU, then WebGL, WebAssembly, CPU.';
+  if (backendStatus === 'initializing') backendHint = 'Testing the backend…';
+  else if (backend && preference !== 'auto' && backend.backend !== preference)
+    backendHint = `${preference} is not available here; using ${backend.backend}.`;
+  else if (backend) backendHint = `Using ${backend.backend}. Changing it restarts the engine.`;
+
+  return (
+    <div className="controls">
+      <RunButtons />
+
+      <section className="panel" aria-labelledby="controls-data">
+        <h2 className="panel__title" id="controls-data">
+          Data
+        </h2>
+        <Field id={datasetSelectId} label="Dataset" hint={datasetHint}>
+          <select
+            id={datasetSelectId}
+            className="input"
+            value={datasetId}
+            data-testid="dataset-select"
+            aria-describedby={`${datasetSelectId}-hint`}
+            onChange={(e) => {
+              if (isDatasetId(e.target.value)) void loadDataset(e.target.value);
+            }}
+          >
+            {DATASET_OPTIONS.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </section>
+
+      <section className="panel" aria-labelledby="controls-run">
+        <h2 className="panel__title" id="controls-run">
+          Distillation
+        </h2>
+        <div className="field-grid">
+          <NumberField
+            label="Images per class"
+            hint="Synthetic images learned per class (1–50)."
+            value={config.ipc}
+            min={1}
+            max={50}
+            disabled={locked}
+            testId="ipc-input"
+            onCommit={(ipc) => set({ ipc })}
+          />
+          <NumberField
+            label="Iterations"
+            hint="Update steps on the synthetic images."
+            value={config.iterations}
+            min={1}
+            max={100000}
+            step={50}
+            disabled={locked}
+            testId="iterations-input"
+            onCommit={(iterations) => set({ iterations })}
+          />
+          <NumberField
+            label="Network width"
+            hint="Channels per layer of the random ConvNet (8–128)."
+            value={config.width}
+            min={8}
+            max={128}
+            step={8}
+            disabled={locked}
+            testId="width-input"
+            onCommit={(width) => set({ width })}
+          />
+          <NumberField
+            label="Real images per class"
+            hint="Real images drawn per class each iteration."
+            value={config.realPerClass}
+            min={1}
+            max={512}
+            disabled={locked}
+            testId="real-input"
+            onCommit={(realPerClass) => set({ realPerClass })}
+          />
+          <NumberField
+            label="Seed"
+            hint="Same seed and settings, same run."
+            value={config.seed}
+            min={0}
+            max={2147483647}
+            disabled={locked}
+            testId="seed-input"
+            onCommit={(seed) => set({ seed })}
+          />
+        </div>
+      </section>
+
+      <section className="panel" aria-labelledby="controls-compute">
+        <h2 className="panel__title" id="controls-compute">
+          Compute
+        </h2>
+        <Field id={backendSelectId} label="Backend" hint={backendHint}>
+          <select
+            id={backendSelectId}
+            className="input"
+            value={preference}
+            data-testid="backend-select"
+            aria-describedby={`${backendSelectId}-hint`}
+            onChange={(e) => {
+              if (isBackendPreference(e.target.value)) void chooseBackend(e.target.value);
+            }}
+          >
+            {BACKEND_OPTIONS.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import { formatDuration, formatInt } from '../lib/format';
+import { useApp } from '../store';
+
+/** Iteration / iterations as a bar, with the ETA from the rolling ms per iteration. */
+export function RunProgress() {
+  const iteration = useApp((s) => s.iteration);
+  const total = useApp((s) => s.runConfig?.iterations ?? s.config.iterations);
+  const ms = useApp((s) => s.msPerIteration);
+  const runStatus = useApp((s) => s.runStatus);
+  const doneReason = useApp((s) => s.doneReason);
+  const pending = useApp((s) => s.pending);
+
+  const fraction = total > 0 ? Math.min(1, iteration / total) : 0;
+  const percent = Math.round(fraction * 1000) / 10;
+  let right: string;
+  if (runStatus === 'running' && ms !== null) right = `about ${formatDuration((total - iteration) * ms)} left`;
+  else if (runStatus === 'running' || runStatus === 'loading') right = 'estimating time left…';
+  else if (runStatus === 'paused') right = pending === 'resume' ? 'resuming…' : 'paused';
+  else if (runStatus === 'done') right = doneReason === 'stopped' ? 'stopped' : 'complete';
+  else if (runStatus === 'error') right = 'failed';
+  else right = 'not started';
+
+  return (
+    <div className="run-progress" data-state={runStatus}>
+      <div className="run-progress__labels">
+        <span>
+          Iteration <strong className="num">{formatInt(iteration)}</strong> of {formatInt(total)}
+        </span>
+        <span className="run-progress__eta">{right}</span>
+      </div>
+      <div
+        className="bar"
+        role="progressbar"
+        aria-label="Run progress"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={iteration}
+        aria-valuetext={`${formatInt(iteration)} of ${formatInt(total)} iterations (${percent}%)`}
+        data-testid="run-progress"
+      >
+        <div className="bar__fill" style={{ width: `${fraction * 100}%` }} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import { datasetLabel } from '../lib/datasets';
+import { formatInt } from '../lib/format';
+import { useApp } from '../store';
+import { GridFigure } from './GridFigure';
+import { RunProgress } from './RunProgress';
+
+function EmptyState() {
+  const datasetId = useApp((s) => s.datasetId);
+  const ipc = useApp((s) => s.config.ipc);
+  const datasetStatus = useApp((s) => s.datasetStatus);
+  const runStatus = useApp((s) => s.runStatus);
+  let text: string;
+  if (runStatus === 'loading') text = 'Preparing the run: sampling the initial images and compiling the network…';
+  else if (datasetStatus === 'loading') text = `Loading ${datasetLabel(datasetId)}…`;
+  else if (datasetStatus === 'ready')
+    text = `Press Run to distil ${datasetLabel(datasetId)} into ${ipc} synthetic image${ipc === 1 ? '' : 's'} per class.`;
+  else text = `${datasetLabel(datasetId)} is not loaded yet.`;
+  return (
+    <div className="empty-state" data-busy={runStatus === 'loading' || datasetStatus === 'loading' || undefined}>
+      <div className="empty-state__art" aria-hidden="true">
+        {Array.from({ length: 9 }, (_, i) => (
+          <span key={i} />
+        ))}
+      </div>
+      <p>{text}</p>
+      {/* The canvases exist before the first images (zero-sized), so their test ids always resolve. */}
+      <canvas className="visually-hidden" width={0} height={0} aria-hidden="true" data-testid="synthetic-canvas" />
+      <canvas className="visually-hidden" width={0} height={0} aria-hidden="true" data-testid="initial-canvas" />
+    </div>
+  );
+}
+
+/** The live synthetic images ("now"), the images they started from ("initial"), and the run's progress. */
+export function SyntheticPanel() {
+  const grid = useApp((s) => s.grid);
+  const initial = useApp((s) => s.initialGrid);
+  const gridIteration = useApp((s) => s.gridIteration);
+  const classes = useApp((s) => s.dataset?.classes);
+  const runConfig = useApp((s) => s.runConfig);
+  const ipc = runConfig?.ipc ?? 0;
+
+  return (
+    <section className="card card--synthetic" aria-labelledby="synthetic-title">
+      <header className="card__header">
+        <h2 className="card__title" id="synthetic-title">
+          Synthetic images
+        </h2>
+        {runConfig && grid && (
+          <p className="card__meta">
+            {ipc} per class · {runConfig.init === 'real' ? 'started from real images' : 'started from noise'}
+          </p>
+        )}
+      </header>
+      <RunProgress />
+      {grid ? (
+        <div className="synthetic">
+          <GridFigure
+            grid={grid}
+            rowLabels={classes}
+            maxHeight={460}
+            maxScale={10}
+            minScale={0.5}
+            size="large"
+            testId="synthetic-canvas"
+            ariaLabel={`Synthetic images at iteration ${gridIteration}: one row per class, ${ipc} per class`}
+            caption={
+              <>
+                <span className="tag tag--accent">Now</span> iteration <span className="num">{formatInt(gridIteration)}</span>
+              </>
+            }
+          />
+          {initial && (
+            <GridFigure
+              grid={initial}
+              maxHeight={200}
+              maxScale={4}
+              size="small"
+              testId="initial-canvas"
+              ariaLabel="The synthetic images at iteration 0, before distillation"
+              caption={
+                <>
+                  <span className="tag">Initial</span> iteration 0
+                </>
+              }
+            />
+          )}
+        </div>
+      ) : (
+        <EmptyState />
+      )}
+    </section>
+  );
+}

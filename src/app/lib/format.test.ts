@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { errorMessage, formatBytes, formatDuration, formatInt, formatLoss, formatMs, formatRate } from './format';
+import { backendFromSearch, searchWithBackend } from './url';
+
+describe('formatters', () => {
+  it('formats sizes, times and counts', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(12_345_678)).toBe('12.3 MB');
+    expect(formatMs(null)).toBe('–');
+    expect(formatMs(8.14)).toBe('8.1 ms');
+    expect(formatRate(20)).toBe('50.0');
+    expect(formatDuration(65_000)).toBe('1:05');
+    expect(formatDuration(3_725_000)).toBe('1:02:05');
+    expect(formatInt(60000)).toBe('60,000');
+    expect(formatLoss(0.012345)).toBe('0.0123');
+    expect(formatLoss(0.00001)).toBe('1.00e-5');
+    expect(errorMessage(new Error('boom'))).toBe('boom');
+  });
+});
+
+describe('backend preference in the URL', () => {
+  it('reads ?backend= and ignores unknown values', () => {
+    expect(backendFromSearch('?backend=wasm')).toBe('wasm');
+    expect(backendFromSearch('?backend=WebGPU')).toBe('webgpu');
+    expect(backendFromSearch('?backend=tpu')).toBe('auto');
+    expect(backendFromSearch('')).toBe('auto');
+  });
+
+  it('writes it back, keeping other parameters', () => {
+    expect(searchWithBackend('?x=1', 'cpu')).toBe('?x=1&backend=cpu');
+    expect(searchWithBackend('?backend=cpu', 'auto')).toBe('');
+  });
+});

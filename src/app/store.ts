@@ -1,0 +1,447 @@
+/**
+ * The app's state: plain data only (no workers, no tensors, no class instances), plus the actions that drive
+ * the engine. Components read slices with `useApp(selector)`; only the actions here call `./engine`.
+ */
+import { create } from 'zustand';
+import {
+  DEFAULT_RUN_CONFIG,
+  type BackendName,
+  type BackendPreference,
+  type BackendReport,
+  type DatasetSummary,
+  type ImageGrid,
+  type LoadProgress,
+  type LossPoint,
+  type RunConfig,
+  type RunEvent,
+} from '../shared/protocol';
+import * as engine from './engine';
+import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
+import { errorMessage } from './lib/format';
+import { msPerIteration } from './lib/series';
+import { backendFromSearch, searchWithBackend } from './lib/url';
+
+export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
+export type DatasetStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type BackendStatus = 'idle' | 'initializing' | 'ready' | 'error';
+
+/** A problem shown to the user: what happened, and what to do about it. */
+export interface AppError {
+  source: 'backend' | 'dataset' | 'run' | 'worker';
+  title: string;
+  message: string;
+  hint: string;
+  /** Whether "Try again" makes sense (re-starts the engine and reloads the dataset). */
+  retry: boolean;
+}
+
+export interface AppState {
+  // Backend
+  backendPreference: BackendPreference;
+  backendStatus: BackendStatus;
+  backend: BackendReport | null;
+
+  // Dataset
+  datasetId: DatasetId;
+  datasetStatus: DatasetStatus;
+  dataset: DatasetSummary | null;
+  loadProgress: LoadProgress | null;
+  loadError: string | null;
+
+  // Run
+  /** What the controls edit. */
+  config: RunConfig;
+  /** The configuration of the current (or last) run, as the engine echoed it. */
+  runConfig: RunConfig | null;
+  runStatus: RunStatus;
+  runBackend: BackendName | null;
+  /** A pause/resume/stop was asked for and the engine has not confirmed it yet. */
+  pending: 'pause' | 'resume' | 'stop' | null;
+  doneReason: 'completed' | 'stopped' | null;
+  lossPoints: LossPoint[];
+  initialGrid: ImageGrid | null;
+  grid: ImageGrid | null;
+  gridIteration: number;
+  iteration: number;
+  /** Rolling median of the recent iterations' milliseconds. */
+  msPerIteration: number | null;
+  numTensors: number | null;
+  numBytes: number | null;
+  /** performance.now() when the run started and when it ended (for elapsed time). */
+  startedAt: number | null;
+  endedAt: number | null;
+
+  error: AppError | null;
+
+  // Actions
+  /** First load: pick the backend, then load the current dataset. Safe to call more than once. */
+  boot: () => Promise<void>;
+  chooseBackend: (preference: BackendPreference) => Promise<void>;
+  loadDataset: (id: DatasetId) => Promise<void>;
+  setConfig: (patch: Partial<RunConfig>) => void;
+  start: () => Promise<void>;
+  pause: () => void;
+  resume: () => void;
+  stop: () => Promise<void>;
+  /** Space: run, pause or resume, whichever applies. */
+  toggle: () => void;
+  /** After a failure: fresh worker, backend again, dataset again. */
+  retry: () => Promise<void>;
+  dismissError: () => void;
+}
+
+const RUN_RESET = {
+  runConfig: null,
+  runStatus: 'idle',
+  runBackend: null,
+  pending: null,
+  doneReason: null,
+  lossPoints: [],
+  initialGrid: null,
+  grid: null,
+  gridIteration: 0,
+  iteration: 0,
+  msPerIteration: null,
+  numTensors: null,
+  numBytes: null,
+  startedAt: null,
+  endedAt: null,
+} satisfies Partial<AppState>;
+
+const ACTIVE: readonly RunStatus[] = ['loading', 'running', 'paused'];
+
+export function isRunActive(status: RunStatus): boolean {
+  return ACTIVE.includes(status);
+}
+
+/** Whether Run may be pressed. */
+export function canStart(s: Pick<AppState, 'datasetStatus' | 'backendStatus' | 'runStatus'>): boolean {
+  return s.datasetStatus === 'ready' && s.backendStatus === 'ready' && !isRunActive(s.runStatus);
+}
+
+function initialPreference(): BackendPreference {
+  return typeof location === 'undefined' ? 'auto' : backendFromSearch(location.search);
+}
+
+function rememberPreference(pref: BackendPreference): void {
+  if (typeof location === 'undefined' || typeof history === 'undefined') return;
+  const search = searchWithBackend(location.search, pref);
+  if (search !== location.search) history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
+}
+
+function isMoot(err: unknown): boolean {
+  return err instanceof engine.EngineRestartedError;
+}
+
+// Engine bookkeeping that is not UI state.
+/** Engine calls that change what the worker holds (backend, dataset) run one at a time, in order. */
+let queue: Promise<unknown> = Promise.resolve();
+function serial<T>(fn: () => Promise<T>): Promise<T> {
+  const p = queue.then(fn);
+  queue = p.catch(() => {});
+  return p;
+}
+/** Bumped by every dataset load / run; results of older ones are ignored. */
+let loadToken = 0;
+let runToken = 0;
+/** The worker generation that has the backend / the dataset loaded. */
+let backendGeneration = -2;
+let datasetGeneration = -2;
+/** The promise of the active run (settles when the engine's start() does). */
+let activeRun: Promise<void> | null = null;
+
+class Superseded extends Error {}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const useApp = create<AppState>()((set, get) => {
+  /** Ask the engine for the backend unless the current worker already has one. */
+  async function ensureBackend(): Promise<void> {
+    if (backendGeneration === engine.engineGeneration() && get().backendStatus === 'ready') return;
+    const pref = get().backendPreference;
+    set({ backendStatus: 'initializing', backend: null });
+    try {
+      const report = await engine.initBackend(pref);
+      backendGeneration = engine.engineGeneration();
+      set({ backendStatus: 'ready', backend: report });
+    } catch (err) {
+      if (isMoot(err)) throw err;
+      set({ backendStatus: 'error' });
+      if (!(err instanceof engine.EngineCrashedError)) {
+        set({
+          error: {
+            source: 'backend',
+            title: 'No compute backend could be started',
+            message: errorMessage(err),
+            hint: 'Choose another backend in the Backend menu (WASM and CPU work in every browser), or try a browser with WebGPU or WebGL enabled.',
+            retry: true,
+          },
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Stop the active run (if any) and wait for the engine to confirm, a few seconds at most. */
+  async function stopActiveRun(): Promise<void> {
+    const run = activeRun;
+    if (!run || !isRunActive(get().runStatus)) return;
+    set({ pending: 'stop' });
+    engine.stopRun().catch(() => {});
+    await Promise.race([run.catch(() => {}), wait(5000)]);
+    // Whatever happens later belongs to a run the user has left.
+    runToken++;
+    activeRun = null;
+    if (isRunActive(get().runStatus)) set({ runStatus: 'done', doneReason: 'stopped', pending: null, endedAt: performance.now() });
+  }
+
+  function handleRunEvent(e: RunEvent): void {
+    switch (e.type) {
+      case 'started':
+        set({
+          runStatus: 'running',
+          runConfig: e.config,
+          runBackend: e.backend,
+          initialGrid: e.initial,
+          grid: e.initial,
+          gridIteration: 0,
+          startedAt: performance.now(),
+        });
+        break;
+      case 'progress': {
+        const lossPoints = e.points.length ? get().lossPoints.concat(e.points) : get().lossPoints;
+        set({
+          lossPoints,
+          iteration: e.iteration,
+          msPerIteration: msPerIteration(lossPoints),
+          numTensors: e.numTensors,
+          numBytes: e.numBytes,
+        });
+        break;
+      }
+      case 'images':
+        set({ grid: e.grid, gridIteration: e.iteration });
+        break;
+      case 'paused':
+        set({ runStatus: 'paused', iteration: e.iteration, pending: get().pending === 'pause' ? null : get().pending });
+        break;
+      case 'resumed':
+        set({ runStatus: 'running', iteration: e.iteration, pending: get().pending === 'resume' ? null : get().pending });
+        break;
+      case 'done':
+        set({ runStatus: 'done', doneReason: e.reason, iteration: e.iteration, pending: null, endedAt: performance.now() });
+        break;
+      case 'error':
+        set({
+          runStatus: 'error',
+          pending: null,
+          endedAt: performance.now(),
+          error: {
+            source: 'run',
+            title: 'The run failed',
+            message: e.message,
+            hint: 'Try fewer images per class, a smaller network width or fewer real images per iteration (out of memory is the usual cause), or another backend.',
+            retry: false,
+          },
+        });
+        break;
+    }
+  }
+
+  // A crashed worker takes the backend, the dataset and any run with it.
+  engine.onEngineCrash((message) => {
+    loadToken++;
+    runToken++;
+    activeRun = null;
+    const s = get();
+    set({
+      backendStatus: 'error',
+      datasetStatus: s.datasetStatus === 'idle' ? 'idle' : 'error',
+      loadProgress: null,
+      loadError: s.datasetStatus === 'loading' ? message : s.loadError,
+      runStatus: isRunActive(s.runStatus) ? 'error' : s.runStatus,
+      pending: null,
+      error: {
+        source: 'worker',
+        title: 'The compute engine stopped',
+        message,
+        hint: 'Press "Try again" to start it afresh. If it keeps failing, choose the WASM or CPU backend, or reload the page.',
+        retry: true,
+      },
+    });
+  });
+
+  const actions: Pick<
+    AppState,
+    | 'boot'
+    | 'chooseBackend'
+    | 'loadDataset'
+    | 'setConfig'
+    | 'start'
+    | 'pause'
+    | 'resume'
+    | 'stop'
+    | 'toggle'
+    | 'retry'
+    | 'dismissError'
+  > = {
+    async boot() {
+      const s = get();
+      if (s.datasetStatus === 'loading') return;
+      if (s.datasetStatus === 'ready' && datasetGeneration === engine.engineGeneration()) return;
+      await get().loadDataset(s.datasetId);
+    },
+
+    async chooseBackend(preference) {
+      rememberPreference(preference);
+      if (preference === get().backendPreference && get().backendStatus === 'ready') return;
+      set({ backendPreference: preference, backendStatus: 'idle', backend: null, error: null });
+      await stopActiveRun();
+      set({ ...RUN_RESET });
+      // A fresh worker: the engine's state then never mixes two backends.
+      engine.restartEngine();
+      backendGeneration = -2;
+      datasetGeneration = -2;
+      await get().loadDataset(get().datasetId);
+    },
+
+    async loadDataset(id) {
+      const token = ++loadToken;
+      const s = get();
+      // Show the choice at once; the run (if any) stops first, then its results are cleared.
+      set({
+        datasetId: id,
+        datasetStatus: 'loading',
+        dataset: null,
+        loadProgress: null,
+        loadError: null,
+        config: { ...s.config, dataset: id },
+        error: null,
+      });
+      await stopActiveRun();
+      if (token !== loadToken) return;
+      set({ ...RUN_RESET });
+      try {
+        const summary = await serial(async () => {
+          if (token !== loadToken) throw new Superseded();
+          await ensureBackend();
+          if (token !== loadToken) throw new Superseded();
+          return engine.loadDataset(id, (p) => {
+            if (token === loadToken) set({ loadProgress: p });
+          });
+        });
+        if (token !== loadToken) return;
+        datasetGeneration = engine.engineGeneration();
+        set({ dataset: summary, datasetStatus: 'ready', loadProgress: null });
+      } catch (err) {
+        if (token !== loadToken || err instanceof Superseded || isMoot(err)) return;
+        const message = errorMessage(err);
+        set({ datasetStatus: 'error', loadProgress: null, loadError: message });
+        // Backend failures and crashes already said what happened.
+        if (get().backendStatus !== 'ready' || err instanceof engine.EngineCrashedError) return;
+        set({
+          error: {
+            source: 'dataset',
+            title: `${datasetLabel(id)} could not be loaded`,
+            message,
+            hint: 'The datasets are served from public/datasets. Run `npm run datasets` to download and verify them, then press "Try again" (or reload the page).',
+            retry: true,
+          },
+        });
+      }
+    },
+
+    setConfig(patch) {
+      if (isRunActive(get().runStatus)) return;
+      set({ config: { ...get().config, ...patch } });
+    },
+
+    async start() {
+      const s = get();
+      if (!canStart(s) || !s.dataset) return;
+      if (datasetGeneration !== engine.engineGeneration()) {
+        await get().retry();
+        return;
+      }
+      const token = ++runToken;
+      const config: RunConfig = { ...s.config, dataset: s.dataset.id };
+      set({ ...RUN_RESET, runStatus: 'loading', runConfig: config, error: null });
+      const run = engine.startRun(config, (e) => {
+        if (token === runToken) handleRunEvent(e);
+      });
+      activeRun = run;
+      try {
+        await run;
+        if (token !== runToken) return;
+        // The engine resolved without saying 'done' (or its last event is still in flight): it is over either way.
+        if (isRunActive(get().runStatus)) {
+          set({
+            runStatus: 'done',
+            doneReason: get().pending === 'stop' ? 'stopped' : 'completed',
+            pending: null,
+            endedAt: performance.now(),
+          });
+        }
+      } catch (err) {
+        if (token !== runToken || isMoot(err) || err instanceof engine.EngineCrashedError) return;
+        if (get().runStatus === 'error') return; // the 'error' event already told the story
+        handleRunEvent({ type: 'error', message: errorMessage(err) });
+      } finally {
+        if (activeRun === run) activeRun = null;
+      }
+    },
+
+    pause() {
+      const { runStatus, pending } = get();
+      if (runStatus !== 'running' || pending) return;
+      set({ pending: 'pause' });
+      engine.pauseRun().catch(() => set({ pending: null }));
+    },
+
+    resume() {
+      const { runStatus, pending } = get();
+      if (runStatus !== 'paused' || pending === 'resume' || pending === 'stop') return;
+      set({ pending: 'resume' });
+      engine.resumeRun().catch(() => set({ pending: null }));
+    },
+
+    async stop() {
+      await stopActiveRun();
+    },
+
+    toggle() {
+      const s = get();
+      if (s.runStatus === 'running') s.pause();
+      else if (s.runStatus === 'paused') s.resume();
+      else if (canStart(s)) void s.start();
+    },
+
+    async retry() {
+      await stopActiveRun();
+      engine.restartEngine();
+      backendGeneration = -2;
+      datasetGeneration = -2;
+      set({ backendStatus: 'idle', backend: null, error: null });
+      await get().loadDataset(get().datasetId);
+    },
+
+    dismissError() {
+      set({ error: null });
+    },
+  };
+
+  return {
+    backendPreference: initialPreference(),
+    backendStatus: 'idle',
+    backend: null,
+    datasetId: DEFAULT_DATASET,
+    datasetStatus: 'idle',
+    dataset: null,
+    loadProgress: null,
+    loadError: null,
+    config: { ...DEFAULT_RUN_CONFIG, dataset: DEFAULT_DATASET },
+    ...RUN_RESET,
+    error: null,
+    ...actions,
+  };
+});
