@@ -1,14 +1,18 @@
 /**
  * `npm run bench:dm`: ms per DM iteration in the browser worker, per backend, on real MNIST.
  * Starts Vite, opens bench/dm.html in Debian's Chromium for each configuration, prints a table and writes
- * bench/results/dm-speed.json. Usage: npm run bench:dm [-- --iterations 6]
+ * bench/results/dm-speed.json. Usage: npm run bench:dm [-- --iterations 6] [--only wasm,webgl,cpu]
+ * The first iteration (kernel compilation) is left out of the median.
  * Note: this machine has no GPU, so webgl/webgpu here are Chromium's software (SwiftShader) adapters.
  */
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
-const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1] || 6);
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const iterations = Number(arg('--iterations') ?? 6);
+/** `--only wasm,cpu` limits the run to some backends. */
+const only = arg('--only')?.split(',');
 const port = 5181;
 const cases = [
   { backend: 'wasm', width: 128, ipc: 10, real: 256 },
@@ -28,7 +32,7 @@ async function main() {
   });
   const results: unknown[] = [];
   try {
-    for (const c of cases) {
+    for (const c of cases.filter((k) => !only || only.includes(k.backend))) {
       const page = await browser.newPage();
       const url = `http://127.0.0.1:${port}/bench/dm.html?backend=${c.backend}&width=${c.width}&ipc=${c.ipc}&real=${c.real}&iterations=${iterations}`;
       await page.goto(url);
@@ -50,7 +54,8 @@ async function main() {
     server.kill();
   }
   fs.mkdirSync('bench/results', { recursive: true });
-  fs.writeFileSync('bench/results/dm-speed.json', JSON.stringify({ date: new Date().toISOString(), machine: '2-core CPU, no GPU (SwiftShader)', results }, null, 2));
+  const file = `bench/results/dm-speed${only ? '-' + only.join('-') : ''}.json`;
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: '2-core CPU, no GPU (SwiftShader)', results }, null, 2));
 }
 
 main().catch((e: unknown) => {

@@ -30,7 +30,8 @@ async function setNumber(page: Page, testId: string, value: number) {
   await input.press('Tab');
 }
 
-for (const backend of ['webgpu', 'wasm'] as const) {
+// Every backend the app offers; webgpu and webgl run on Chromium's software adapter here.
+for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
   test(`distils MNIST with DM on ${backend}`, async ({ page }, testInfo) => {
     const errors = collectConsoleErrors(page);
     await page.goto(`/?backend=${backend}`);
@@ -38,7 +39,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     await expect(page.getByTestId('status-backend')).toHaveText(backend);
 
     // A small configuration: WebGPU here is a software adapter, correct but slow.
-    const tiny = backend === 'webgpu';
+    const tiny = backend !== 'wasm';
     await setNumber(page, 'ipc-input', tiny ? 1 : 2);
     await setNumber(page, 'width-input', 8);
     await setNumber(page, 'real-input', tiny ? 8 : 32);
@@ -66,7 +67,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
 
     fs.mkdirSync('e2e-artifacts', { recursive: true });
     const shot = `e2e-artifacts/distill-${backend}.png`;
-    await page.screenshot({ path: shot, fullPage: true });
+    await page.screenshot({ path: shot });
     await testInfo.attach(`screenshot-${backend}`, { path: shot, contentType: 'image/png' });
     expect(errors).toEqual([]);
   });
