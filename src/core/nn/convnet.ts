@@ -96,3 +96,41 @@ export function embed(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf
 export function logits(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
   return tf.add(tf.matMul(embed(shape, p, x), p.fcW), p.fcB);
 }
+
+/**
+ * Per-channel spatial mean of x [N, H, W, C] as [N, 1, C], as a batched matrix product with a row of
+ * 1/(H·W): a reduction over non-innermost axes would make wasm transpose the whole tensor first.
+ */
+function spatialMean(x3: tf.Tensor3D): tf.Tensor3D {
+  const hw = x3.shape[1];
+  return tf.matMul(tf.fill([1, 1, hw], 1 / hw), x3) as tf.Tensor3D;
+}
+
+/**
+ * `embed` for inputs that need no gradient (e.g. DM's real batch), with the backends' fastest kernels:
+ * padded conv2d, instance norm folded into one scale and shift, built-in average pooling. Equal to `embed`
+ * up to float rounding. The conv bias is left out because instance norm removes any per-channel constant.
+ */
+export function embedNoGrad(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => {
+    let h = x;
+    p.blocks.forEach((blk, i) => {
+      const pd = blockPadding(shape, i);
+      h = tf.conv2d(h, blk.w, 1, [
+        [0, 0],
+        [pd, pd],
+        [pd, pd],
+        [0, 0],
+      ]);
+      const [n, hh, ww, c] = h.shape;
+      const flat = tf.reshape(h, [n, hh * ww, c]) as tf.Tensor3D;
+      const mu = spatialMean(flat);
+      const variance = tf.relu(tf.sub(spatialMean(tf.square(flat)), tf.square(mu)));
+      const scale = tf.div(blk.gamma, tf.sqrt(tf.add(variance, 1e-5))); // [N, 1, C]
+      const shift = tf.sub(blk.beta, tf.mul(mu, scale));
+      h = tf.reshape(tf.relu(tf.add(tf.mul(flat, scale), shift)), [n, hh, ww, c]) as tf.Tensor4D;
+      h = tf.avgPool(h, 2, 2, 'valid');
+    });
+    return tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
+  });
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { conv, avgPool2, instanceNorm, pad2d } from './ops';
-import { embed, initConvNet, disposeConvNet } from './convnet';
+import { embed, embedNoGrad, initConvNet, disposeConvNet } from './convnet';
 import { useBackend, finiteDifference, relativeError } from '../../testing/tf';
 
 const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -81,6 +81,19 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(relativeError(finiteDifference(f, x, analytic, probes, 1e-2))).toBeLessThan(1e-2);
       disposeConvNet(params);
       tf.dispose([x, r]);
+    });
+
+    it('embedNoGrad (the fast path for inputs without gradient) equals embed', async () => {
+      for (const input of [[28, 28, 1] as const, [32, 32, 3] as const]) {
+        const shape = { input, classes: 10, width: 8, depth: 3 };
+        const params = initConvNet(shape, 4);
+        const x = rand([3, ...input], 12) as tf.Tensor4D;
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(embed(shape, params, x), embedNoGrad(shape, params, x)))));
+        const scale = tf.tidy(() => tf.max(tf.abs(embed(shape, params, x))));
+        expect((await diff.data())[0]).toBeLessThan(1e-4 * (await scale.data())[0]!);
+        disposeConvNet(params);
+        tf.dispose([x, diff, scale]);
+      }
     });
   });
 }

@@ -3,9 +3,9 @@
  *
  * Stock tfjs 4.22 has no `Conv2DBackpropFilter` kernel on wasm and registers no gradient for
  * `Conv2DBackpropFilter` or `AvgPoolGrad` anywhere. We therefore build convolution from a closed set of
- * three operations, each of whose gradients is written with the others:
+ * one custom-gradient operation whose gradients are themselves written with it:
  *   conv(x, w)             y = x ⋆ w (stride 1, 'valid')              -> tf.conv2d
- *   convInputGrad(g, w)    dL/dx given dL/dy = g                       -> tf.conv2dTranspose
+ *   convInputGrad(g, w)    dL/dx given dL/dy = g, a full convolution with the flipped kernel
  *   filterGrad(x, g)       dL/dw given dL/dy = g, as a convolution of transposed tensors
  * Padding is a separate `tf.pad` (its gradient is a slice) and pooling is reshape + mean, so every layer
  * of ConvNet-3 is differentiable twice, as gradient matching needs.
@@ -25,22 +25,15 @@ export function filterGrad(x: tf.Tensor4D, g: tf.Tensor4D): tf.Tensor4D {
   return tf.transpose(dw, [1, 2, 0, 3]); // [k, k, Ci, Co]
 }
 
-/** dL/dx for y = conv(x, w), given g = dL/dy: the transposed convolution back to x's shape. */
-export function convInputGrad(g: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number]): tf.Tensor4D {
-  const op = tf.customGrad(((gIn: tf.Tensor4D, wIn: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    // Inputs used by the gradient must go through `save`: the engine keeps (and tapes) the saved copies,
-    // whereas closed-over tensors may be disposed before an outer gradient reads them.
-    save([gIn, wIn]);
-    return {
-      value: tf.conv2dTranspose(gIn, wIn, xShape, 1, 'valid'),
-      // Linear in g and in w: d/dg <u, value> = conv(u, w); d/dw <u, value> = filterGrad(u, g).
-      gradFunc: (u: tf.Tensor, saved: tf.Tensor[]) => {
-        const [gS, wS] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [conv(u as tf.Tensor4D, wS), filterGrad(u as tf.Tensor4D, gS)];
-      },
-    };
-  }) as unknown as CustomGradFn);
-  return op(g, w) as tf.Tensor4D;
+/**
+ * dL/dx for y = conv(x, w), given g = dL/dy: the 'full' convolution of g with the spatially flipped kernel,
+ * input and output channels swapped. Written with `conv` itself (not tf.conv2dTranspose, which wasm runs
+ * several times slower), so it is differentiable again through conv's own gradient.
+ */
+export function convInputGrad(g: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const k = w.shape[0];
+  const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  return conv(pad2d(g, k - 1), flipped);
 }
 
 /** y = x ⋆ w, stride 1, no padding (pad with `tf.pad` first). Differentiable to any order on every backend. */
@@ -50,7 +43,7 @@ export const conv = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.Gra
     value: tf.conv2d(x, w, 1, 'valid'),
     gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
       const [xS, wS] = saved as [tf.Tensor4D, tf.Tensor4D];
-      return [convInputGrad(g as tf.Tensor4D, wS, xS.shape), filterGrad(xS, g as tf.Tensor4D)];
+      return [convInputGrad(g as tf.Tensor4D, wS), filterGrad(xS, g as tf.Tensor4D)];
     },
   };
 }) as unknown as CustomGradFn) as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;

@@ -4,7 +4,7 @@
  * step on the synthetic pixels with the summed loss. First-order only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeConvNet, embed, initConvNet, type ConvNetShape } from '../../nn/convnet';
+import { disposeConvNet, embed, embedNoGrad, initConvNet, type ConvNetShape } from '../../nn/convnet';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { Rng } from '../../rng';
 
@@ -62,7 +62,8 @@ export function dmStep(
       // Per-class tidy: one class's activations at a time (all classes at width 128 would not fit).
       const [loss, grad] = tf.tidy(() => {
         const real = gatherBatch(data, pickReal(c));
-        const realMean = tf.mean(embed(net, params, real), 0);
+        // The real batch needs no gradient: the fast inference path (same numbers up to rounding).
+        const realMean = tf.mean(embedNoGrad(net, params, real), 0);
         const synC = tf.slice(syn.images, [c * cfg.ipc, 0, 0, 0], [cfg.ipc, -1, -1, -1]) as tf.Tensor4D;
         const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embed(net, params, s), 0)))) as tf.Scalar;
         const { value, grad } = tf.valueAndGrad(f)(synC);
