@@ -21,7 +21,7 @@ const cases = [
 ];
 
 async function main() {
-  const server = spawn('npx', ['vite', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'pipe' });
+  const server = spawn('node_modules/.bin/vite', ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'pipe' });
   await new Promise<void>((resolve, reject) => {
     server.stdout.on('data', (d: Buffer) => d.toString().includes('Local') && resolve());
     server.on('exit', (code) => reject(new Error(`vite exited ${code}`)));

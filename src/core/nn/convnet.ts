@@ -102,8 +102,9 @@ export function logits(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): t
  * 1/(H·W): a reduction over non-innermost axes would make wasm transpose the whole tensor first.
  */
 function spatialMean(x3: tf.Tensor3D): tf.Tensor3D {
-  const hw = x3.shape[1];
-  return tf.matMul(tf.fill([1, 1, hw], 1 / hw), x3) as tf.Tensor3D;
+  const [n, hw] = x3.shape;
+  // Explicit batch of the averaging row: WebGL's batched matMul mis-handles a broadcast batch dimension.
+  return tf.matMul(tf.fill([n, 1, hw], 1 / hw), x3) as tf.Tensor3D;
 }
 
 /**
