@@ -1,12 +1,19 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
 import fs from 'node:fs';
 
-/** Errors the page printed to the console (a failing backend's probe is reported in the UI, not here). */
+/**
+ * Errors printed by the page or by its workers (the engine runs in a worker: WebGPU validation errors, for
+ * one, appear only there).
+ */
 function collectConsoleErrors(page: Page): string[] {
   const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
+  const onMessage = (where: string) => (msg: ConsoleMessage) => {
+    if (msg.type() === 'error' || (msg.type() === 'warning' && /invalid|exceeds|validation/i.test(msg.text()))) {
+      errors.push(`${where}: ${msg.text()}`);
+    }
+  };
+  page.on('console', onMessage('page'));
+  page.on('worker', (worker) => worker.on('console', onMessage('worker')));
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
 }
