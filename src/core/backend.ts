@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, type BackendName, type BackendPreference, type BackendReport } from '../shared/protocol';
-import { initConvNet, logits, disposeConvNet, paramList, type ConvNetParams, type ConvNetShape } from './nn/convnet';
+import { initConvNet, logits, disposeConvNet, paramList, type ConvNetShape } from './nn/convnet';
+import { crossEntropy } from './nn/losses';
+import { paramsFromList } from './nn/train';
 import { gatherBatch, prepareRealData } from './data/batches';
 import { initReal } from './init';
 import { createSyntheticState, disposeSyntheticState, dmStep, DM_DEFAULTS } from './methods/dm/dm';
@@ -36,19 +38,7 @@ export async function smokeValues(): Promise<number[]> {
       const x = gatherBatch(data, [0, 1, 2, 3]);
       const oneHot = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), classes);
       const ps = paramList(params);
-      const dws = tf.grads((...vs: tf.Tensor[]) => {
-        const p: ConvNetParams = {
-          blocks: params.blocks.map((_, i) => ({
-            w: vs[i * 4] as tf.Tensor4D,
-            b: vs[i * 4 + 1] as tf.Tensor1D,
-            gamma: vs[i * 4 + 2] as tf.Tensor1D,
-            beta: vs[i * 4 + 3] as tf.Tensor1D,
-          })),
-          fcW: vs[vs.length - 2] as tf.Tensor2D,
-          fcB: vs[vs.length - 1] as tf.Tensor1D,
-        };
-        return tf.losses.softmaxCrossEntropy(oneHot, logits(shape, p, x));
-      })(ps);
+      const dws = tf.grads((...vs: tf.Tensor[]) => crossEntropy(logits(shape, paramsFromList(params, vs), x), oneHot as tf.Tensor2D))(ps);
       return tf.stack([loss, tf.sum(tf.abs(syn.images)), ...dws.map((g) => tf.sum(tf.abs(g)))]);
     });
     loss.dispose();

@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { loadDatasetFromDir } from '../../node/datasets';
+import { gatherBatch, prepareRealData, type RealData } from '../data/batches';
+import { initConvNet, type ConvNetShape } from './convnet';
+import { SgdTrainer, accuracy } from './train';
+import { Rng } from '../rng';
+import { datasetsDir, useBackend } from '../../testing/tf';
+
+describe('training ConvNet-3 with SGD on real MNIST (wasm: weight gradients without Conv2DBackpropFilter)', () => {
+  let train: RealData;
+  let testIdx: number[];
+  let test: RealData;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    const d = loadDatasetFromDir('mnist', datasetsDir());
+    train = prepareRealData(d.train, d.spec);
+    test = prepareRealData(d.test, d.spec);
+    testIdx = test.byClass.flatMap((idx) => Array.from(idx.slice(0, 30)));
+  });
+
+  it('learns: test accuracy well above chance after 40 steps, and numTensors stays flat', async () => {
+    const shape: ConvNetShape = { input: [28, 28, 1], classes: 10, width: 16, depth: 3 };
+    const trainer = new SgdTrainer(shape, initConvNet(shape, 7), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+    const rng = new Rng(1);
+    const labelsOf = (d: RealData, idx: ArrayLike<number>) => Array.from(idx, (i) => d.set.labels[i]!);
+    let at5 = -1;
+    const losses: number[] = [];
+    for (let step = 1; step <= 40; step++) {
+      const idx = rng.sampleWithoutReplacement(train.set.count, 64);
+      const x = gatherBatch(train, idx);
+      const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labelsOf(train, idx), 'int32'), 10) as tf.Tensor2D);
+      const loss = trainer.step(x, y);
+      losses.push((await loss.data())[0]!);
+      tf.dispose([x, y, loss]);
+      if (step === 5) at5 = tf.memory().numTensors;
+    }
+    expect(tf.memory().numTensors).toBe(at5);
+    const acc = await accuracy(shape, trainer.params, (s, e) => gatherBatch(test, testIdx.slice(s, e)), Uint8Array.from(labelsOf(test, testIdx)));
+    expect(losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(losses.slice(0, 5).reduce((a, b) => a + b) / 5);
+    expect(acc).toBeGreaterThan(0.6);
+    trainer.dispose();
+  });
+});
