@@ -79,3 +79,24 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     expect(errors).toEqual([]);
   });
 }
+
+test('distils MNIST with DC gradient matching on wasm', async ({ page }) => {
+  const errors = collectConsoleErrors(page);
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready');
+  await page.getByTestId('method-select').selectOption('dc');
+  await expect(page.getByTestId('header-method')).toHaveText(/Gradient matching/);
+  await setNumber(page, 'ipc-input', 1);
+  await setNumber(page, 'width-input', 8);
+  await setNumber(page, 'real-input', 16);
+  await setNumber(page, 'iterations-input', 3);
+  const first = await canvasSignature(page);
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
+  await expect(page.getByTestId('status-iteration')).toHaveText('3');
+  expect(await canvasSignature(page)).not.toBe(first);
+  expect(Number(await page.getByTestId('loss-last').textContent())).toBeGreaterThan(0);
+  fs.mkdirSync('e2e-artifacts', { recursive: true });
+  await page.screenshot({ path: 'e2e-artifacts/distill-dc-wasm.png' });
+  expect(errors).toEqual([]);
+});

@@ -4,6 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId } from '../core/data/types';
+import type { MethodId } from './methods';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -59,7 +60,7 @@ export interface DatasetSummary {
 /** The configuration of one distillation run (the skeleton's subset; the engine issue extends it). */
 export interface RunConfig {
   dataset: DatasetId;
-  method: 'dm';
+  method: MethodId;
   /** Synthetic images per class. */
   ipc: number;
   iterations: number;

@@ -4,6 +4,7 @@ import { DATASET_OPTIONS, isDatasetId } from '../lib/datasets';
 import { isBackendPreference } from '../lib/url';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
+import { METHODS, isMethodId } from '../../shared/methods';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
   { value: 'auto', label: 'Auto (best available)' },
@@ -181,6 +182,7 @@ export function Controls() {
   const loadDataset = useApp((s) => s.loadDataset);
   const chooseBackend = useApp((s) => s.chooseBackend);
   const datasetSelectId = useId();
+  const methodSelectId = useId();
   const backendSelectId = useId();
 
   const locked = isRunActive(runStatus);
@@ -226,6 +228,27 @@ export function Controls() {
           Distillation
         </h2>
         <div className="field-grid">
+          <Field id={methodSelectId} label="Method" hint={METHODS[config.method].hint}>
+            <select
+              id={methodSelectId}
+              className="input"
+              value={config.method}
+              disabled={locked}
+              data-testid="method-select"
+              aria-describedby={`${methodSelectId}-hint`}
+              onChange={(e) => {
+                const m = e.target.value;
+                // Each method brings the papers' learning rate and momentum for the images.
+                if (isMethodId(m)) set({ method: m, ...METHODS[m].defaults });
+              }}
+            >
+              {Object.values(METHODS).map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.label}
+                </option>
+              ))}
+            </select>
+          </Field>
           <NumberField
             label="Images per class"
             hint="Synthetic images learned per class (1–50)."
@@ -238,7 +261,7 @@ export function Controls() {
           />
           <NumberField
             label="Iterations"
-            hint="Update steps on the synthetic images."
+            hint={`One iteration is ${METHODS[config.method].iteration}.`}
             value={config.iterations}
             min={1}
             max={100000}

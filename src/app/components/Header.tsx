@@ -1,4 +1,8 @@
+import { METHODS } from '../../shared/methods';
+import { useApp } from '../store';
+
 export function Header() {
+  const method = useApp((s) => s.config.method);
   return (
     <header className="header">
       <div className="header__brand">
@@ -9,7 +13,7 @@ export function Header() {
         </div>
       </div>
       <p className="header__method">
-        Method: <abbr title="Dataset Condensation with Distribution Matching (Zhao &amp; Bilen, 2023)">Distribution Matching</abbr>
+        Method: <span data-testid="header-method">{METHODS[method].label}</span>
         <span className="header__sep" aria-hidden="true">·</span>
         Runs entirely in your browser
       </p>

@@ -96,7 +96,7 @@ export function LossPanel() {
           <LossChart />
         ) : (
           <p className="loss-chart__empty">
-            {runStatus === 'loading' ? 'Waiting for the first iteration…' : 'The distribution-matching loss appears here once a run starts.'}
+            {runStatus === 'loading' ? 'Waiting for the first iteration…' : 'The matching loss appears here once a run starts.'}
           </p>
         )}
       </div>

@@ -9,6 +9,7 @@ import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
 import { createSyntheticState, disposeSyntheticState, dmStep, type SyntheticState } from '../methods/dm/dm';
+import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
 import { imagesToGrid } from '../render';
 import { Rng } from '../rng';
 
@@ -19,6 +20,7 @@ export class DistillRun {
   private readonly data: RealData;
   private readonly rng: Rng;
   private readonly state: SyntheticState;
+  private readonly stepFn: () => tf.Scalar;
   private readonly shape: readonly [number, number, number];
   /** Iterations completed so far. */
   iteration = 0;
@@ -31,11 +33,21 @@ export class DistillRun {
     this.net = { input: this.shape, classes: data.numClasses, width: config.width, depth: config.depth };
     this.initial = INITIALISERS[config.init](data, config.ipc, this.rng.fork());
     this.state = createSyntheticState(this.initial.pixels, data.numClasses * config.ipc, this.shape);
+    switch (config.method) {
+      case 'dm':
+        this.stepFn = () => dmStep(this.net, this.data, this.state, this.config, this.rng);
+        break;
+      case 'dc': {
+        const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config }, this.rng);
+        this.stepFn = () => dc.step();
+        break;
+      }
+    }
   }
 
   /** Runs one iteration; returns its loss as a scalar tensor the caller must dispose (read it lazily). */
   step(): tf.Scalar {
-    const loss = dmStep(this.net, this.data, this.state, this.config, this.rng);
+    const loss = this.stepFn();
     this.iteration++;
     return loss;
   }

@@ -1,0 +1,247 @@
+/**
+ * Differentiable Siamese Augmentation (Zhao & Bilen 2021), as DC/DSA and DM use it.
+ *
+ * One augmentation is drawn with the seeded `Rng` (`drawDsa`: one op picked uniformly from the strategy, then its
+ * random parameters, as plain numbers that can be logged) and applied with the same parameters to every image of
+ * the real batch and of the synthetic batch (`applyDsa`). Parameter ranges follow the reference code
+ * (ParamDiffAug): brightness ±0.5, saturation x[0, 2), contrast x[0.5, 1.5), crop shifts up to 12.5% of the side,
+ * cutout of half the side, flip with p = 0.5, scale x[1/1.2, 1.2) per axis, rotation ±15°.
+ *
+ * Every op is linear (colour: affine) in the pixels and built from ops whose gradients are themselves
+ * differentiable on every backend: add/sub/mul/mean, pad/slice, reverse, and, for the affine warps, a matMul with
+ * an interpolation matrix built on the CPU (it depends only on the parameters). No pow, exp, max or Equal.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../rng';
+
+/** The augmentation ops of a DSA strategy string. */
+export type DsaOp = 'color' | 'crop' | 'cutout' | 'flip' | 'scale' | 'rotate';
+
+/** One drawn augmentation: the op and its parameters (plain numbers; `none` when the strategy is empty). */
+export type DsaParams =
+  | { op: 'none' }
+  /** Brightness shift (added), then saturation factor (around the channel mean), then contrast factor (around the image mean). */
+  | { op: 'color'; brightness: number; saturation: number; contrast: number }
+  /** Translation of the content in pixels (out[y, x] = in[y − dy, x − dx]), zero fill. */
+  | { op: 'crop'; dy: number; dx: number }
+  /** Zeroes rows [cy − ⌊h/2⌋, cy − ⌊h/2⌋ + h) and columns [cx − ⌊w/2⌋, cx − ⌊w/2⌋ + w), clipped at the borders. */
+  | { op: 'cutout'; cy: number; cx: number; h: number; w: number }
+  /** Horizontal flip when `flipped`; identity otherwise. */
+  | { op: 'flip'; flipped: boolean }
+  /** Sampling factors: output at normalised (u, v) reads the input at (sx·u, sy·v); factors > 1 shrink the content. */
+  | { op: 'scale'; sx: number; sy: number }
+  /** Rotation angle in degrees (reference convention: output (u, v) reads (cos·u + sin·v, −sin·u + cos·v)). */
+  | { op: 'rotate'; degrees: number };
+
+/** Options of a strategy: `flip: false` removes flip (MNIST-like digits). */
+export interface DsaOptions {
+  flip?: boolean;
+}
+
+/** Options of a draw: the strategy options plus the image size (crop and cutout draw integer pixel offsets). */
+export interface DsaDrawOptions extends DsaOptions {
+  height: number;
+  width: number;
+}
+
+/** The reference strategy: every op. */
+export const DSA_DEFAULT_STRATEGY = 'color_crop_cutout_flip_scale_rotate';
+
+/** The reference hyper-parameters (ParamDiffAug). */
+export const DSA_RATIOS = {
+  brightness: 1.0,
+  saturation: 2.0,
+  contrast: 0.5,
+  crop: 0.125,
+  cutout: 0.5,
+  flipProbability: 0.5,
+  scale: 1.2,
+  rotateDegrees: 15,
+} as const;
+
+const ALL_OPS: readonly DsaOp[] = ['color', 'crop', 'cutout', 'flip', 'scale', 'rotate'];
+
+/** Parses 'color_crop_…' into its ops (deduplicated, in order); '' or 'none' gives []. Throws on unknown names. */
+export function parseStrategy(s: string, opts: DsaOptions = {}): DsaOp[] {
+  const trimmed = s.trim().toLowerCase();
+  if (trimmed === '' || trimmed === 'none') return [];
+  const ops: DsaOp[] = [];
+  for (const name of trimmed.split('_')) {
+    if (!(ALL_OPS as readonly string[]).includes(name)) {
+      throw new Error(`Unknown DSA op '${name}' in strategy '${s}': allowed ops are ${ALL_OPS.join(', ')}`);
+    }
+    const op = name as DsaOp;
+    if (op === 'flip' && opts.flip === false) continue;
+    if (!ops.includes(op)) ops.push(op);
+  }
+  return ops;
+}
+
+/** Draws one augmentation: an op uniformly from the strategy, then its parameters, all from `rng`. */
+export function drawDsa(rng: Rng, strategy: string | readonly DsaOp[], opts: DsaDrawOptions): DsaParams {
+  const ops = typeof strategy === 'string' ? parseStrategy(strategy, opts) : strategy.filter((o) => o !== 'flip' || opts.flip !== false);
+  if (ops.length === 0) return { op: 'none' };
+  const { height, width } = opts;
+  if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0)) {
+    throw new Error(`drawDsa needs a positive integer image size, got ${height}x${width}`);
+  }
+  const op = ops[rng.int(ops.length)]!;
+  const r = DSA_RATIOS;
+  switch (op) {
+    case 'color': {
+      const brightness = (rng.next() - 0.5) * r.brightness;
+      const saturation = rng.next() * r.saturation;
+      const contrast = rng.next() + r.contrast;
+      return { op, brightness, saturation, contrast };
+    }
+    case 'crop': {
+      const sy = Math.floor(height * r.crop + 0.5);
+      const sx = Math.floor(width * r.crop + 0.5);
+      const dy = rng.int(2 * sy + 1) - sy;
+      const dx = rng.int(2 * sx + 1) - sx;
+      return { op, dy, dx };
+    }
+    case 'cutout': {
+      const h = Math.floor(height * r.cutout + 0.5);
+      const w = Math.floor(width * r.cutout + 0.5);
+      const cy = rng.int(height + (1 - (h % 2)));
+      const cx = rng.int(width + (1 - (w % 2)));
+      return { op, cy, cx, h, w };
+    }
+    case 'flip':
+      return { op, flipped: rng.next() < r.flipProbability };
+    case 'scale': {
+      const lo = 1 / r.scale;
+      const sx = rng.next() * (r.scale - lo) + lo;
+      const sy = rng.next() * (r.scale - lo) + lo;
+      return { op, sx, sy };
+    }
+    case 'rotate':
+      return { op, degrees: (rng.next() - 0.5) * 2 * r.rotateDegrees };
+  }
+}
+
+/** Applies drawn parameters to a batch (NHWC, any size); differentiable twice w.r.t. x. Returns a new tensor. */
+export function applyDsa(x: tf.Tensor4D, p: DsaParams): tf.Tensor4D {
+  if (x.rank !== 4) throw new Error(`applyDsa expects an NHWC batch, got shape [${x.shape.join(', ')}]`);
+  return tf.tidy(() => {
+    switch (p.op) {
+      case 'none':
+        return tf.clone(x);
+      case 'color':
+        return color(x, p.brightness, p.saturation, p.contrast);
+      case 'crop':
+        return translate(x, p.dy, p.dx);
+      case 'cutout':
+        return cutout(x, p.cy, p.cx, p.h, p.w);
+      case 'flip':
+        return p.flipped ? tf.reverse(x, 2) : tf.clone(x);
+      case 'scale':
+        return affineWarp(x, [p.sx, 0, 0, p.sy]);
+      case 'rotate': {
+        const t = (p.degrees / 180) * Math.PI;
+        const c = Math.cos(t);
+        const s = Math.sin(t);
+        return affineWarp(x, [c, s, -s, c]);
+      }
+    }
+  });
+}
+
+/** Augments a real and a synthetic batch with one draw (siamese); returns both and the parameters used. */
+export function augmentPair(
+  real: tf.Tensor4D,
+  syn: tf.Tensor4D,
+  rng: Rng,
+  strategy: string | readonly DsaOp[] = DSA_DEFAULT_STRATEGY,
+  opts: DsaOptions = {},
+): { real: tf.Tensor4D; syn: tf.Tensor4D; params: DsaParams } {
+  const [, h, w] = real.shape;
+  if (syn.shape[1] !== h || syn.shape[2] !== w) {
+    throw new Error(`augmentPair: real images are ${h}x${w} but synthetic ones ${syn.shape[1]}x${syn.shape[2]}`);
+  }
+  const params = drawDsa(rng, strategy, { ...opts, height: h, width: w });
+  return { real: applyDsa(real, params), syn: applyDsa(syn, params), params };
+}
+
+/** Brightness, saturation and contrast in sequence (reference order). */
+function color(x: tf.Tensor4D, brightness: number, saturation: number, contrast: number): tf.Tensor4D {
+  let y: tf.Tensor4D = tf.add(x, brightness);
+  if (x.shape[3] > 1) {
+    const m = tf.mean(y, 3, true);
+    y = tf.add(tf.mul(tf.sub(y, m), saturation), m);
+  }
+  const m = tf.mean(y, [1, 2, 3], true);
+  return tf.add(tf.mul(tf.sub(y, m), contrast), m);
+}
+
+/** out[y, x] = in[y − dy, x − dx], zero outside: pad + slice. */
+function translate(x: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const padded = tf.pad(x, [
+    [0, 0],
+    [Math.max(dy, 0), Math.max(-dy, 0)],
+    [Math.max(dx, 0), Math.max(-dx, 0)],
+    [0, 0],
+  ]);
+  return tf.slice(padded, [0, Math.max(-dy, 0), Math.max(-dx, 0), 0], [n, h, w, c]);
+}
+
+/** Multiplies by a constant 0/1 mask that zeroes the (clipped) rectangle. */
+function cutout(x: tf.Tensor4D, cy: number, cx: number, ch: number, cw: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const y0 = Math.max(0, cy - Math.floor(ch / 2));
+  const y1 = Math.min(h, cy - Math.floor(ch / 2) + ch);
+  const x0 = Math.max(0, cx - Math.floor(cw / 2));
+  const x1 = Math.min(w, cx - Math.floor(cw / 2) + cw);
+  const mask = new Float32Array(h * w).fill(1);
+  for (let i = y0; i < y1; i++) mask.fill(0, i * w + x0, i * w + Math.max(x0, x1));
+  return tf.mul(x, tf.tensor4d(mask, [1, h, w, 1]));
+}
+
+/**
+ * The [H·W, H·W] bilinear interpolation matrix of the warp theta = [a, b; c, d] (no translation), as
+ * torch's affine_grid + grid_sample with align_corners = true and zero padding: output pixel (i, j) at normalised
+ * (u, v) = (2j/(W−1) − 1, 2i/(H−1) − 1) reads the input at (a·u + b·v, c·u + d·v).
+ */
+export function warpMatrix(h: number, w: number, theta: readonly [number, number, number, number]): Float32Array {
+  const [a, b, c, d] = theta;
+  const hw = h * w;
+  const m = new Float32Array(hw * hw);
+  const toNorm = (k: number, size: number) => (size > 1 ? (2 * k) / (size - 1) - 1 : 0);
+  const toPix = (t: number, size: number) => {
+    const p = ((t + 1) * (size - 1)) / 2;
+    const r = Math.round(p);
+    return Math.abs(p - r) < 1e-6 ? r : p; // snap, so identities and right angles are exact
+  };
+  for (let i = 0; i < h; i++) {
+    const v = toNorm(i, h);
+    for (let j = 0; j < w; j++) {
+      const u = toNorm(j, w);
+      const px = toPix(a * u + b * v, w);
+      const py = toPix(c * u + d * v, h);
+      const x0 = Math.floor(px);
+      const y0 = Math.floor(py);
+      const fx = px - x0;
+      const fy = py - y0;
+      const row = (i * w + j) * hw;
+      const put = (yy: number, xx: number, weight: number) => {
+        if (weight !== 0 && yy >= 0 && yy < h && xx >= 0 && xx < w) m[row + yy * w + xx]! += weight;
+      };
+      put(y0, x0, (1 - fy) * (1 - fx));
+      put(y0, x0 + 1, (1 - fy) * fx);
+      put(y0 + 1, x0, fy * (1 - fx));
+      put(y0 + 1, x0 + 1, fy * fx);
+    }
+  }
+  return m;
+}
+
+/** out = M · x over the spatial axis, as one 2-D matMul on x laid out [H·W, N·C] (no broadcast batch). */
+function affineWarp(x: tf.Tensor4D, theta: readonly [number, number, number, number]): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const m = tf.tensor2d(warpMatrix(h, w, theta), [h * w, h * w]);
+  const flat = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [h * w, n * c]);
+  const out = tf.matMul(m, flat);
+  return tf.transpose(tf.reshape(out, [h, w, n, c]), [2, 0, 1, 3]);
+}

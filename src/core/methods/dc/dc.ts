@@ -1,0 +1,146 @@
+/**
+ * DC, gradient matching (Zhao, Mopuri & Bilen 2021). One iteration = one outer iteration of the paper:
+ * a fresh random ConvNet θ; then `outerLoop` times: for every class c, match the gradient of the
+ * cross-entropy w.r.t. θ on 256 real images of c and on the IPC synthetic images of c, with DC's
+ * layer-wise distance Σ(1 − cos); one SGD step (lr 0.1, momentum 0.5) on the synthetic images with the
+ * summed distance; then, except after the last, `innerLoop` SGD steps (lr 0.01) training θ on the
+ * synthetic set. Needs the gradient of a gradient: see nn/ops.ts and nn/losses.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initConvNet, logits, paramList, type ConvNetShape } from '../../nn/convnet';
+import { crossEntropy, gradientDistance } from '../../nn/losses';
+import { SgdTrainer, paramsFromList } from '../../nn/train';
+import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
+import type { SyntheticState } from '../dm/dm';
+import type { Rng } from '../../rng';
+
+/** DC's hyper-parameters. */
+export interface DcConfig {
+  ipc: number;
+  realPerClass: number;
+  lrImages: number;
+  momentum: number;
+  /** Learning rate of the network trained between image updates. */
+  lrNet: number;
+  /** Image updates per outer iteration, and network training steps between them (0 = by IPC, as the paper). */
+  outerLoop: number;
+  innerLoop: number;
+}
+
+export const DC_DEFAULTS: DcConfig = { ipc: 10, realPerClass: 256, lrImages: 0.1, momentum: 0.5, lrNet: 0.01, outerLoop: 0, innerLoop: 0 };
+
+/** The paper's (outer_loop, inner_loop) for a given IPC: 1 -> (1, 1), 10 -> (10, 50), 50 -> (50, 10). */
+export function dcLoops(ipc: number): { outer: number; inner: number } {
+  if (ipc <= 1) return { outer: 1, inner: 1 };
+  if (ipc <= 10) return { outer: 10, inner: 50 };
+  if (ipc <= 20) return { outer: 20, inner: 25 };
+  if (ipc <= 30) return { outer: 30, inner: 20 };
+  if (ipc <= 40) return { outer: 40, inner: 15 };
+  return { outer: 50, inner: 10 };
+}
+
+/** Optional siamese augmentation of a (real, synthetic) pair of batches with shared random parameters. */
+export type PairAugment = (real: tf.Tensor4D, syn: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D];
+
+/**
+ * The matching loss of class c for synthetic images `synC` under network parameters `params`:
+ * Σ over weight tensors of gradientDistance(∇θ CE(real), ∇θ CE(syn)). Differentiable w.r.t. synC.
+ */
+export function matchingLoss(
+  net: ConvNetShape,
+  paramsList: tf.Tensor[],
+  template: Parameters<typeof paramsFromList>[0],
+  real: tf.Tensor4D,
+  synC: tf.Tensor4D,
+  c: number,
+): tf.Scalar {
+  const ce = (x: tf.Tensor4D) => {
+    const y = tf.oneHot(tf.fill([x.shape[0]], c, 'int32') as tf.Tensor1D, net.classes) as tf.Tensor2D;
+    return (...ps: tf.Tensor[]) => crossEntropy(logits(net, paramsFromList(template, ps), x), y);
+  };
+  const gReal = tf.tidy(() => tf.grads(ce(real))(paramsList));
+  const gSyn = tf.grads(ce(synC))(paramsList);
+  const dists = gReal.map((g, i) => gradientDistance(g, gSyn[i]!));
+  return tf.sum(tf.stack(dists)) as tf.Scalar;
+}
+
+/** A DC run's state: the network of the current outer iteration lives only inside `step`. */
+export class DcMethod {
+  readonly loops: { outer: number; inner: number };
+
+  constructor(
+    private readonly net: ConvNetShape,
+    private readonly data: RealData,
+    private readonly syn: SyntheticState,
+    private readonly cfg: DcConfig,
+    private readonly rng: Rng,
+    private readonly augment?: PairAugment,
+  ) {
+    const paper = dcLoops(cfg.ipc);
+    this.loops = { outer: cfg.outerLoop || paper.outer, inner: cfg.innerLoop || paper.inner };
+  }
+
+  /** One outer iteration; returns the mean matching loss over its image updates (caller disposes). */
+  step(): tf.Scalar {
+    const trainer = new SgdTrainer(this.net, initConvNet(this.net, this.rng.nextSeed()), {
+      lr: this.cfg.lrNet,
+      momentum: 0,
+      weightDecay: 0,
+    });
+    const losses: tf.Scalar[] = [];
+    try {
+      for (let ol = 0; ol < this.loops.outer; ol++) {
+        losses.push(this.updateImages(trainer));
+        if (ol === this.loops.outer - 1) break;
+        for (let il = 0; il < this.loops.inner; il++) this.trainOnSynthetic(trainer);
+      }
+      return tf.tidy(() => tf.mean(tf.stack(losses)) as tf.Scalar);
+    } finally {
+      tf.dispose(losses);
+      trainer.dispose();
+    }
+  }
+
+  /** One SGD-with-momentum step on the synthetic images with the summed per-class matching loss. */
+  private updateImages(trainer: SgdTrainer): tf.Scalar {
+    const { ipc } = this.cfg;
+    const params = paramList(trainer.params);
+    const grads: tf.Tensor4D[] = [];
+    const losses: tf.Scalar[] = [];
+    try {
+      for (let c = 0; c < this.data.numClasses; c++) {
+        const [loss, grad] = tf.tidy(() => {
+          const real0 = gatherBatch(this.data, sampleClass(this.data, c, this.cfg.realPerClass, this.rng));
+          const synC0 = tf.slice(this.syn.images, [c * ipc, 0, 0, 0], [ipc, -1, -1, -1]) as tf.Tensor4D;
+          const f = (s: tf.Tensor) => {
+            const [real, synC] = this.augment ? this.augment(real0, s as tf.Tensor4D) : [real0, s as tf.Tensor4D];
+            return matchingLoss(this.net, params, trainer.params, real, synC, c);
+          };
+          const { value, grad } = tf.valueAndGrad(f)(synC0);
+          return [value, grad as tf.Tensor4D] as const;
+        });
+        losses.push(loss);
+        grads.push(grad);
+      }
+      return tf.tidy(() => {
+        const v = tf.add(tf.mul(this.syn.velocity, this.cfg.momentum), tf.concat(grads, 0));
+        this.syn.velocity.assign(v as tf.Tensor4D);
+        this.syn.images.assign(tf.sub(this.syn.images, tf.mul(v, this.cfg.lrImages)) as tf.Tensor4D);
+        return tf.sum(tf.stack(losses)) as tf.Scalar;
+      });
+    } finally {
+      tf.dispose([...grads, ...losses]);
+    }
+  }
+
+  /** One SGD step of the network on the whole (detached) synthetic set. */
+  private trainOnSynthetic(trainer: SgdTrainer): void {
+    const { ipc } = this.cfg;
+    const y = tf.tidy(() => {
+      const labels = Int32Array.from({ length: this.data.numClasses * ipc }, (_, i) => Math.floor(i / ipc));
+      return tf.oneHot(tf.tensor1d(labels, 'int32'), this.net.classes) as tf.Tensor2D;
+    });
+    const x = tf.clone(this.syn.images) as tf.Tensor4D;
+    tf.dispose([trainer.step(x, y), x, y]);
+  }
+}
