@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { loadDatasetFromDir } from '../../node/datasets';
+import { gatherPixels, prepareRealData, type RealData } from '../data/batches';
+import { initReal } from '../init';
+import { selectCoreset } from '../select/coresets';
+import { Rng } from '../rng';
+import { EVAL_DEFAULTS, evaluateSet, lrAt, testIndices, type LabelledSet } from './evaluate';
+import { datasetsDir, useBackend } from '../../testing/tf';
+
+const labelsFor = (numClasses: number, ipc: number) => Int32Array.from({ length: numClasses * ipc }, (_, i) => Math.floor(i / ipc));
+const quick = { ...EVAL_DEFAULTS, epochs: 30, models: 2, width: 16, testLimit: 500, seed: 1 };
+
+describe('evaluation protocol on real MNIST (wasm)', () => {
+  let train: RealData;
+  let test: RealData;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    const d = loadDatasetFromDir('mnist', datasetsDir());
+    train = prepareRealData(d.train, d.spec);
+    test = prepareRealData(d.test, d.spec);
+  });
+
+  it('drops the learning rate x0.1 at half the epochs, and balances a limited test set by class', () => {
+    expect(lrAt({ lr: 0.01, epochs: 300 }, 149)).toBe(0.01);
+    expect(lrAt({ lr: 0.01, epochs: 300 }, 150)).toBeCloseTo(0.001);
+    const idx = testIndices(test, 100);
+    const counts = new Array(10).fill(0);
+    idx.forEach((i) => counts[test.set.labels[i]!]++);
+    expect(counts).toEqual(new Array(10).fill(10));
+  });
+
+  it('10 random real images per class train networks far above chance; noise does not; no tensors leak', async () => {
+    const real = initReal(train, 10, new Rng(3));
+    const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 10), shape: [28, 28, 1] };
+    const before = tf.memory().numTensors;
+    const r = await evaluateSet(set, test, quick);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.runs).toHaveLength(2);
+    expect(r.mean).toBeGreaterThan(0.5);
+    expect(r.std).toBeGreaterThanOrEqual(0);
+
+    const noise = Float32Array.from({ length: real.pixels.length }, (_, i) => Math.sin(i * 12.9898) * 2);
+    const n = await evaluateSet({ ...set, pixels: noise }, test, { ...quick, models: 1 });
+    expect(n.mean).toBeLessThan(0.3);
+  });
+
+  it('coreset baselines pick IPC images per class from that class', async () => {
+    const small = prepareRealData(train.set, { classes: Array.from({ length: 10 }, String), mean: train.mean, std: train.std });
+    // Restrict to the first 60 images of each class to keep the test quick.
+    small.byClass = small.byClass.map((idx) => idx.slice(0, 60));
+    for (const method of ['herding', 'kCenter'] as const) {
+      const picks = await selectCoreset(method, small, 3, { input: [28, 28, 1], classes: 10, width: 8, depth: 3 }, 5);
+      picks.forEach((p, c) => {
+        expect(p.length).toBe(3);
+        expect(new Set(p).size).toBe(3);
+        p.forEach((i) => expect(train.set.labels[i]).toBe(c));
+      });
+      expect(gatherPixels(small, picks.flatMap((p) => Array.from(p))).length).toBe(30 * 784);
+    }
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * The field's evaluation protocol (algorithms.md §0): train fresh ConvNets on a (distilled) set only, with
+ * SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256, lr x0.1 at half the epochs; test on the real
+ * test set; repeat over K networks; report mean ± std.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initConvNet, type ConvNetShape } from '../nn/convnet';
+import { SgdTrainer, accuracy } from '../nn/train';
+import { gatherBatch, type RealData } from '../data/batches';
+import { Rng } from '../rng';
+
+/** Settings of the protocol; the papers use 300-1000 epochs and 5-10 models. */
+export interface EvalConfig {
+  epochs: number;
+  models: number;
+  batch: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  width: number;
+  depth: number;
+  seed: number;
+  /** Test images used (all when 0); a smaller number makes quick checks cheaper, and is reported. */
+  testLimit: number;
+}
+
+export const EVAL_DEFAULTS: EvalConfig = {
+  epochs: 300,
+  models: 5,
+  batch: 256,
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  width: 128,
+  depth: 3,
+  seed: 0,
+  testLimit: 0,
+};
+
+/** A labelled training set as plain data: NHWC normalised pixels, one label per image. */
+export interface LabelledSet {
+  pixels: Float32Array;
+  labels: Int32Array;
+  shape: readonly [number, number, number];
+}
+
+/** Accuracy of K fresh networks trained on `set`: mean, (population) std and each run. */
+export interface EvalResult {
+  mean: number;
+  std: number;
+  runs: number[];
+}
+
+/** The learning rate at `epoch` (0-based): lr, then lr/10 from half the epochs on. */
+export function lrAt(cfg: Pick<EvalConfig, 'lr' | 'epochs'>, epoch: number): number {
+  return epoch < Math.floor(cfg.epochs / 2) ? cfg.lr : cfg.lr * 0.1;
+}
+
+/** Trains one fresh network on `set` and returns its accuracy on `test`. */
+export async function trainAndTest(
+  set: LabelledSet,
+  test: RealData,
+  testIndices: Int32Array,
+  cfg: EvalConfig,
+  seed: number,
+  onEpoch?: (epoch: number) => void | Promise<void>,
+): Promise<number> {
+  const net: ConvNetShape = { input: set.shape, classes: test.numClasses, width: cfg.width, depth: cfg.depth };
+  const rng = new Rng(seed);
+  const trainer = new SgdTrainer(net, initConvNet(net, rng.nextSeed()), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+  const n = set.labels.length;
+  const size = set.shape[0] * set.shape[1] * set.shape[2];
+  try {
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      trainer.config = { ...trainer.config, lr: lrAt(cfg, epoch) };
+      const order = rng.sampleWithoutReplacement(n, n);
+      for (let s = 0; s < n; s += cfg.batch) {
+        const idx = order.subarray(s, Math.min(n, s + cfg.batch));
+        const px = new Float32Array(idx.length * size);
+        idx.forEach((i, k) => px.set(set.pixels.subarray(i * size, (i + 1) * size), k * size));
+        const x = tf.tensor4d(px, [idx.length, ...set.shape]);
+        const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(idx, (i) => set.labels[i]!), 'int32'), net.classes) as tf.Tensor2D);
+        tf.dispose([trainer.step(x, y), x, y]);
+      }
+      await onEpoch?.(epoch);
+    }
+    const labels = Uint8Array.from(testIndices, (i) => test.set.labels[i]!);
+    return await accuracy(net, trainer.params, (s, e) => gatherBatch(test, testIndices.subarray(s, e)), labels);
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** The test indices used: all, or the first `limit` in a class-balanced order when a limit is set. */
+export function testIndices(test: RealData, limit: number): Int32Array {
+  if (!limit || limit >= test.set.count) return Int32Array.from({ length: test.set.count }, (_, i) => i);
+  const out: number[] = [];
+  for (let k = 0; out.length < limit; k++) {
+    let any = false;
+    for (const idx of test.byClass) {
+      if (k < idx.length && out.length < limit) {
+        out.push(idx[k]!);
+        any = true;
+      }
+    }
+    if (!any) break;
+  }
+  return Int32Array.from(out);
+}
+
+/** The protocol: K fresh networks (seeds derived from cfg.seed) trained on `set`, tested on `test`. */
+export async function evaluateSet(
+  set: LabelledSet,
+  test: RealData,
+  cfg: EvalConfig,
+  onProgress?: (model: number, epoch: number) => void | Promise<void>,
+): Promise<EvalResult> {
+  const idx = testIndices(test, cfg.testLimit);
+  const seeds = new Rng(cfg.seed);
+  const runs: number[] = [];
+  for (let m = 0; m < cfg.models; m++) {
+    runs.push(await trainAndTest(set, test, idx, cfg, seeds.nextSeed(), (e) => onProgress?.(m, e)));
+  }
+  const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
+  const std = Math.sqrt(runs.reduce((a, b) => a + (b - mean) ** 2, 0) / runs.length);
+  return { mean, std, runs };
+}

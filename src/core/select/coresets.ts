@@ -1,0 +1,138 @@
+/**
+ * Coreset baselines the evaluation reports beside every distilled set (same IPC): herding and k-center,
+ * both greedy, on feature vectors (rows of a [n, d] matrix), and the features they use: `embed` of a
+ * random ConvNet (fixed seed), computed in batches.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { embedNoGrad, initConvNet, disposeConvNet, type ConvNetShape } from '../nn/convnet';
+import { gatherBatch, type RealData } from '../data/batches';
+
+/** Row-major features: n rows of d numbers. */
+export interface Features {
+  data: Float32Array;
+  n: number;
+  d: number;
+}
+
+function sqDist(a: Float32Array, ai: number, b: Float32Array, bi: number, d: number): number {
+  let s = 0;
+  for (let k = 0; k < d; k++) {
+    const t = a[ai + k]! - b[bi + k]!;
+    s += t * t;
+  }
+  return s;
+}
+
+/**
+ * Herding (Welling 2009, as in the DC code): pick m rows one at a time, each time the row that brings the
+ * mean of the picked rows closest to the mean of all rows. Returns row indices in pick order.
+ */
+export function herding(f: Features, m: number): Int32Array {
+  const { data, n, d } = f;
+  const mu = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) mu[k]! += data[i * d + k]! / n;
+  const sum = new Float64Array(d);
+  const picked = new Uint8Array(n);
+  const out: number[] = [];
+  for (let t = 1; t <= Math.min(m, n); t++) {
+    let best = -1;
+    let bestDist = Infinity;
+    for (let i = 0; i < n; i++) {
+      if (picked[i]) continue;
+      let s = 0;
+      for (let k = 0; k < d; k++) {
+        const v = (sum[k]! + data[i * d + k]!) / t - mu[k]!;
+        s += v * v;
+      }
+      if (s < bestDist) {
+        bestDist = s;
+        best = i;
+      }
+    }
+    picked[best] = 1;
+    out.push(best);
+    for (let k = 0; k < d; k++) sum[k]! += data[best * d + k]!;
+  }
+  return Int32Array.from(out);
+}
+
+/**
+ * k-center greedy (Sener & Savarese 2018): start from the row nearest the mean, then repeatedly add the row
+ * farthest from all picked rows. Returns row indices in pick order.
+ */
+export function kCenter(f: Features, m: number): Int32Array {
+  const { data, n, d } = f;
+  const mu = new Float32Array(d);
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) mu[k]! += data[i * d + k]! / n;
+  let first = 0;
+  let firstDist = Infinity;
+  for (let i = 0; i < n; i++) {
+    const s = sqDist(data, i * d, mu, 0, d);
+    if (s < firstDist) {
+      firstDist = s;
+      first = i;
+    }
+  }
+  const out = [first];
+  const minDist = new Float64Array(n).fill(Infinity);
+  let last = first;
+  while (out.length < Math.min(m, n)) {
+    let best = -1;
+    let bestDist = -1;
+    for (let i = 0; i < n; i++) {
+      const s = sqDist(data, i * d, data, last * d, d);
+      if (s < minDist[i]!) minDist[i] = s;
+      if (minDist[i]! > bestDist) {
+        bestDist = minDist[i]!;
+        best = i;
+      }
+    }
+    out.push(best);
+    last = best;
+  }
+  return Int32Array.from(out);
+}
+
+/** `embed` features of the given images under a random ConvNet (seeded), in batches of `batch`. */
+export async function embedFeatures(
+  data: RealData,
+  indices: ArrayLike<number>,
+  net: ConvNetShape,
+  seed: number,
+  batch = 256,
+): Promise<Features> {
+  const params = initConvNet(net, seed);
+  try {
+    const parts: Float32Array[] = [];
+    let d = 0;
+    for (let s = 0; s < indices.length; s += batch) {
+      const idx = Array.from({ length: Math.min(batch, indices.length - s) }, (_, k) => indices[s + k]!);
+      const e = tf.tidy(() => embedNoGrad(net, params, gatherBatch(data, idx)));
+      d = e.shape[1];
+      parts.push((await e.data()) as Float32Array);
+      e.dispose();
+    }
+    const out = new Float32Array(indices.length * d);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return { data: out, n: indices.length, d };
+  } finally {
+    disposeConvNet(params);
+  }
+}
+
+export type CoresetId = 'herding' | 'kCenter';
+
+/** Per class, `ipc` dataset indices chosen by a coreset method on random-ConvNet features. */
+export async function selectCoreset(method: CoresetId, data: RealData, ipc: number, net: ConvNetShape, seed: number): Promise<Int32Array[]> {
+  const pick = method === 'herding' ? herding : kCenter;
+  const out: Int32Array[] = [];
+  for (const idx of data.byClass) {
+    const f = await embedFeatures(data, idx, net, seed);
+    out.push(pick(f, ipc).map((r) => idx[r]!));
+  }
+  return out;
+}
