@@ -14,6 +14,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
 
+type CustomGradFn = Parameters<typeof tf.customGrad>[0];
+
 /** The augmentation ops of a DSA strategy string. */
 export type DsaOp = 'color' | 'crop' | 'cutout' | 'flip' | 'scale' | 'rotate';
 
@@ -240,8 +242,32 @@ export function warpMatrix(h: number, w: number, theta: readonly [number, number
 /** out = M · x over the spatial axis, as one 2-D matMul on x laid out [H·W, N·C] (no broadcast batch). */
 function affineWarp(x: tf.Tensor4D, theta: readonly [number, number, number, number]): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const m = tf.tensor2d(warpMatrix(h, w, theta), [h * w, h * w]);
-  const flat = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [h * w, n * c]);
-  const out = tf.matMul(m, flat);
+  const hw = h * w;
+  const mData = warpMatrix(h, w, theta);
+  const mtData = new Float32Array(hw * hw);
+  for (let i = 0; i < hw; i++) for (let j = 0; j < hw; j++) mtData[j * hw + i] = mData[i * hw + j]!;
+  const m = tf.tensor2d(mData, [hw, hw]);
+  const mt = tf.tensor2d(mtData, [hw, hw]);
+  const flat = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [hw, n * c]) as tf.Tensor2D;
+  const out = spatialMix(m, mt, flat);
   return tf.transpose(tf.reshape(out, [h, w, n, c]), [2, 0, 1, 3]);
+}
+
+/**
+ * y = A · f for a constant matrix A (with its transpose At given), differentiable to any order w.r.t. f:
+ * the gradient is spatialMix(At, A, g). A custom gradient because the stock matMul gradient also computes the
+ * (unneeded) gradient w.r.t. A and uses transposed matMuls, which wasm runs about 30x slower than plain ones.
+ */
+function spatialMix(a: tf.Tensor2D, at: tf.Tensor2D, f: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad(((ff: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([a, at]);
+    return {
+      value: tf.matMul(a, ff),
+      gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
+        const [aS, atS] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return spatialMix(atS, aS, g as tf.Tensor2D);
+      },
+    };
+  }) as unknown as CustomGradFn) as (ff: tf.Tensor2D) => tf.Tensor2D;
+  return op(f);
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadDatasetFromDir } from '../../node/datasets';
 import { gatherPixels, prepareRealData, type RealData } from '../data/batches';
 import { initReal } from '../init';
-import { selectCoreset } from '../select/coresets';
+import { classFeatures, selectCoreset } from '../select/coresets';
 import { Rng } from '../rng';
 import { EVAL_DEFAULTS, evaluateSet, lrAt, testIndices, type LabelledSet } from './evaluate';
 import { datasetsDir, useBackend } from '../../testing/tf';
@@ -49,8 +49,9 @@ describe('evaluation protocol on real MNIST (wasm)', () => {
     const small = prepareRealData(train.set, { classes: Array.from({ length: 10 }, String), mean: train.mean, std: train.std });
     // Restrict to the first 60 images of each class to keep the test quick.
     small.byClass = small.byClass.map((idx) => idx.slice(0, 60));
+    const features = await classFeatures(small, { input: [28, 28, 1], classes: 10, width: 8, depth: 3 }, 5);
     for (const method of ['herding', 'kCenter'] as const) {
-      const picks = await selectCoreset(method, small, 3, { input: [28, 28, 1], classes: 10, width: 8, depth: 3 }, 5);
+      const picks = selectCoreset(method, small, features, 3);
       picks.forEach((p, c) => {
         expect(p.length).toBe(3);
         expect(new Set(p).size).toBe(3);

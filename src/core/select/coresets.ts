@@ -126,13 +126,15 @@ export async function embedFeatures(
 
 export type CoresetId = 'herding' | 'kCenter';
 
-/** Per class, `ipc` dataset indices chosen by a coreset method on random-ConvNet features. */
-export async function selectCoreset(method: CoresetId, data: RealData, ipc: number, net: ConvNetShape, seed: number): Promise<Int32Array[]> {
-  const pick = method === 'herding' ? herding : kCenter;
-  const out: Int32Array[] = [];
-  for (const idx of data.byClass) {
-    const f = await embedFeatures(data, idx, net, seed);
-    out.push(pick(f, ipc).map((r) => idx[r]!));
-  }
+/** Each class's `embed` features under one random ConvNet (compute once, select with several methods). */
+export async function classFeatures(data: RealData, net: ConvNetShape, seed: number): Promise<Features[]> {
+  const out: Features[] = [];
+  for (const idx of data.byClass) out.push(await embedFeatures(data, idx, net, seed));
   return out;
+}
+
+/** Per class, `ipc` dataset indices chosen by a coreset method on the given per-class features. */
+export function selectCoreset(method: CoresetId, data: RealData, features: Features[], ipc: number): Int32Array[] {
+  const pick = method === 'herding' ? herding : kCenter;
+  return data.byClass.map((idx, c) => pick(features[c]!, ipc).map((r) => idx[r]!));
 }

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runRecordSchema } from '../core/run/record';
+import { datasetsDir } from '../testing/tf';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const distill = (...args: string[]) => spawnSync('node', [path.join(root, 'bin/distill.mjs'), ...args], { encoding: 'utf8', cwd: root });
+
+describe('the distill command', () => {
+  it.each([
+    [['run', '--dataset', 'svhn', '--data', '.'], /--dataset must be one of mnist, fashion-mnist, cifar-10 \(got 'svhn'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', 'ten'], /--ipc must be a number/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--method', 'xyz'], /--method must be one of dm, dc/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--width=-3'], /--width must be at least 1/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', '500'], /--ipc must be at most 50/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--frobnicate', '1'], /unknown option '--frobnicate'/],
+    [['run', '--dataset', 'mnist'], /--data DIR is required/],
+    [['fly'], /unknown command 'fly'/],
+  ])('rejects %j with a message naming the argument and exit code 2, no stack trace', (args, message) => {
+    const r = distill(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a data folder that does not exist is named in one line', () => {
+    const r = distill('run', '--dataset', 'mnist', '--data', '/nonexistent/datasets', '--eval-models', '0');
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/--data \/nonexistent\/datasets: no such folder/);
+  });
+
+  it('writes a valid run record and a PNG; the same seed gives the same synthetic bytes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const run = (out: string, png?: string) =>
+      distill(
+        'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '2', '--width', '8',
+        '--real', '8', '--eval-models', '0', '--seed', '7', '--out', out, ...(png ? ['--png', png] : []),
+      );
+    const a = run(path.join(dir, 'a.json'), path.join(dir, 'grid.png'));
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(/iteration 2\/2/);
+    const b = run(path.join(dir, 'b.json'));
+    expect(b.status, b.stderr).toBe(0);
+    const ra = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'a.json'), 'utf8')));
+    const rb = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'b.json'), 'utf8')));
+    expect(ra.config).toMatchObject({ dataset: 'mnist', method: 'dm', ipc: 1, iterations: 2, width: 8, seed: 7, depth: 3 });
+    expect(ra.iterations.map((p) => p.iteration)).toEqual([1, 2]);
+    expect(ra.backend).toBe('wasm');
+    expect(ra.syntheticSha256).toBe(rb.syntheticSha256);
+    const png = fs.readFileSync(path.join(dir, 'grid.png'));
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // 1 column x 10 rows of 28x28 cells, 1-pixel gaps, scaled x4.
+    expect(png.readUInt32BE(16)).toBe(28 * 4);
+    expect(png.readUInt32BE(20)).toBe((10 * 28 + 9) * 4);
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * The `distill` command: the engine in Node, on the same core as the browser.
+ *   distill run --dataset mnist --data DIR --method dm --ipc 10 --iterations 200 --out run.json --png grid.png
+ * Progress goes to stderr; bad arguments and bad files exit non-zero with one line naming them.
+ */
+import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import '@tensorflow/tfjs-backend-wasm';
+import { selectBackend } from '../core/backend';
+import { loadDatasetFromDir } from '../node/datasets';
+import { prepareRealData } from '../core/data/batches';
+import { sha256Hex } from '../core/data/sha256';
+import { DistillRun } from '../core/run/run';
+import { median, runRecordSchema, type RunRecord } from '../core/run/record';
+import { EVAL_DEFAULTS, evaluateSet, testIndices, type LabelledSet } from '../core/eval/evaluate';
+import { classFeatures, selectCoreset } from '../core/select/coresets';
+import { initReal } from '../core/init';
+import { gatherPixels } from '../core/data/batches';
+import { Rng } from '../core/rng';
+import { encodePng } from '../core/png';
+import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
+
+const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
+  --method dm|dc            distillation method (default ${DEFAULT_RUN_CONFIG.method})
+  --ipc N                   synthetic images per class (default ${DEFAULT_RUN_CONFIG.ipc})
+  --iterations N            iterations (default ${DEFAULT_RUN_CONFIG.iterations})
+  --init noise|real         initialisation (default ${DEFAULT_RUN_CONFIG.init})
+  --seed N                  seed of every random choice (default ${DEFAULT_RUN_CONFIG.seed})
+  --width N                 ConvNet width (default ${DEFAULT_RUN_CONFIG.width})
+  --real N                  real images per class per iteration (default ${DEFAULT_RUN_CONFIG.realPerClass})
+  --eval-epochs N           epochs of each evaluation network (default 300; 0 skips evaluation)
+  --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
+  --backend auto|wasm|cpu|webgpu   (default auto: wasm, else cpu)
+  --out FILE                the JSON run record
+  --png FILE                the synthetic images as a PNG grid (one row per class)`;
+
+class UsageError extends Error {}
+
+const int = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `--${name} must be a number` })
+    .int({ error: `--${name} must be a whole number` })
+    .min(min, { error: `--${name} must be at least ${min}` })
+    .max(max, { error: `--${name} must be at most ${max}` });
+const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]]) =>
+  z.enum(values, { error: (iss) => `--${name} must be one of ${values.join(', ')} (got '${String(iss.input)}')` });
+
+const argsSchema = z.object({
+  dataset: oneOf('dataset', ['mnist', 'fashion-mnist', 'cifar-10']),
+  data: z.string({ error: '--data DIR is required (a folder laid out like ../shared/datasets)' }),
+  method: oneOf('method', ['dm', 'dc']).default(DEFAULT_RUN_CONFIG.method),
+  ipc: int('ipc', 1, 50).default(DEFAULT_RUN_CONFIG.ipc),
+  iterations: int('iterations', 0, 1_000_000).default(DEFAULT_RUN_CONFIG.iterations),
+  init: oneOf('init', ['noise', 'real']).default(DEFAULT_RUN_CONFIG.init),
+  seed: int('seed', 0, 2 ** 31 - 1).default(DEFAULT_RUN_CONFIG.seed),
+  width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
+  real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
+  'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
+  'eval-models': int('eval-models', 0, 100).default(2),
+  backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
+  out: z.string().optional(),
+  png: z.string().optional(),
+});
+
+function parse(argv: string[]) {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') throw new UsageError('');
+  if (command !== 'run') throw new UsageError(`unknown command '${command}' (expected: run)`);
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({
+      args: rest,
+      strict: true,
+      options: Object.fromEntries(Object.keys(argsSchema.shape).map((k) => [k, { type: 'string' as const }])),
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'));
+  }
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
+  return parsed.data;
+}
+
+const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+async function prepareNode(name: BackendName): Promise<string> {
+  if (name === 'webgl') throw new Error('WebGL is not available in Node');
+  if (name === 'webgpu') {
+    // The optional `webgpu` package (Dawn) provides navigator.gpu in Node where it is installed.
+    const mod = (await import(/* @vite-ignore */ 'webgpu' as string).catch(() => null)) as {
+      create?: (o: string[]) => unknown;
+      globals?: object;
+    } | null;
+    if (!mod?.create) throw new Error("WebGPU in Node needs the optional 'webgpu' package (npm install webgpu)");
+    Object.assign(globalThis, mod.globals ?? {});
+    Object.assign(globalThis.navigator ?? {}, { gpu: mod.create([]) });
+    await import('@tensorflow/tfjs-backend-webgpu');
+  }
+  return '';
+}
+
+async function main(argv: string[]): Promise<void> {
+  const a = parse(argv);
+  if (!fs.existsSync(a.data)) throw new UsageError(`--data ${a.data}: no such folder`);
+  const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode);
+  if (a.backend !== 'auto' && report.backend !== a.backend) {
+    throw new Error(`--backend ${a.backend} is not available here: ${report.skipped.find((s) => s.backend === a.backend)?.reason}`);
+  }
+  log(`backend ${report.backend}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
+
+  const loaded = loadDatasetFromDir(a.dataset, a.data);
+  if (loaded.heldOutNote) log(loaded.heldOutNote);
+  const train = prepareRealData(loaded.train, loaded.spec);
+  const test = prepareRealData(loaded.test, loaded.spec);
+  const config: RunConfig = {
+    ...DEFAULT_RUN_CONFIG,
+    dataset: a.dataset,
+    method: a.method,
+    ipc: a.ipc,
+    iterations: a.iterations,
+    init: a.init,
+    seed: a.seed,
+    width: a.width,
+    realPerClass: a.real,
+    ...(a.method === 'dc' ? { lrImages: 0.1, momentum: 0.5 } : { lrImages: 1, momentum: 0.5 }),
+  };
+
+  const run = new DistillRun(train, config);
+  const points: RunRecord['iterations'] = [];
+  let lastLog = 0;
+  try {
+    while (run.iteration < config.iterations) {
+      const t0 = performance.now();
+      const lossT = run.step();
+      const loss = (await lossT.data())[0]!;
+      lossT.dispose();
+      const ms = performance.now() - t0;
+      points.push({ iteration: run.iteration, loss, ms });
+      if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at iteration ${run.iteration}`);
+      if (performance.now() - lastLog > 1000 || run.iteration === config.iterations) {
+        lastLog = performance.now();
+        log(`iteration ${run.iteration}/${config.iterations}  loss ${loss.toPrecision(4)}  ${Math.round(ms)} ms/it`);
+      }
+    }
+    const pixels = await run.pixels();
+    const syntheticSha256 = await sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+    const shape: [number, number, number] = [loaded.train.height, loaded.train.width, loaded.train.channels];
+
+    let accuracy: RunRecord['accuracy'] = null;
+    let evaluation: RunRecord['evaluation'] = null;
+    if (a['eval-epochs'] > 0 && a['eval-models'] > 0) {
+      const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, seed: a.seed };
+      evaluation = { epochs: cfg.epochs, models: cfg.models, width: cfg.width, testImages: testIndices(test, cfg.testLimit).length };
+      const labels = Int32Array.from({ length: train.numClasses * a.ipc }, (_, i) => Math.floor(i / a.ipc));
+      const setOf = (px: Float32Array): LabelledSet => ({ pixels: px, labels, shape });
+      const fromIndices = (perClass: Int32Array[]) => setOf(gatherPixels(train, perClass.flatMap((p) => Array.from(p))));
+      const net = { input: shape, classes: train.numClasses, width: a.width, depth: 3 };
+      log('coresets: embedding every training image with a random ConvNet');
+      const features = await classFeatures(train, net, a.seed);
+      const sets: [keyof NonNullable<RunRecord['accuracy']>, LabelledSet][] = [
+        ['distilled', setOf(pixels)],
+        ['random', setOf(initReal(train, a.ipc, new Rng(a.seed + 1)).pixels)],
+        ['herding', fromIndices(selectCoreset('herding', train, features, a.ipc))],
+        ['kCenter', fromIndices(selectCoreset('kCenter', train, features, a.ipc))],
+      ];
+      const acc: Partial<NonNullable<RunRecord['accuracy']>> = {};
+      for (const [name, set] of sets) {
+        acc[name] = await evaluateSet(set, test, cfg, (m, e) => {
+          if (e === cfg.epochs - 1) log(`evaluate ${name}: model ${m + 1}/${cfg.models} trained`);
+        });
+        log(`accuracy ${name}: ${(acc[name].mean * 100).toFixed(2)} ± ${(acc[name].std * 100).toFixed(2)} %`);
+      }
+      accuracy = acc as NonNullable<RunRecord['accuracy']>;
+    }
+
+    const record: RunRecord = runRecordSchema.parse({
+      schema: 'distill-playground/run-record@1',
+      app: { name: pkg.name, version: pkg.version },
+      createdAt: new Date().toISOString(),
+      config,
+      dataset: {
+        id: loaded.spec.id,
+        variant: loaded.variant,
+        trainCount: loaded.train.count,
+        testCount: loaded.test.count,
+        ...(loaded.heldOutNote ? { heldOutNote: loaded.heldOutNote } : {}),
+      },
+      backend: report.backend,
+      iterations: points,
+      msPerIteration: median(points.map((p) => p.ms)),
+      syntheticSha256,
+      evaluation,
+      accuracy,
+    });
+    if (a.out) {
+      fs.mkdirSync(path.dirname(path.resolve(a.out)), { recursive: true });
+      fs.writeFileSync(a.out, JSON.stringify(record, null, 2));
+      log(`wrote ${a.out}`);
+    }
+    if (a.png) {
+      fs.mkdirSync(path.dirname(path.resolve(a.png)), { recursive: true });
+      fs.writeFileSync(a.png, encodePng(await run.grid(), 4));
+      log(`wrote ${a.png}`);
+    }
+    if (!a.out) process.stdout.write(`${JSON.stringify({ syntheticSha256, msPerIteration: record.msPerIteration, accuracy })}\n`);
+  } finally {
+    run.dispose();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(err.message ? `distill: ${err.message}\n${USAGE}\n` : `${USAGE}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`distill: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+});

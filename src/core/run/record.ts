@@ -1,0 +1,63 @@
+/**
+ * The run record: one JSON document per distillation run, written by the CLI's `--out`, exported by the app,
+ * and read by the benches. Defined once with zod: the schema is the validation, the type and the docs.
+ * Extend it by adding fields; never rename one (other tools read it).
+ */
+import { z } from 'zod';
+
+const evalResult = z.object({ mean: z.number(), std: z.number(), runs: z.array(z.number()) });
+
+export const runRecordSchema = z.object({
+  schema: z.literal('distill-playground/run-record@1'),
+  app: z.object({ name: z.string(), version: z.string() }),
+  createdAt: z.string(),
+  /** The full run configuration, defaults filled in. */
+  config: z.object({
+    dataset: z.enum(['mnist', 'fashion-mnist', 'cifar-10']),
+    method: z.enum(['dm', 'dc']),
+    ipc: z.number().int().positive(),
+    iterations: z.number().int().nonnegative(),
+    width: z.number().int().positive(),
+    depth: z.number().int().positive(),
+    realPerClass: z.number().int().positive(),
+    lrImages: z.number(),
+    momentum: z.number(),
+    init: z.enum(['real', 'noise']),
+    seed: z.number().int(),
+  }),
+  dataset: z.object({
+    id: z.string(),
+    variant: z.string(),
+    trainCount: z.number().int(),
+    testCount: z.number().int(),
+    heldOutNote: z.string().optional(),
+  }),
+  backend: z.string(),
+  iterations: z.array(z.object({ iteration: z.number().int(), loss: z.number(), ms: z.number() })),
+  /** Median wall-clock milliseconds per iteration. */
+  msPerIteration: z.number(),
+  /** sha256 of the synthetic images' float32 bytes (NHWC, class-major, normalised space). */
+  syntheticSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The evaluation protocol's settings, and accuracy of the distilled set beside its baselines at the same IPC. */
+  evaluation: z
+    .object({
+      epochs: z.number().int(),
+      models: z.number().int(),
+      width: z.number().int(),
+      testImages: z.number().int(),
+    })
+    .nullable(),
+  accuracy: z
+    .object({ distilled: evalResult, random: evalResult, herding: evalResult, kCenter: evalResult })
+    .nullable(),
+});
+
+export type RunRecord = z.infer<typeof runRecordSchema>;
+
+/** Median of a list (NaN when empty). */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
