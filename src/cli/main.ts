@@ -27,6 +27,7 @@ const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data 
   --ipc N                   synthetic images per class (default ${DEFAULT_RUN_CONFIG.ipc})
   --iterations N            iterations (default ${DEFAULT_RUN_CONFIG.iterations})
   --init noise|real         initialisation (default ${DEFAULT_RUN_CONFIG.init})
+  --dsa on|off              differentiable siamese augmentation (default on)
   --seed N                  seed of every random choice (default ${DEFAULT_RUN_CONFIG.seed})
   --width N                 ConvNet width (default ${DEFAULT_RUN_CONFIG.width})
   --real N                  real images per class per iteration (default ${DEFAULT_RUN_CONFIG.realPerClass})
@@ -55,6 +56,7 @@ const argsSchema = z.object({
   iterations: int('iterations', 0, 1_000_000).default(DEFAULT_RUN_CONFIG.iterations),
   init: oneOf('init', ['noise', 'real']).default(DEFAULT_RUN_CONFIG.init),
   seed: int('seed', 0, 2 ** 31 - 1).default(DEFAULT_RUN_CONFIG.seed),
+  dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
   'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
@@ -123,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
     ipc: a.ipc,
     iterations: a.iterations,
     init: a.init,
+    dsa: a.dsa === 'on',
     seed: a.seed,
     width: a.width,
     realPerClass: a.real,

@@ -12,6 +12,7 @@ import { gatherBatch, prepareRealData } from './data/batches';
 import { initReal } from './init';
 import { createSyntheticState, disposeSyntheticState, dmStep, DM_DEFAULTS } from './methods/dm/dm';
 import { Rng } from './rng';
+import { applyDsa } from './augment/dsa';
 
 /**
  * Runs the methods' ops on a tiny problem (one DM step on 10 classes of 8x8 images, and the weight
@@ -33,7 +34,9 @@ export async function smokeValues(): Promise<number[]> {
   const syn = createSyntheticState(initial.pixels, classes, [8, 8, 1]);
   const params = initConvNet(shape, 1);
   try {
-    const loss = dmStep(shape, data, syn, { ...DM_DEFAULTS, ipc: 1, realPerClass: perClass }, new Rng(2));
+    // With a rotation (DSA's affine warp): its ops must work here too.
+    const rotate = (x: tf.Tensor4D) => applyDsa(x, { op: 'rotate', degrees: 10 });
+    const loss = dmStep(shape, data, syn, { ...DM_DEFAULTS, ipc: 1, realPerClass: perClass }, new Rng(2), undefined, () => rotate);
     const out = tf.tidy(() => {
       const x = gatherBatch(data, [0, 1, 2, 3]);
       const oneHot = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), classes);

@@ -73,6 +73,8 @@ export interface RunConfig {
   lrImages: number;
   momentum: number;
   init: 'real' | 'noise';
+  /** Differentiable siamese augmentation of the real and synthetic batches (one draw shared by both). */
+  dsa: boolean;
   seed: number;
 }
 
@@ -87,6 +89,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   lrImages: 1,
   momentum: 0.5,
   init: 'real',
+  dsa: true,
   seed: 0,
 };
 

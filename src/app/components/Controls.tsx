@@ -183,6 +183,7 @@ export function Controls() {
   const chooseBackend = useApp((s) => s.chooseBackend);
   const datasetSelectId = useId();
   const methodSelectId = useId();
+  const dsaHintId = useId();
   const backendSelectId = useId();
 
   const locked = isRunActive(runStatus);
@@ -301,6 +302,23 @@ export function Controls() {
             testId="seed-input"
             onCommit={(seed) => set({ seed })}
           />
+          <div className="field">
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={config.dsa}
+                disabled={locked}
+                data-testid="dsa-input"
+                aria-describedby={`${dsaHintId}`}
+                onChange={(e) => set({ dsa: e.target.checked })}
+              />
+              <span className="field__label">DSA augmentation</span>
+            </label>
+            <p className="field__hint" id={dsaHintId}>
+              Colour, crop, cutout, scale, rotate (and flip, except MNIST), drawn once and applied alike to real and synthetic
+              images.
+            </p>
+          </div>
         </div>
       </section>
 

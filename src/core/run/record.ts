@@ -23,6 +23,7 @@ export const runRecordSchema = z.object({
     lrImages: z.number(),
     momentum: z.number(),
     init: z.enum(['real', 'noise']),
+    dsa: z.boolean(),
     seed: z.number().int(),
   }),
   dataset: z.object({

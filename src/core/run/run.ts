@@ -8,7 +8,8 @@ import type { RunConfig, ImageGrid } from '../../shared/protocol';
 import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
-import { createSyntheticState, disposeSyntheticState, dmStep, type SyntheticState } from '../methods/dm/dm';
+import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
+import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
 import { imagesToGrid } from '../render';
 import { Rng } from '../rng';
@@ -33,16 +34,27 @@ export class DistillRun {
     this.net = { input: this.shape, classes: data.numClasses, width: config.width, depth: config.depth };
     this.initial = INITIALISERS[config.init](data, config.ipc, this.rng.fork());
     this.state = createSyntheticState(this.initial.pixels, data.numClasses * config.ipc, this.shape);
+    const augment = config.dsa ? this.dsa() : undefined;
     switch (config.method) {
       case 'dm':
-        this.stepFn = () => dmStep(this.net, this.data, this.state, this.config, this.rng);
+        this.stepFn = () => dmStep(this.net, this.data, this.state, this.config, this.rng, undefined, augment);
         break;
       case 'dc': {
-        const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config }, this.rng);
+        const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config }, this.rng, augment);
         this.stepFn = () => dc.step();
         break;
       }
     }
+  }
+
+  /** DSA with the reference strategy; no flips for MNIST, whose digits are not mirror-symmetric. */
+  private dsa(): DrawAugment {
+    const [height, width] = this.shape;
+    const flip = this.config.dataset !== 'mnist';
+    return () => {
+      const p = drawDsa(this.rng, DSA_DEFAULT_STRATEGY, { height, width, flip });
+      return (x) => applyDsa(x, p);
+    };
   }
 
   /** Runs one iteration; returns its loss as a scalar tensor the caller must dispose (read it lazily). */

@@ -11,7 +11,7 @@ import { initConvNet, logits, paramList, type ConvNetShape } from '../../nn/conv
 import { crossEntropy, gradientDistance } from '../../nn/losses';
 import { SgdTrainer, paramsFromList } from '../../nn/train';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
-import type { SyntheticState } from '../dm/dm';
+import type { DrawAugment, SyntheticState } from '../dm/dm';
 import type { Rng } from '../../rng';
 
 /** DC's hyper-parameters. */
@@ -39,8 +39,6 @@ export function dcLoops(ipc: number): { outer: number; inner: number } {
   return { outer: 50, inner: 10 };
 }
 
-/** Optional siamese augmentation of a (real, synthetic) pair of batches with shared random parameters. */
-export type PairAugment = (real: tf.Tensor4D, syn: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D];
 
 /**
  * The matching loss of class c for synthetic images `synC` under network parameters `params`:
@@ -74,7 +72,7 @@ export class DcMethod {
     private readonly syn: SyntheticState,
     private readonly cfg: DcConfig,
     private readonly rng: Rng,
-    private readonly augment?: PairAugment,
+    private readonly augment?: DrawAugment,
   ) {
     const paper = dcLoops(cfg.ipc);
     this.loops = { outer: cfg.outerLoop || paper.outer, inner: cfg.innerLoop || paper.inner };
@@ -110,12 +108,11 @@ export class DcMethod {
     try {
       for (let c = 0; c < this.data.numClasses; c++) {
         const [loss, grad] = tf.tidy(() => {
-          const real0 = gatherBatch(this.data, sampleClass(this.data, c, this.cfg.realPerClass, this.rng));
+          // DSA: one augmentation per class, applied alike to the real and the synthetic batch.
+          const aug = this.augment?.() ?? ((x: tf.Tensor4D) => x);
+          const real = aug(gatherBatch(this.data, sampleClass(this.data, c, this.cfg.realPerClass, this.rng)));
           const synC0 = tf.slice(this.syn.images, [c * ipc, 0, 0, 0], [ipc, -1, -1, -1]) as tf.Tensor4D;
-          const f = (s: tf.Tensor) => {
-            const [real, synC] = this.augment ? this.augment(real0, s as tf.Tensor4D) : [real0, s as tf.Tensor4D];
-            return matchingLoss(this.net, params, trainer.params, real, synC, c);
-          };
+          const f = (s: tf.Tensor) => matchingLoss(this.net, params, trainer.params, real, aug(s as tf.Tensor4D), c);
           const { value, grad } = tf.valueAndGrad(f)(synC0);
           return [value, grad as tf.Tensor4D] as const;
         });
@@ -140,7 +137,8 @@ export class DcMethod {
       const labels = Int32Array.from({ length: this.data.numClasses * ipc }, (_, i) => Math.floor(i / ipc));
       return tf.oneHot(tf.tensor1d(labels, 'int32'), this.net.classes) as tf.Tensor2D;
     });
-    const x = tf.clone(this.syn.images) as tf.Tensor4D;
+    // The reference trains the network on augmented synthetic images when DSA is on.
+    const x = tf.tidy(() => (this.augment?.() ?? ((t: tf.Tensor4D) => tf.clone(t)))(this.syn.images));
     tf.dispose([trainer.step(x, y), x, y]);
   }
 }

@@ -8,6 +8,9 @@ import { disposeConvNet, embed, embedNoGrad, initConvNet, type ConvNetShape } fr
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { Rng } from '../../rng';
 
+/** Draws one augmentation and returns it as a function applied alike to the real and the synthetic batch. */
+export type DrawAugment = () => (x: tf.Tensor4D) => tf.Tensor4D;
+
 /** DM's hyper-parameters. */
 export interface DmConfig {
   ipc: number;
@@ -53,6 +56,7 @@ export function dmStep(
   cfg: DmConfig,
   rng: Rng,
   pickReal: (c: number) => ArrayLike<number> = (c) => sampleClass(data, c, cfg.realPerClass, rng),
+  augment?: DrawAugment,
 ): tf.Scalar {
   const params = initConvNet(net, rng.nextSeed());
   const grads: tf.Tensor4D[] = [];
@@ -61,11 +65,13 @@ export function dmStep(
     for (let c = 0; c < data.numClasses; c++) {
       // Per-class tidy: one class's activations at a time (all classes at width 128 would not fit).
       const [loss, grad] = tf.tidy(() => {
-        const real = gatherBatch(data, pickReal(c));
+        // DSA: one augmentation drawn per class and applied to both batches (siamese).
+        const aug = augment?.() ?? ((x: tf.Tensor4D) => x);
+        const real = aug(gatherBatch(data, pickReal(c)));
         // The real batch needs no gradient: the fast inference path (same numbers up to rounding).
         const realMean = tf.mean(embedNoGrad(net, params, real), 0);
         const synC = tf.slice(syn.images, [c * cfg.ipc, 0, 0, 0], [cfg.ipc, -1, -1, -1]) as tf.Tensor4D;
-        const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embed(net, params, s), 0)))) as tf.Scalar;
+        const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embed(net, params, aug(s)), 0)))) as tf.Scalar;
         const { value, grad } = tf.valueAndGrad(f)(synC);
         return [value, grad as tf.Tensor4D] as const;
       });
