@@ -57,3 +57,23 @@ describe('the distill command', () => {
     expect(png.readUInt32BE(20)).toBe((10 * 28 + 9) * 4);
   });
 });
+
+describe('the distill command with evaluation', () => {
+  it('reports the distilled set beside random, herding and k-center under the protocol', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const r = distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--width', '8',
+      '--real', '8', '--eval-epochs', '2', '--eval-models', '2', '--out', out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, testImages: 10000 });
+    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
+      const acc = rec.accuracy![name];
+      expect(acc.runs).toHaveLength(2);
+      expect(acc.mean).toBeGreaterThan(0);
+      expect(acc.mean).toBeLessThanOrEqual(1);
+    }
+    expect(r.stderr).toMatch(/accuracy kCenter: /);
+  });
+});

@@ -14,11 +14,8 @@ import { prepareRealData } from '../core/data/batches';
 import { sha256Hex } from '../core/data/sha256';
 import { DistillRun } from '../core/run/run';
 import { median, runRecordSchema, type RunRecord } from '../core/run/record';
-import { EVAL_DEFAULTS, evaluateSet, testIndices, type LabelledSet } from '../core/eval/evaluate';
-import { classFeatures, selectCoreset } from '../core/select/coresets';
-import { initReal } from '../core/init';
-import { gatherPixels } from '../core/data/batches';
-import { Rng } from '../core/rng';
+import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
+import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
 
@@ -151,33 +148,18 @@ async function main(argv: string[]): Promise<void> {
     }
     const pixels = await run.pixels();
     const syntheticSha256 = await sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
-    const shape: [number, number, number] = [loaded.train.height, loaded.train.width, loaded.train.channels];
 
     let accuracy: RunRecord['accuracy'] = null;
     let evaluation: RunRecord['evaluation'] = null;
     if (a['eval-epochs'] > 0 && a['eval-models'] > 0) {
       const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, seed: a.seed };
       evaluation = { epochs: cfg.epochs, models: cfg.models, width: cfg.width, testImages: testIndices(test, cfg.testLimit).length };
-      const labels = Int32Array.from({ length: train.numClasses * a.ipc }, (_, i) => Math.floor(i / a.ipc));
-      const setOf = (px: Float32Array): LabelledSet => ({ pixels: px, labels, shape });
-      const fromIndices = (perClass: Int32Array[]) => setOf(gatherPixels(train, perClass.flatMap((p) => Array.from(p))));
-      const net = { input: shape, classes: train.numClasses, width: a.width, depth: 3 };
-      log('coresets: embedding every training image with a random ConvNet');
-      const features = await classFeatures(train, net, a.seed);
-      const sets: [keyof NonNullable<RunRecord['accuracy']>, LabelledSet][] = [
-        ['distilled', setOf(pixels)],
-        ['random', setOf(initReal(train, a.ipc, new Rng(a.seed + 1)).pixels)],
-        ['herding', fromIndices(selectCoreset('herding', train, features, a.ipc))],
-        ['kCenter', fromIndices(selectCoreset('kCenter', train, features, a.ipc))],
-      ];
-      const acc: Partial<NonNullable<RunRecord['accuracy']>> = {};
-      for (const [name, set] of sets) {
-        acc[name] = await evaluateSet(set, test, cfg, (m, e) => {
-          if (e === cfg.epochs - 1) log(`evaluate ${name}: model ${m + 1}/${cfg.models} trained`);
-        });
-        log(`accuracy ${name}: ${(acc[name].mean * 100).toFixed(2)} ± ${(acc[name].std * 100).toFixed(2)} %`);
-      }
-      accuracy = acc as NonNullable<RunRecord['accuracy']>;
+      let lastSet = '';
+      const { results } = await compareWithBaselines(pixels, a.ipc, train, test, cfg, (p) => {
+        if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} network(s) x ${cfg.epochs} epochs`);
+      });
+      for (const name of EVAL_SETS) log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
+      accuracy = results;
     }
 
     const record: RunRecord = runRecordSchema.parse({

@@ -117,6 +117,39 @@ export type RunEvent =
   | { type: 'done'; iteration: number; reason: 'completed' | 'stopped' }
   | { type: 'error'; message: string };
 
+/** Settings of an evaluation under the field's protocol (see src/core/eval/evaluate.ts). */
+export interface EvalRequest {
+  epochs: number;
+  models: number;
+  /** Test images used (0 = the whole test split). */
+  testLimit: number;
+}
+
+export const DEFAULT_EVAL_REQUEST: EvalRequest = { epochs: 100, models: 2, testLimit: 0 };
+
+/** Names of the sets an evaluation compares, all at the run's images per class. */
+export type EvalSetName = 'distilled' | 'random' | 'herding' | 'kCenter';
+
+export interface EvalProgress {
+  set: EvalSetName;
+  model: number;
+  models: number;
+  epoch: number;
+  epochs: number;
+  /** Fraction of the whole evaluation done, 0..1. */
+  fraction: number;
+}
+
+/** Accuracy (0..1) of each set: mean and std over the networks, and each network's. */
+export interface EvalReport {
+  request: EvalRequest;
+  iteration: number;
+  ipc: number;
+  width: number;
+  testImages: number;
+  results: Record<EvalSetName, { mean: number; std: number; runs: number[] }>;
+}
+
 /** The engine's API as the UI sees it (through comlink). */
 export interface EngineApi {
   /** Choose the backend (preference first, then the fallback order) after a smoke test of the ops. */
@@ -128,4 +161,10 @@ export interface EngineApi {
   pause(): void;
   resume(): void;
   stop(): void;
+  /**
+   * Evaluates the latest synthetic set (of the current or last run) beside random-real, herding and k-center
+   * sets of the same IPC. Rejects with 'Evaluation cancelled.' after `cancelEvaluation`.
+   */
+  evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => void): Promise<EvalReport>;
+  cancelEvaluation(): void;
 }

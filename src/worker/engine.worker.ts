@@ -3,7 +3,19 @@
  * exposes `EngineApi` to the UI through comlink. Everything that crosses is plain data.
  */
 import * as Comlink from 'comlink';
-import type { BackendPreference, BackendReport, DatasetSummary, EngineApi, LoadProgress, RunConfig, RunEvent } from '../shared/protocol';
+import type {
+  BackendPreference,
+  BackendReport,
+  DatasetSummary,
+  EngineApi,
+  EvalProgress,
+  EvalRequest,
+  LoadProgress,
+  RunConfig,
+  RunEvent,
+} from '../shared/protocol';
+import { EVAL_DEFAULTS } from '../core/eval/evaluate';
+import { compareWithBaselines } from '../core/eval/compare';
 import type { DatasetId, LoadedDataset } from '../core/data/types';
 import { selectBackend } from '../core/backend';
 import { getDataset } from '../core/data/registry';
@@ -18,6 +30,11 @@ import { prepareBrowserBackend } from './backends';
 const datasets = new Map<DatasetId, { loaded: LoadedDataset; real: RealData }>();
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
+/** The run in progress (or paused), and the synthetic set of the last finished one, for evaluation. */
+let current: DistillRun | null = null;
+let latest: { pixels: Float32Array; config: RunConfig; iteration: number } | null = null;
+let evalCancelled = false;
+let evaluating = false;
 
 /** Every event carrying images transfers their buffers instead of copying them. */
 function transferable(e: RunEvent): RunEvent {
@@ -78,13 +95,16 @@ const api: EngineApi = {
     let run: DistillRun | null = null;
     try {
       run = new DistillRun(entry.real, config);
+      current = run;
       emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid() });
       const reason = await drive(run, { control: ctl, emit });
+      latest = { pixels: await run.pixels(), config, iteration: run.iteration };
       emit({ type: 'done', iteration: run.iteration, reason });
     } catch (err) {
       emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     } finally {
       run?.dispose();
+      current = null;
       control = null;
     }
   },
@@ -97,6 +117,41 @@ const api: EngineApi = {
   },
   stop() {
     control?.stop();
+  },
+
+  async evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => void) {
+    if (evaluating) throw new Error('An evaluation is already running.');
+    if (current && !control?.isPaused) throw new Error('Pause or stop the run before evaluating.');
+    const source = current
+      ? { pixels: await current.pixels(), config: current.config, iteration: current.iteration }
+      : latest;
+    if (!source) throw new Error('Run a distillation first: there is no synthetic set to evaluate yet.');
+    const entry = datasets.get(source.config.dataset);
+    if (!entry) throw new Error(`Load ${source.config.dataset} before evaluating.`);
+    evaluating = true;
+    evalCancelled = false;
+    try {
+      const test = prepareRealData(entry.loaded.test, entry.loaded.spec);
+      const cfg = { ...EVAL_DEFAULTS, ...request, width: source.config.width, depth: source.config.depth, seed: source.config.seed };
+      let last = 0;
+      const { results, testImages } = await compareWithBaselines(source.pixels, source.config.ipc, entry.real, test, cfg, async (p) => {
+        if (evalCancelled) throw new Error('Evaluation cancelled.');
+        const now = performance.now();
+        if (now - last > 200 || p.fraction === 1) {
+          last = now;
+          onProgress(p);
+        }
+        // Let a cancel message through between epochs.
+        await new Promise((r) => setTimeout(r, 0));
+      });
+      return { request, iteration: source.iteration, ipc: source.config.ipc, width: cfg.width, testImages, results };
+    } finally {
+      evaluating = false;
+    }
+  },
+
+  cancelEvaluation() {
+    evalCancelled = true;
   },
 };
 
