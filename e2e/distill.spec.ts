@@ -100,3 +100,27 @@ test('distils MNIST with DC gradient matching on wasm', async ({ page }) => {
   await page.screenshot({ path: 'e2e-artifacts/distill-dc-wasm.png' });
   expect(errors).toEqual([]);
 });
+
+test('evaluates a distilled set beside random-real and coreset baselines', async ({ page }) => {
+  const errors = collectConsoleErrors(page);
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready');
+  await expect(page.getByTestId('eval-button')).toBeDisabled();
+  await setNumber(page, 'ipc-input', 1);
+  await setNumber(page, 'width-input', 8);
+  await setNumber(page, 'real-input', 16);
+  await setNumber(page, 'iterations-input', 3);
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
+  await setNumber(page, 'eval-epochs-input', 3);
+  await setNumber(page, 'eval-models-input', 1);
+  await page.getByTestId('eval-button').click();
+  await expect(page.getByTestId('eval-results')).toBeVisible({ timeout: 200_000 });
+  for (const name of ['distilled', 'random', 'herding', 'kCenter']) {
+    await expect(page.getByTestId(`eval-${name}`)).toHaveText(/^\d+\.\d% ± \d+\.\d%$/);
+  }
+  await page.getByTestId('eval-results').scrollIntoViewIfNeeded();
+  fs.mkdirSync('e2e-artifacts', { recursive: true });
+  await page.screenshot({ path: 'e2e-artifacts/evaluate.png' });
+  expect(errors).toEqual([]);
+});

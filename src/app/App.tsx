@@ -3,6 +3,7 @@ import { AboutCard } from './components/AboutCard';
 import { Controls } from './components/Controls';
 import { DatasetCard } from './components/DatasetCard';
 import { ErrorBox } from './components/ErrorBox';
+import { EvaluatePanel } from './components/EvaluatePanel';
 import { Header } from './components/Header';
 import { LossPanel } from './components/LossPanel';
 import { StatusBar } from './components/StatusBar';
@@ -29,6 +30,7 @@ export function App() {
           <div className="main-grid">
             <div className="main-grid__col">
               <SyntheticPanel />
+              <EvaluatePanel />
               <AboutCard />
             </div>
             <div className="main-grid__side">

@@ -12,6 +12,9 @@ import type {
   BackendReport,
   DatasetSummary,
   EngineApi,
+  EvalProgress,
+  EvalReport,
+  EvalRequest,
   LoadProgress,
   RunConfig,
   RunEvent,
@@ -141,4 +144,13 @@ export function resumeRun(): Promise<void> {
 
 export function stopRun(): Promise<void> {
   return call((api) => api.stop());
+}
+
+/** Evaluate the latest synthetic set beside its baselines; progress streams to `onProgress`. */
+export function evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => void): Promise<EvalReport> {
+  return call((api) => api.evaluate(request, Comlink.proxy(onProgress)));
+}
+
+export function cancelEvaluation(): Promise<void> {
+  return call((api) => api.cancelEvaluation());
 }

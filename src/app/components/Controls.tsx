@@ -56,7 +56,7 @@ interface NumberFieldProps {
 }
 
 /** A whole-number input that commits valid values as they are typed and snaps back into range on blur. */
-function NumberField({ label, hint, value, min, max, step = 1, disabled, testId, onCommit }: NumberFieldProps) {
+export function NumberField({ label, hint, value, min, max, step = 1, disabled, testId, onCommit }: NumberFieldProps) {
   const id = useId();
   const [draft, setDraft] = useState<string | null>(null);
   const text = draft ?? String(value);

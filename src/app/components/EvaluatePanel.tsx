@@ -1,0 +1,131 @@
+import { useApp } from '../store';
+import { useEval } from '../evalStore';
+import { NumberField } from './Controls';
+import { formatInt } from '../lib/format';
+import type { EvalSetName } from '../../shared/protocol';
+
+const ROWS: { name: EvalSetName; label: string; hint: string }[] = [
+  { name: 'distilled', label: 'Distilled (this run)', hint: 'the synthetic images' },
+  { name: 'random', label: 'Random real', hint: 'real images picked at random' },
+  { name: 'herding', label: 'Herding coreset', hint: 'real images whose mean feature tracks the class mean' },
+  { name: 'kCenter', label: 'k-center coreset', hint: 'real images that cover the class in feature space' },
+];
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Evaluate the synthetic set under the field's protocol, beside random-real and coreset baselines. */
+export function EvaluatePanel() {
+  const runStatus = useApp((s) => s.runStatus);
+  const { request, status, progress, report, error, setRequest, evaluate, cancel } = useEval();
+  const running = status === 'running';
+  const canEvaluate = (runStatus === 'paused' || runStatus === 'done') && !running;
+  const best = report ? Math.max(...ROWS.map((r) => report.results[r.name].mean)) : 0;
+
+  let note = 'Pause or finish a run, then evaluate its synthetic images.';
+  if (canEvaluate) note = 'Trains fresh networks on each set only, then tests them on the real test images.';
+  if (running && progress) note = `Training on the ${ROWS.find((r) => r.name === progress.set)?.label.toLowerCase()} set: network ${progress.model + 1} of ${progress.models}, epoch ${progress.epoch + 1} of ${progress.epochs}.`;
+  if (running && !progress) note = 'Preparing the baselines…';
+  if (status === 'cancelled') note = 'Evaluation cancelled.';
+
+  return (
+    <section className="card" aria-labelledby="eval-title">
+      <header className="card__header">
+        <h2 className="card__title" id="eval-title">
+          Evaluate
+        </h2>
+        <p className="card__meta">test accuracy, same images per class</p>
+      </header>
+      <div className="eval-controls">
+        <NumberField
+          label="Epochs"
+          hint="Per network (papers: 300–1000)."
+          value={request.epochs}
+          min={1}
+          max={2000}
+          disabled={running}
+          testId="eval-epochs-input"
+          onCommit={(epochs) => setRequest({ epochs })}
+        />
+        <NumberField
+          label="Networks"
+          hint="Fresh ConvNets per set (mean ± std)."
+          value={request.models}
+          min={1}
+          max={10}
+          disabled={running}
+          testId="eval-models-input"
+          onCommit={(models) => setRequest({ models })}
+        />
+        <div className="eval-controls__buttons">
+          {running ? (
+            <button type="button" className="btn" data-testid="eval-cancel" onClick={cancel}>
+              Cancel
+            </button>
+          ) : (
+            <button type="button" className="btn btn--primary" data-testid="eval-button" disabled={!canEvaluate} onClick={() => void evaluate()}>
+              Evaluate
+            </button>
+          )}
+        </div>
+      </div>
+      <p className="eval-note" aria-live="polite">
+        {note}
+      </p>
+      {running && (
+        <div
+          className="bar"
+          role="progressbar"
+          aria-label="Evaluation progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round((progress?.fraction ?? 0) * 100)}
+          data-testid="eval-progress"
+        >
+          <div className="bar__fill" style={{ width: `${(progress?.fraction ?? 0) * 100}%` }} />
+        </div>
+      )}
+      {status === 'error' && error && (
+        <p className="eval-error" role="alert" data-testid="eval-error">
+          {error}
+        </p>
+      )}
+      {report && (
+        <table className="eval-table" data-testid="eval-results">
+          <caption>
+            After iteration {formatInt(report.iteration)} · {report.ipc} per class · ConvNet width {report.width} ·{' '}
+            {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Set</th>
+              <th scope="col">Accuracy (mean ± std)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ROWS.map((row) => {
+              const r = report.results[row.name];
+              return (
+                <tr key={row.name} data-set={row.name} className={row.name === 'distilled' ? 'eval-table__ours' : undefined}>
+                  <th scope="row" title={row.hint}>
+                    {row.label}
+                    {r.mean === best && <span className="eval-table__best"> (best)</span>}
+                  </th>
+                  <td>
+                    <div className="eval-table__cell">
+                      <span className="num" data-testid={`eval-${row.name}`}>
+                        {pct(r.mean)} ± {pct(r.std)}
+                      </span>
+                      <span className="eval-table__bar" aria-hidden="true">
+                        <span style={{ width: `${r.mean * 100}%` }} />
+                      </span>
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,41 @@
+/** Evaluation state (plain data): the request, progress and the last report, beside the run's store. */
+import { create } from 'zustand';
+import * as engine from './engine';
+import { DEFAULT_EVAL_REQUEST, type EvalProgress, type EvalReport, type EvalRequest } from '../shared/protocol';
+import { errorMessage } from './lib/format';
+
+export type EvalStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+
+interface EvalState {
+  request: EvalRequest;
+  status: EvalStatus;
+  progress: EvalProgress | null;
+  report: EvalReport | null;
+  error: string | null;
+  setRequest: (patch: Partial<EvalRequest>) => void;
+  evaluate: () => Promise<void>;
+  cancel: () => void;
+}
+
+export const useEval = create<EvalState>((set, get) => ({
+  request: DEFAULT_EVAL_REQUEST,
+  status: 'idle',
+  progress: null,
+  report: null,
+  error: null,
+  setRequest: (patch) => set({ request: { ...get().request, ...patch } }),
+  async evaluate() {
+    if (get().status === 'running') return;
+    set({ status: 'running', progress: null, error: null });
+    try {
+      const report = await engine.evaluate(get().request, (progress) => set({ progress }));
+      set({ status: 'done', report });
+    } catch (err) {
+      const message = errorMessage(err);
+      set(/cancelled/i.test(message) ? { status: 'cancelled' } : { status: 'error', error: message });
+    }
+  },
+  cancel() {
+    if (get().status === 'running') void engine.cancelEvaluation();
+  },
+}));
