@@ -36,8 +36,8 @@ async function main() {
     }),
   );
   const err = events.find((e) => e.type === 'error');
-  // Skip the first iteration (kernel compilation / warm-up).
-  const steady = ms.slice(1).sort((a, b) => a - b);
+  // Skip the first iteration (kernel compilation / warm-up) when there are others.
+  const steady = (ms.length > 1 ? ms.slice(1) : ms).sort((a, b) => a - b);
   const median = steady[Math.floor(steady.length / 2)] ?? NaN;
   const result = { backend: report.backend, detail: report.detail, config, msPerIteration: median, all: ms, error: err };
   out.textContent = JSON.stringify(result, null, 2);

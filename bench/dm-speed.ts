@@ -11,8 +11,9 @@ import fs from 'node:fs';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const iterations = Number(arg('--iterations') ?? 6);
-/** `--only wasm,cpu` limits the run to some backends. */
+/** `--only wasm,cpu` limits the run to some backends; `--width N` overrides every case's width. */
 const only = arg('--only')?.split(',');
+const widthOverride = arg('--width') ? Number(arg('--width')) : undefined;
 const port = 5181;
 const cases = [
   { backend: 'wasm', width: 128, ipc: 10, real: 256 },
@@ -32,7 +33,8 @@ async function main() {
   });
   const results: unknown[] = [];
   try {
-    for (const c of cases.filter((k) => !only || only.includes(k.backend))) {
+    for (const c0 of cases.filter((k) => !only || only.includes(k.backend))) {
+      const c = { ...c0, width: widthOverride ?? c0.width };
       const page = await browser.newPage();
       const url = `http://127.0.0.1:${port}/bench/dm.html?backend=${c.backend}&width=${c.width}&ipc=${c.ipc}&real=${c.real}&iterations=${iterations}`;
       await page.goto(url);
@@ -54,7 +56,7 @@ async function main() {
     server.kill();
   }
   fs.mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/dm-speed${only ? '-' + only.join('-') : ''}.json`;
+  const file = `bench/results/dm-speed${only ? '-' + only.join('-') : ''}${widthOverride ? `-w${widthOverride}` : ''}.json`;
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: '2-core CPU, no GPU (SwiftShader)', results }, null, 2));
 }
 
