@@ -87,6 +87,7 @@ const api: EngineApi = {
   async start(config: RunConfig, onEvent: (e: RunEvent) => void) {
     const emit = (e: RunEvent) => void onEvent(transferable(e));
     if (control) throw new Error('A run is already in progress.');
+    if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
     if (!backend) backend = await selectBackend('auto', prepareBrowserBackend);
     const entry = datasets.get(config.dataset);
     if (!entry) throw new Error(`Load ${config.dataset} before starting a run.`);
