@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { loadDatasetFromDir } from '../../node/datasets';
+import { loadReal } from '../../testing/data';
 import { gatherPixels, prepareRealData, type RealData } from '../data/batches';
 import { initReal } from '../init';
 import { classFeatures, selectCoreset } from '../select/coresets';
 import { Rng } from '../rng';
 import { EVAL_DEFAULTS, evaluateSet, lrAt, testIndices, type LabelledSet } from './evaluate';
-import { datasetsDir, useBackend } from '../../testing/tf';
+import { useBackend } from '../../testing/tf';
 
 const labelsFor = (numClasses: number, ipc: number) => Int32Array.from({ length: numClasses * ipc }, (_, i) => Math.floor(i / ipc));
 const quick = { ...EVAL_DEFAULTS, epochs: 30, models: 2, width: 16, testLimit: 500, seed: 1 };
@@ -16,9 +16,7 @@ describe('evaluation protocol on real MNIST (wasm)', () => {
   let test: RealData;
   beforeAll(async () => {
     await useBackend('wasm');
-    const d = loadDatasetFromDir('mnist', datasetsDir());
-    train = prepareRealData(d.train, d.spec);
-    test = prepareRealData(d.test, d.spec);
+    ({ train, test } = loadReal('mnist'));
   });
 
   it('drops the learning rate x0.1 at half the epochs, and balances a limited test set by class', () => {

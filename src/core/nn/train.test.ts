@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { loadDatasetFromDir } from '../../node/datasets';
-import { gatherBatch, prepareRealData, type RealData } from '../data/batches';
+import { loadReal } from '../../testing/data';
+import { gatherBatch, type RealData } from '../data/batches';
 import { initConvNet, type ConvNetShape } from './convnet';
 import { SgdTrainer, accuracy } from './train';
 import { Rng } from '../rng';
-import { datasetsDir, useBackend } from '../../testing/tf';
+import { useBackend } from '../../testing/tf';
 
 describe('training ConvNet-3 with SGD on real MNIST (wasm: weight gradients without Conv2DBackpropFilter)', () => {
   let train: RealData;
@@ -13,9 +13,7 @@ describe('training ConvNet-3 with SGD on real MNIST (wasm: weight gradients with
   let test: RealData;
   beforeAll(async () => {
     await useBackend('wasm');
-    const d = loadDatasetFromDir('mnist', datasetsDir());
-    train = prepareRealData(d.train, d.spec);
-    test = prepareRealData(d.test, d.spec);
+    ({ train, test } = loadReal('mnist'));
     testIdx = test.byClass.flatMap((idx) => Array.from(idx.slice(0, 30)));
   });
 

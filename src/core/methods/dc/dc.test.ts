@@ -3,19 +3,12 @@ import * as tf from '@tensorflow/tfjs';
 import { DcMethod, DC_DEFAULTS, dcLoops, matchingLoss } from './dc';
 import { createSyntheticState, disposeSyntheticState } from '../dm/dm';
 import { initConvNet, disposeConvNet, paramList, type ConvNetShape } from '../../nn/convnet';
-import { loadDatasetFromDir } from '../../../node/datasets';
-import { gatherBatch, prepareRealData, type RealData } from '../../data/batches';
-import { subsetImageSet } from '../../data/load';
+import { gatherBatch, type RealData } from '../../data/batches';
 import { initReal } from '../../init';
 import { Rng } from '../../rng';
-import { datasetsDir, finiteDifference, relativeError, useBackend } from '../../../testing/tf';
+import { finiteDifference, relativeError, useBackend } from '../../../testing/tf';
+import { mnistSubset } from '../../../testing/data';
 
-function mnistSubset(perClass: number): RealData {
-  const d = loadDatasetFromDir('mnist', datasetsDir());
-  const full = prepareRealData(d.train, d.spec);
-  const picks = full.byClass.flatMap((idx) => Array.from(idx.slice(0, perClass)));
-  return prepareRealData(subsetImageSet(d.train, picks), d.spec);
-}
 
 describe('DC gradient matching', () => {
   let data: RealData;

@@ -1,19 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { loadDatasetFromDir } from '../../../node/datasets';
-import { prepareRealData, type RealData } from '../../data/batches';
-import { subsetImageSet } from '../../data/load';
+import type { RealData } from '../../data/batches';
 import { DistillRun } from '../../run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
-import { datasetsDir, useBackend } from '../../../testing/tf';
+import { useBackend } from '../../../testing/tf';
+import { mnistSubset } from '../../../testing/data';
 
-/** The first `perClass` training images of each MNIST class: a real subset small enough for CI. */
-function mnistSubset(perClass: number): RealData {
-  const d = loadDatasetFromDir('mnist', datasetsDir());
-  const full = prepareRealData(d.train, d.spec);
-  const picks = full.byClass.flatMap((idx) => Array.from(idx.slice(0, perClass)));
-  return prepareRealData(subsetImageSet(d.train, picks), d.spec);
-}
 
 const small: RunConfig = { ...DEFAULT_RUN_CONFIG, ipc: 2, width: 16, realPerClass: 32, iterations: 20, seed: 3 };
 
