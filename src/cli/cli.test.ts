@@ -13,7 +13,7 @@ describe('the distill command', () => {
   it.each([
     [['run', '--dataset', 'svhn', '--data', '.'], /--dataset must be one of mnist, fashion-mnist, cifar-10 \(got 'svhn'\)/],
     [['run', '--dataset', 'mnist', '--data', '.', '--ipc', 'ten'], /--ipc must be a number/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--method', 'xyz'], /--method must be one of dm, dc/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--method', 'xyz'], /--method must be one of dm, dc, krr/],
     [['run', '--dataset', 'mnist', '--data', '.', '--width=-3'], /--width must be at least 1/],
     [['run', '--dataset', 'mnist', '--data', '.', '--ipc', '500'], /--ipc must be at most 50/],
     [['run', '--dataset', 'mnist', '--data', '.', '--frobnicate', '1'], /unknown option '--frobnicate'/],
@@ -75,5 +75,19 @@ describe('the distill command with evaluation', () => {
       expect(acc.mean).toBeLessThanOrEqual(1);
     }
     expect(r.stderr).toMatch(/accuracy kCenter: /);
+  });
+});
+
+describe('every method from the command line', () => {
+  it.each(['dm', 'dc', 'krr'])('%s runs and records its method', (method) => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const r = distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '1', '--iterations', '1',
+      '--width', '8', '--real', '4', '--eval-models', '0', '--out', out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.config.method).toBe(method);
+    expect(rec.iterations[0]!.loss).toBeGreaterThan(0);
   });
 });

@@ -18,9 +18,10 @@ import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
+import { METHODS } from '../shared/methods';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
-  --method dm|dc            distillation method (default ${DEFAULT_RUN_CONFIG.method})
+  --method dm|dc|krr        distillation method (default ${DEFAULT_RUN_CONFIG.method})
   --ipc N                   synthetic images per class (default ${DEFAULT_RUN_CONFIG.ipc})
   --iterations N            iterations (default ${DEFAULT_RUN_CONFIG.iterations})
   --init noise|real         initialisation (default ${DEFAULT_RUN_CONFIG.init})
@@ -48,7 +49,7 @@ const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]]) =>
 const argsSchema = z.object({
   dataset: oneOf('dataset', ['mnist', 'fashion-mnist', 'cifar-10']),
   data: z.string({ error: '--data DIR is required (a folder laid out like ../shared/datasets)' }),
-  method: oneOf('method', ['dm', 'dc']).default(DEFAULT_RUN_CONFIG.method),
+  method: oneOf('method', ['dm', 'dc', 'krr']).default(DEFAULT_RUN_CONFIG.method),
   ipc: int('ipc', 1, 50).default(DEFAULT_RUN_CONFIG.ipc),
   iterations: int('iterations', 0, 1_000_000).default(DEFAULT_RUN_CONFIG.iterations),
   init: oneOf('init', ['noise', 'real']).default(DEFAULT_RUN_CONFIG.init),
@@ -126,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
     seed: a.seed,
     width: a.width,
     realPerClass: a.real,
-    ...(a.method === 'dc' ? { lrImages: 0.1, momentum: 0.5 } : { lrImages: 1, momentum: 0.5 }),
+    ...METHODS[a.method].defaults,
   };
 
   const run = new DistillRun(train, config);

@@ -2,7 +2,7 @@
  * What the UI needs to know about each distillation method: plain data, no TensorFlow.js.
  * The engine's implementations live in src/core/methods/<id>/.
  */
-export type MethodId = 'dm' | 'dc';
+export type MethodId = 'dm' | 'dc' | 'krr';
 
 export interface MethodInfo {
   id: MethodId;
@@ -30,8 +30,15 @@ export const METHODS: Record<MethodId, MethodInfo> = {
     iteration: "one outer iteration: a fresh network, several image updates with training in between",
     defaults: { lrImages: 0.1, momentum: 0.5 },
   },
+  krr: {
+    id: 'krr',
+    label: 'Kernel ridge regression (KRR)',
+    hint: 'Fit real labels by kernel ridge regression from the synthetic set, with features of random networks.',
+    iteration: 'one update of the synthetic images against a real batch of every class',
+    defaults: { lrImages: 0.1, momentum: 0.9 },
+  },
 };
 
 export function isMethodId(v: string): v is MethodId {
-  return v === 'dm' || v === 'dc';
+  return v === 'dm' || v === 'dc' || v === 'krr';
 }

@@ -22,6 +22,20 @@ export function AboutCard() {
             The loss is the distance between them.
           </li>
         </ol>
+      ) : method === 'krr' ? (
+        <ol className="about">
+          <li>
+            <strong>Start</strong> from a few real images per class (shown as <em>initial</em>).
+          </li>
+          <li>
+            <strong>Describe</strong> every image by the features of a few freshly randomised ConvNets: similar images get
+            similar features (a kernel).
+          </li>
+          <li>
+            <strong>Fit</strong>: predict the labels of a real batch by kernel ridge regression from the synthetic images
+            alone, and change the synthetic pixels so that the prediction error (the loss) falls.
+          </li>
+        </ol>
       ) : (
         <ol className="about">
           <li>

@@ -14,7 +14,7 @@ export const runRecordSchema = z.object({
   /** The full run configuration, defaults filled in. */
   config: z.object({
     dataset: z.enum(['mnist', 'fashion-mnist', 'cifar-10']),
-    method: z.enum(['dm', 'dc']),
+    method: z.enum(['dm', 'dc', 'krr']),
     ipc: z.number().int().positive(),
     iterations: z.number().int().nonnegative(),
     width: z.number().int().positive(),

@@ -11,6 +11,7 @@ import { INITIALISERS, type InitialSet } from '../init';
 import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
+import { krrStep, KRR_DEFAULTS } from '../methods/krr/krr';
 import { imagesToGrid } from '../render';
 import { Rng } from '../rng';
 
@@ -42,6 +43,11 @@ export class DistillRun {
       case 'dc': {
         const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config }, this.rng, augment);
         this.stepFn = () => dc.step();
+        break;
+      }
+      case 'krr': {
+        const cfg = { ...KRR_DEFAULTS, ...config };
+        this.stepFn = () => krrStep(this.net, this.data, this.state, cfg, this.rng, augment);
         break;
       }
     }

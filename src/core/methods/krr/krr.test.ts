@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { krrLoss, krrStep, KRR_DEFAULTS, solveSpd, targets } from './krr';
+import { createSyntheticState, disposeSyntheticState } from '../dm/dm';
+import { initConvNet, disposeConvNet, type ConvNetShape } from '../../nn/convnet';
+import { initNoise } from '../../init';
+import type { RealData } from '../../data/batches';
+import { Rng } from '../../rng';
+import { finiteDifference, relativeError, useBackend } from '../../../testing/tf';
+import { mnistSubset } from '../../../testing/data';
+
+describe('KRR with random features', () => {
+  let data: RealData;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    data = mnistSubset(60);
+  });
+
+  it('solveSpd solves an SPD system with condition number 100 (what the ridge guarantees)', () => {
+    // A = Q diag(10, 1, 0.1) Qᵀ and B with two right-hand sides. (At condition number 1e4 wasm's matMul,
+    // less precise than cpu's, leaves errors of 0.3 here; KRR's ridge bounds it by 1 + n/ridge.)
+    const q = tf.linalg.qr(tf.tensor2d([[1, 2, 0], [0, 1, 3], [2, 0, 1]]))[0];
+    const a = tf.matMul(tf.matMul(q, tf.diag(tf.tensor1d([10, 1, 0.1]))), q, false, true) as tf.Tensor2D;
+    const xTrue = tf.tensor2d([[1, -1], [2, 0.5], [-3, 4]]);
+    const b = tf.matMul(a, xTrue) as tf.Tensor2D;
+    const x = solveSpd(a, b);
+    expect(tf.max(tf.abs(tf.sub(x, xTrue))).dataSync()[0]).toBeLessThan(1e-2);
+    tf.dispose([q, a, xTrue, b, x]);
+  });
+
+  it('the loss has the right gradient w.r.t. the synthetic pixels (finite differences)', () => {
+    const net: ConvNetShape = { input: [8, 8, 1], classes: 3, width: 4, depth: 2 };
+    const nets = [initConvNet(net, 1), initConvNet(net, 2)];
+    const xr = tf.randomNormal([6, 8, 8, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const yr = targets([0, 1, 2, 0, 1, 2], 3);
+    const ys = targets([0, 1, 2], 3);
+    const xs = tf.randomNormal([3, 8, 8, 1], 0, 1, 'float32', 4);
+    const f = (s: tf.Tensor) => krrLoss(net, nets, xr, yr, s as tf.Tensor4D, ys, 0.1);
+    const analytic = tf.grad(f)(xs).dataSync() as Float32Array;
+    const probes = [1, 9, 20, 33, 47, 64, 70, 100, 150, 180];
+    expect(relativeError(finiteDifference(f, xs, analytic, probes, 1e-2))).toBeLessThan(2e-2);
+    nets.forEach(disposeConvNet);
+    tf.dispose([xr, yr, ys, xs]);
+  });
+
+  it('on real MNIST the loss falls from noise, and no tensors are left behind', async () => {
+    const net: ConvNetShape = { input: [28, 28, 1], classes: 10, width: 8, depth: 3 };
+    const rng = new Rng(2);
+    const syn = createSyntheticState(initNoise(data, 2, rng).pixels, 20, [28, 28, 1]);
+    const cfg = { ...KRR_DEFAULTS, ipc: 2, realPerClass: 10, models: 2, lrImages: 0.1 };
+    const start = tf.memory().numTensors;
+    const losses: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      const l = krrStep(net, data, syn, cfg, rng);
+      losses.push((await l.data())[0]!);
+      l.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(start);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(losses.slice(-6))).toBeLessThan(mean(losses.slice(0, 6)));
+    disposeSyntheticState(syn);
+  });
+});

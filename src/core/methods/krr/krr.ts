@@ -1,0 +1,115 @@
+/**
+ * KRR with random features (RFAD-style, Loo et al. 2022), our reconstruction from algorithms.md §1:
+ * each iteration draw `models` random ConvNets; features φ(x) = their `embed` outputs concatenated and scaled
+ * by 1/√D, so K(a, b) = Φ_a Φ_bᵀ; fit the real batch's targets by kernel ridge regression from the
+ * synthetic set: loss = ½ · mean ‖y_r − K_rs (K_ss + λI)⁻¹ y_s‖². First-order only: no gradient of a
+ * gradient, one small n_syn × n_syn solve.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { disposeConvNet, embed, embedNoGrad, initConvNet, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
+import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
+import type { DrawAugment, SyntheticState } from '../dm/dm';
+import type { Rng } from '../../rng';
+
+/** KRR's hyper-parameters. */
+export interface KrrConfig {
+  ipc: number;
+  realPerClass: number;
+  lrImages: number;
+  momentum: number;
+  /** Random networks whose features make the kernel. */
+  models: number;
+  /** Ridge, relative to the mean diagonal of K_ss. */
+  ridge: number;
+}
+
+/** ridge 0.1 bounds cond(K_ss + λI) by 1 + 10·n, which float32 Newton–Schulz handles on every backend. */
+export const KRR_DEFAULTS: KrrConfig = { ipc: 10, realPerClass: 26, lrImages: 0.1, momentum: 0.9, models: 4, ridge: 0.1 };
+
+/**
+ * (A)⁻¹B for a symmetric positive-definite A by `iterations` Newton–Schulz steps X ← X(2I − AX) from
+ * X₀ = I / tr(A) (which converges because tr(A) ≥ λ_max). Only matrix products: differentiable to any order
+ * on every backend (tfjs has no linear solve).
+ */
+export function solveSpd(a: tf.Tensor2D, b: tf.Tensor2D, iterations = 40): tf.Tensor2D {
+  return tf.tidy(() => {
+    const n = a.shape[0];
+    const eye = tf.eye(n);
+    const trace = tf.sum(tf.mul(a, eye));
+    let x = tf.div(eye, trace) as tf.Tensor2D;
+    const twoI = tf.mul(eye, 2);
+    for (let k = 0; k < iterations; k++) x = tf.matMul(x, tf.sub(twoI, tf.matMul(a, x)));
+    return tf.matMul(x, b);
+  });
+}
+
+/** Centred one-hot targets (one-hot − 1/C), as KIP and RFAD use. */
+export function targets(labels: ArrayLike<number>, classes: number): tf.Tensor2D {
+  return tf.tidy(() => tf.sub(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 1 / classes) as tf.Tensor2D);
+}
+
+/** Concatenated, scaled random features of x under several networks (differentiable in x). */
+function features(net: ConvNetShape, nets: ConvNetParams[], x: tf.Tensor4D, grad: boolean): tf.Tensor2D {
+  const parts = nets.map((p) => (grad ? embed(net, p, x) : embedNoGrad(net, p, x)));
+  const phi = tf.concat(parts, 1);
+  return tf.div(phi, Math.sqrt(phi.shape[1])) as tf.Tensor2D;
+}
+
+/** The KRR loss of a real batch (xr, yr) fitted from the synthetic set (xs, ys) under the given features. */
+export function krrLoss(
+  net: ConvNetShape,
+  nets: ConvNetParams[],
+  xr: tf.Tensor4D,
+  yr: tf.Tensor2D,
+  xs: tf.Tensor4D,
+  ys: tf.Tensor2D,
+  ridge: number,
+): tf.Scalar {
+  const phiR = features(net, nets, xr, false);
+  const phiS = features(net, nets, xs, true);
+  const kss = tf.matMul(phiS, phiS, false, true);
+  const krs = tf.matMul(phiR, phiS, false, true);
+  const n = kss.shape[0];
+  const lambda = tf.mul(tf.div(tf.sum(tf.mul(kss, tf.eye(n))), n), ridge);
+  const alpha = solveSpd(tf.add(kss, tf.mul(tf.eye(n), lambda)) as tf.Tensor2D, ys);
+  const pred = tf.matMul(krs, alpha);
+  return tf.mul(tf.mean(tf.sum(tf.square(tf.sub(yr, pred)), 1)), 0.5) as tf.Scalar;
+}
+
+/** One KRR iteration: fresh random networks, a real batch from every class, one SGD-momentum step on the images. */
+export function krrStep(
+  net: ConvNetShape,
+  data: RealData,
+  syn: SyntheticState,
+  cfg: KrrConfig,
+  rng: Rng,
+  augment?: DrawAugment,
+): tf.Scalar {
+  const nets = Array.from({ length: cfg.models }, () => initConvNet(net, rng.nextSeed()));
+  try {
+    return tf.tidy(() => {
+      const realIdx: number[] = [];
+      const realLabels: number[] = [];
+      for (let c = 0; c < data.numClasses; c++) {
+        for (const i of sampleClass(data, c, cfg.realPerClass, rng)) {
+          realIdx.push(i);
+          realLabels.push(c);
+        }
+      }
+      const aug = augment?.() ?? ((x: tf.Tensor4D) => x);
+      const xr = aug(gatherBatch(data, realIdx));
+      const yr = targets(realLabels, net.classes);
+      const synLabels = Array.from({ length: data.numClasses * cfg.ipc }, (_, i) => Math.floor(i / cfg.ipc));
+      const ys = targets(synLabels, net.classes);
+      const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => krrLoss(net, nets, xr, yr, aug(s as tf.Tensor4D), ys, cfg.ridge))(
+        syn.images,
+      );
+      const v = tf.add(tf.mul(syn.velocity, cfg.momentum), grad);
+      syn.velocity.assign(v as tf.Tensor4D);
+      syn.images.assign(tf.sub(syn.images, tf.mul(v, cfg.lrImages)) as tf.Tensor4D);
+      return value;
+    });
+  } finally {
+    nets.forEach(disposeConvNet);
+  }
+}
