@@ -13,6 +13,7 @@ import { initReal } from './init';
 import { createSyntheticState, disposeSyntheticState, dmStep, DM_DEFAULTS } from './methods/dm/dm';
 import { Rng } from './rng';
 import { applyDsa } from './augment/dsa';
+import { krrLoss, targets } from './methods/krr/krr';
 
 /**
  * Runs the methods' ops on a tiny problem (one DM step on 10 classes of 8x8 images, and the weight
@@ -42,7 +43,11 @@ export async function smokeValues(): Promise<number[]> {
       const oneHot = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), classes);
       const ps = paramList(params);
       const dws = tf.grads((...vs: tf.Tensor[]) => crossEntropy(logits(shape, paramsFromList(params, vs), x), oneHot as tf.Tensor2D))(ps);
-      return tf.stack([loss, tf.sum(tf.abs(syn.images)), ...dws.map((g) => tf.sum(tf.abs(g)))]);
+      // KRR's ops: features, kernel matrices, the Newton–Schulz solve, and the gradient through them.
+      const ys = targets([0, 1, 2, 3], classes);
+      const flipped = tf.reverse(x, [1]); // synthetic != real, so the fit is not perfect
+      const krr = tf.grad((s: tf.Tensor) => krrLoss(shape, [params], x, ys, s as tf.Tensor4D, ys, 0.1))(flipped);
+      return tf.stack([loss, tf.sum(tf.abs(syn.images)), ...dws.map((g) => tf.sum(tf.abs(g))), tf.sum(tf.abs(krr))]);
     });
     loss.dispose();
     const values = Array.from(await out.data());
