@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { DcMethod, DC_DEFAULTS, dcLoops, matchingLoss } from './dc';
+import { DcMethod, DC_DEFAULTS, dcLoops, matchingLoss, realGradients } from './dc';
 import { createSyntheticState, disposeSyntheticState } from '../dm/dm';
 import { initConvNet, disposeConvNet, paramList, type ConvNetShape } from '../../nn/convnet';
 import { gatherBatch, type RealData } from '../../data/batches';
@@ -29,12 +29,13 @@ describe('DC gradient matching', () => {
     const list = paramList(params);
     const real = tf.randomNormal([4, 8, 8, 1], 0, 1, 'float32', 12) as tf.Tensor4D;
     const syn = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 13);
-    const f = (s: tf.Tensor) => matchingLoss(net, list, params, real, s as tf.Tensor4D, 1);
+    const gReal = realGradients(net, list, params, real, 1);
+    const f = (s: tf.Tensor) => matchingLoss(net, list, params, gReal, s as tf.Tensor4D, 1);
     const analytic = tf.grad(f)(syn).dataSync() as Float32Array;
     const probes = [3, 10, 21, 30, 45, 64, 77, 90, 101, 120];
     expect(relativeError(finiteDifference(f, syn, analytic, probes, 1e-3))).toBeLessThan(1e-2);
     disposeConvNet(params);
-    tf.dispose([real, syn]);
+    tf.dispose([real, syn, ...gReal]);
   });
 
   it('descending the matching loss on real MNIST brings synthetic gradients closer to real ones', async () => {
@@ -43,7 +44,8 @@ describe('DC gradient matching', () => {
     const list = paramList(params);
     const real = gatherBatch(data, data.byClass[3]!.slice(0, 32));
     let syn = gatherBatch(data, data.byClass[3]!.slice(32, 34));
-    const loss = (s: tf.Tensor) => matchingLoss(net, list, params, real, s as tf.Tensor4D, 3);
+    const gReal = realGradients(net, list, params, real, 3);
+    const loss = (s: tf.Tensor) => matchingLoss(net, list, params, gReal, s as tf.Tensor4D, 3);
     const before = (await tf.tidy(() => loss(syn)).data())[0]!;
     for (let i = 0; i < 5; i++) {
       const next = tf.tidy(() => tf.sub(syn, tf.mul(tf.grad(loss)(syn), 1)));
@@ -53,7 +55,7 @@ describe('DC gradient matching', () => {
     const after = (await tf.tidy(() => loss(syn)).data())[0]!;
     expect(after).toBeLessThan(before);
     disposeConvNet(params);
-    tf.dispose([real, syn]);
+    tf.dispose([real, syn, ...gReal]);
   });
 
   it('an outer iteration updates the images and leaves no tensors behind', async () => {

@@ -7,7 +7,7 @@
  * synthetic set. Needs the gradient of a gradient: see nn/ops.ts and nn/losses.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initConvNet, logits, paramList, type ConvNetShape } from '../../nn/convnet';
+import { initConvNet, logits, paramList, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
 import { crossEntropy, gradientDistance } from '../../nn/losses';
 import { SgdTrainer, paramsFromList } from '../../nn/train';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
@@ -40,24 +40,30 @@ export function dcLoops(ipc: number): { outer: number; inner: number } {
 }
 
 
+/** Cross-entropy of class-`c` images under parameters given as a flat list (for tf.grads). */
+function classLoss(net: ConvNetShape, template: ConvNetParams, x: tf.Tensor4D, c: number) {
+  const y = tf.oneHot(tf.fill([x.shape[0]], c, 'int32') as tf.Tensor1D, net.classes) as tf.Tensor2D;
+  return (...ps: tf.Tensor[]) => crossEntropy(logits(net, paramsFromList(template, ps), x), y);
+}
+
+/** ∇θ CE of a real batch of class c: the matching target, a constant (computed outside any outer gradient). */
+export function realGradients(net: ConvNetShape, paramsList: tf.Tensor[], template: ConvNetParams, real: tf.Tensor4D, c: number): tf.Tensor[] {
+  return tf.grads(classLoss(net, template, real, c))(paramsList);
+}
+
 /**
- * The matching loss of class c for synthetic images `synC` under network parameters `params`:
- * Σ over weight tensors of gradientDistance(∇θ CE(real), ∇θ CE(syn)). Differentiable w.r.t. synC.
+ * The matching loss of class c for synthetic images `synC`: Σ over weight tensors of
+ * gradientDistance(gReal, ∇θ CE(synC)). Differentiable w.r.t. synC (a gradient of a gradient).
  */
 export function matchingLoss(
   net: ConvNetShape,
   paramsList: tf.Tensor[],
-  template: Parameters<typeof paramsFromList>[0],
-  real: tf.Tensor4D,
+  template: ConvNetParams,
+  gReal: tf.Tensor[],
   synC: tf.Tensor4D,
   c: number,
 ): tf.Scalar {
-  const ce = (x: tf.Tensor4D) => {
-    const y = tf.oneHot(tf.fill([x.shape[0]], c, 'int32') as tf.Tensor1D, net.classes) as tf.Tensor2D;
-    return (...ps: tf.Tensor[]) => crossEntropy(logits(net, paramsFromList(template, ps), x), y);
-  };
-  const gReal = tf.tidy(() => tf.grads(ce(real))(paramsList));
-  const gSyn = tf.grads(ce(synC))(paramsList);
+  const gSyn = tf.grads(classLoss(net, template, synC, c))(paramsList);
   const dists = gReal.map((g, i) => gradientDistance(g, gSyn[i]!));
   return tf.sum(tf.stack(dists)) as tf.Scalar;
 }
@@ -110,9 +116,14 @@ export class DcMethod {
         const [loss, grad] = tf.tidy(() => {
           // DSA: one augmentation per class, applied alike to the real and the synthetic batch.
           const aug = this.augment?.() ?? ((x: tf.Tensor4D) => x);
-          const real = aug(gatherBatch(this.data, sampleClass(this.data, c, this.cfg.realPerClass, this.rng)));
+          // The real gradients are constants: computing them outside the outer gradient keeps their
+          // activations off its tape (at width 128 that tape would not fit in wasm's memory).
+          const gReal = tf.tidy(() => {
+            const real = aug(gatherBatch(this.data, sampleClass(this.data, c, this.cfg.realPerClass, this.rng)));
+            return realGradients(this.net, params, trainer.params, real, c);
+          });
           const synC0 = tf.slice(this.syn.images, [c * ipc, 0, 0, 0], [ipc, -1, -1, -1]) as tf.Tensor4D;
-          const f = (s: tf.Tensor) => matchingLoss(this.net, params, trainer.params, real, aug(s as tf.Tensor4D), c);
+          const f = (s: tf.Tensor) => matchingLoss(this.net, params, trainer.params, gReal, aug(s as tf.Tensor4D), c);
           const { value, grad } = tf.valueAndGrad(f)(synC0);
           return [value, grad as tf.Tensor4D] as const;
         });

@@ -1,0 +1,64 @@
+/**
+ * `npm run bench:speed [-- --iterations N --only dm,krr --backends wasm,cpu]`: ms per iteration of each
+ * method on each backend available in Node, on real MNIST (DATASETS_DIR or ../shared/datasets).
+ * Configurations are stated in the output and in bench/results/speed.json. The reference figure is
+ * PyTorch 1.13 on this 2-core machine: ≈ 4.4 s for the DM iteration at width 128, IPC 10, 256 real/class.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadDatasetFromDir } from '../src/node/datasets';
+import { prepareRealData } from '../src/core/data/batches';
+import { DistillRun } from '../src/core/run/run';
+import { median } from '../src/core/run/record';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
+import { METHODS, type MethodId } from '../src/shared/methods';
+
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const iterations = Number(arg('--iterations') ?? 3);
+const methods = (arg('--only')?.split(',') ?? ['dm', 'dc', 'krr']) as MethodId[];
+const backends = (arg('--backends')?.split(',') ?? ['wasm', 'cpu']) as ('wasm' | 'cpu')[];
+const PYTORCH_DM_MS = 4400;
+
+/** The configuration measured for each method and backend (cpu is too slow for width 128). */
+function configFor(method: MethodId, backend: 'wasm' | 'cpu'): RunConfig {
+  const width = backend === 'cpu' ? 32 : 128;
+  const base = { ...DEFAULT_RUN_CONFIG, ...METHODS[method].defaults, method, width, dsa: false, iterations };
+  if (method === 'dm') return { ...base, ipc: 10, realPerClass: 256 };
+  if (method === 'dc') return { ...base, ipc: 1, realPerClass: 256 }; // IPC 1: one image update per iteration
+  return { ...base, ipc: 10, realPerClass: 26 };
+}
+
+const dir = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
+const d = loadDatasetFromDir('mnist', dir);
+const data = prepareRealData(d.train, d.spec);
+const rows: Record<string, unknown>[] = [];
+for (const backend of backends) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  for (const method of methods) {
+    const config = configFor(method, backend);
+    const run = new DistillRun(data, config);
+    const ms: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const t0 = performance.now();
+      const loss = run.step();
+      await loss.data();
+      loss.dispose();
+      ms.push(performance.now() - t0);
+    }
+    run.dispose();
+    // The first iteration includes one-time costs; leave it out when there are others.
+    const m = median(ms.length > 1 ? ms.slice(1) : ms);
+    const row = { backend, method, width: config.width, ipc: config.ipc, realPerClass: config.realPerClass, msPerIteration: Math.round(m), all: ms.map(Math.round) };
+    rows.push(row);
+    const ratio = method === 'dm' && config.width === 128 ? `  (PyTorch 1.13 CPU ≈ ${PYTORCH_DM_MS} ms: ratio ${(m / PYTORCH_DM_MS).toFixed(2)}x)` : '';
+    console.log(`${backend.padEnd(5)} ${method.padEnd(4)} width ${config.width} IPC ${config.ipc} real/class ${config.realPerClass}: ${Math.round(m)} ms/iteration${ratio}`);
+  }
+}
+fs.mkdirSync('bench/results', { recursive: true });
+fs.writeFileSync(
+  'bench/results/speed.json',
+  JSON.stringify({ date: new Date().toISOString(), machine: 'Node 20, 2-core CPU; wasm single-threaded in Node', iterations, dsa: false, rows }, null, 2),
+);
