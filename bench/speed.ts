@@ -57,8 +57,13 @@ for (const backend of backends) {
     console.log(`${backend.padEnd(5)} ${method.padEnd(4)} width ${config.width} IPC ${config.ipc} real/class ${config.realPerClass}: ${Math.round(m)} ms/iteration${ratio}`);
   }
 }
+// Merge into the results file, replacing rows of the same backend and method (runs may be partial).
+const file = 'bench/results/speed.json';
 fs.mkdirSync('bench/results', { recursive: true });
+const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[] }).rows : [];
+const key = (r: Record<string, unknown>) => `${String(r.backend)}/${String(r.method)}`;
+const merged = [...previous.filter((r) => !rows.some((n) => key(n) === key(r))), ...rows.map((r) => ({ ...r, date: new Date().toISOString() }))];
 fs.writeFileSync(
-  'bench/results/speed.json',
-  JSON.stringify({ date: new Date().toISOString(), machine: 'Node 20, 2-core CPU; wasm single-threaded in Node', iterations, dsa: false, rows }, null, 2),
+  file,
+  JSON.stringify({ machine: 'Node 20, 2-core CPU; wasm single-threaded in Node', iterations, dsa: false, rows: merged }, null, 2),
 );

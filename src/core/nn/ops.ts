@@ -6,7 +6,7 @@
  * one custom-gradient operation whose gradients are themselves written with it:
  *   conv(x, w)             y = x ⋆ w (stride 1, 'valid')              -> tf.conv2d
  *   convInputGrad(g, w)    dL/dx given dL/dy = g, a full convolution with the flipped kernel
- *   filterGrad(x, g)       dL/dw given dL/dy = g, as a convolution of transposed tensors
+ *   filterGrad(x, g)       dL/dw given dL/dy = g, as k² matrix products of shifted views
  * Padding is a separate `tf.pad` (its gradient is a slice) and pooling is reshape + mean, so every layer
  * of ConvNet-3 is differentiable twice, as gradient matching needs.
  */
@@ -15,14 +15,23 @@ import * as tf from '@tensorflow/tfjs';
 type CustomGradFn = Parameters<typeof tf.customGrad>[0];
 
 /**
- * dL/dw for y = conv(x, w) with k x k kernels: dw[a,b,i,o] = Σ_n,h,v x[n,h+a,v+b,i] g[n,h,v,o].
- * Computed as a 'valid' convolution with the channels of x as the batch and its batch as channels.
+ * dL/dw for y = conv(x, w) with k x k kernels: dw[a,b,i,o] = Σ_n,h,v x[n,h+a,v+b,i] g[n,h,v,o], as k² matrix
+ * products of shifted views of x with g (each [Ci, N·H·W] x [N·H·W, Co]). Memory stays at one view at a time;
+ * the alternative (a convolution with x's channels as the batch) needs an im2col buffer of gigabytes for a
+ * batch of 256 at width 128, which aborts the wasm backend.
  */
-export function filterGrad(x: tf.Tensor4D, g: tf.Tensor4D): tf.Tensor4D {
-  const xt = tf.transpose(x, [3, 1, 2, 0]); // [Ci, H, W, N]
-  const gt = tf.transpose(g, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
-  const dw = conv(xt, gt); // [Ci, k, k, Co]
-  return tf.transpose(dw, [1, 2, 0, 3]); // [k, k, Ci, Co]
+export function filterGrad(x: tf.Tensor4D, g: tf.Tensor4D, k = x.shape[1] - g.shape[1] + 1): tf.Tensor4D {
+  const [n, ho, wo, co] = g.shape;
+  const ci = x.shape[3];
+  const gFlat = tf.reshape(g, [n * ho * wo, co]);
+  const taps: tf.Tensor[] = [];
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b < k; b++) {
+      const view = tf.reshape(tf.slice(x, [0, a, b, 0], [n, ho, wo, ci]), [n * ho * wo, ci]);
+      taps.push(tf.matMul(tf.transpose(view), gFlat)); // [Ci, Co]
+    }
+  }
+  return tf.reshape(tf.stack(taps), [k, k, ci, co]);
 }
 
 /**

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { loadReal } from '../../testing/data';
 import { gatherBatch, type RealData } from '../data/batches';
-import { initConvNet, type ConvNetShape } from './convnet';
-import { SgdTrainer, accuracy } from './train';
+import { disposeConvNet, initConvNet, paramList, type ConvNetShape } from './convnet';
+import { SgdTrainer, accuracy, meanCrossEntropyGrads } from './train';
 import { Rng } from '../rng';
 import { useBackend } from '../../testing/tf';
 
@@ -38,5 +38,25 @@ describe('training ConvNet-3 with SGD on real MNIST (wasm: weight gradients with
     expect(losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(losses.slice(0, 5).reduce((a, b) => a + b) / 5);
     expect(acc).toBeGreaterThan(0.6);
     trainer.dispose();
+  });
+});
+
+describe('chunked gradients', () => {
+  it('accumulating the mean cross-entropy over chunks gives the whole-batch value and gradients', async () => {
+    await useBackend('wasm');
+    const shape: ConvNetShape = { input: [8, 8, 1], classes: 3, width: 4, depth: 2 };
+    const params = initConvNet(shape, 3);
+    const list = paramList(params);
+    const x = tf.randomNormal([10, 8, 8, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32'), 3) as tf.Tensor2D);
+    const whole = meanCrossEntropyGrads(shape, params, list, x, y, 10);
+    const chunked = meanCrossEntropyGrads(shape, params, list, x, y, 3);
+    expect((await chunked.value.data())[0]).toBeCloseTo((await whole.value.data())[0]!, 5);
+    for (let i = 0; i < list.length; i++) {
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(whole.grads[i]!, chunked.grads[i]!))).dataSync()[0]!);
+      expect(diff).toBeLessThan(1e-5);
+    }
+    tf.dispose([whole.value, chunked.value, ...whole.grads, ...chunked.grads, x, y]);
+    disposeConvNet(params);
   });
 });

@@ -27,6 +27,39 @@ export function paramsFromList(template: ConvNetParams, list: tf.Tensor[]): Conv
   };
 }
 
+/**
+ * Gradients (and value) of the mean cross-entropy of a batch, accumulated over chunks of at most `chunk`
+ * images: exact, since the mean over the batch is the size-weighted mean over chunks. Keeps the tape of one
+ * chunk alive at a time (a batch of 256 at width 128 would exhaust the wasm backend's memory).
+ */
+export function meanCrossEntropyGrads(
+  shape: ConvNetShape,
+  template: ConvNetParams,
+  list: tf.Tensor[],
+  x: tf.Tensor4D,
+  y: tf.Tensor2D,
+  chunk = 64,
+): { value: tf.Scalar; grads: tf.Tensor[] } {
+  const n = x.shape[0];
+  let value: tf.Tensor = tf.scalar(0);
+  let grads: tf.Tensor[] = list.map((p) => tf.zerosLike(p));
+  for (let s = 0; s < n; s += chunk) {
+    const m = Math.min(chunk, n - s);
+    const next = tf.tidy(() => {
+      const xc = tf.slice(x, [s, 0, 0, 0], [m, -1, -1, -1]);
+      const yc = tf.slice(y, [s, 0], [m, -1]);
+      const f = (...ps: tf.Tensor[]) => crossEntropy(logits(shape, paramsFromList(template, ps), xc), yc);
+      const r = tf.valueAndGrads(f)(list);
+      const w = m / n;
+      return { value: tf.add(value, tf.mul(r.value, w)), grads: grads.map((g, i) => tf.add(g, tf.mul(r.grads[i]!, w))) };
+    });
+    tf.dispose([value, ...grads]);
+    value = next.value;
+    grads = next.grads;
+  }
+  return { value: value as tf.Scalar, grads };
+}
+
 export class SgdTrainer {
   params: ConvNetParams;
   private velocity: tf.Tensor[];
@@ -64,9 +97,7 @@ export class SgdTrainer {
   }
 
   private lossAndGrads(list: tf.Tensor[], x: tf.Tensor4D, y: tf.Tensor2D): { value: tf.Scalar; grads: tf.Tensor[] } {
-    const f = (...ps: tf.Tensor[]) => crossEntropy(logits(this.shape, paramsFromList(this.params, ps), x), y);
-    const { value, grads } = tf.valueAndGrads(f)(list);
-    return { value, grads };
+    return meanCrossEntropyGrads(this.shape, this.params, list, x, y);
   }
 
   dispose(): void {

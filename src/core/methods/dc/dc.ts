@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initConvNet, logits, paramList, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
 import { crossEntropy, gradientDistance } from '../../nn/losses';
-import { SgdTrainer, paramsFromList } from '../../nn/train';
+import { SgdTrainer, meanCrossEntropyGrads, paramsFromList } from '../../nn/train';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { DrawAugment, SyntheticState } from '../dm/dm';
 import type { Rng } from '../../rng';
@@ -48,7 +48,12 @@ function classLoss(net: ConvNetShape, template: ConvNetParams, x: tf.Tensor4D, c
 
 /** ∇θ CE of a real batch of class c: the matching target, a constant (computed outside any outer gradient). */
 export function realGradients(net: ConvNetShape, paramsList: tf.Tensor[], template: ConvNetParams, real: tf.Tensor4D, c: number): tf.Tensor[] {
-  return tf.grads(classLoss(net, template, real, c))(paramsList);
+  return tf.tidy(() => {
+    const y = tf.oneHot(tf.fill([real.shape[0]], c, 'int32') as tf.Tensor1D, net.classes) as tf.Tensor2D;
+    const { value, grads } = meanCrossEntropyGrads(net, template, paramsList, real, y);
+    value.dispose();
+    return grads;
+  });
 }
 
 /**
