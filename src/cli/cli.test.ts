@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,17 @@ import { runRecordSchema } from '../core/run/record';
 import { datasetsDir } from '../testing/tf';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const distill = (...args: string[]) => spawnSync('node', [path.join(root, 'bin/distill.mjs'), ...args], { encoding: 'utf8', cwd: root });
+/** Runs the command without blocking the test worker's event loop (a blocked worker times out vitest's RPC). */
+function distill(...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [path.join(root, 'bin/distill.mjs'), ...args], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
 
 describe('the distill command', () => {
   it.each([
@@ -19,30 +29,30 @@ describe('the distill command', () => {
     [['run', '--dataset', 'mnist', '--data', '.', '--frobnicate', '1'], /unknown option '--frobnicate'/],
     [['run', '--dataset', 'mnist'], /--data DIR is required/],
     [['fly'], /unknown command 'fly'/],
-  ])('rejects %j with a message naming the argument and exit code 2, no stack trace', (args, message) => {
-    const r = distill(...args);
+  ])('rejects %j with a message naming the argument and exit code 2, no stack trace', async (args, message) => {
+    const r = await distill(...args);
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a data folder that does not exist is named in one line', () => {
-    const r = distill('run', '--dataset', 'mnist', '--data', '/nonexistent/datasets', '--eval-models', '0');
+  it('a data folder that does not exist is named in one line', async () => {
+    const r = await distill('run', '--dataset', 'mnist', '--data', '/nonexistent/datasets', '--eval-models', '0');
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(/--data \/nonexistent\/datasets: no such folder/);
   });
 
-  it('writes a valid run record and a PNG; the same seed gives the same synthetic bytes', () => {
+  it('writes a valid run record and a PNG; the same seed gives the same synthetic bytes', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const run = (out: string, png?: string) =>
       distill(
         'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '2', '--width', '8',
         '--real', '8', '--eval-models', '0', '--seed', '7', '--out', out, ...(png ? ['--png', png] : []),
       );
-    const a = run(path.join(dir, 'a.json'), path.join(dir, 'grid.png'));
+    const a = await run(path.join(dir, 'a.json'), path.join(dir, 'grid.png'));
     expect(a.status, a.stderr).toBe(0);
     expect(a.stderr).toMatch(/iteration 2\/2/);
-    const b = run(path.join(dir, 'b.json'));
+    const b = await run(path.join(dir, 'b.json'));
     expect(b.status, b.stderr).toBe(0);
     const ra = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'a.json'), 'utf8')));
     const rb = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'b.json'), 'utf8')));
@@ -59,9 +69,9 @@ describe('the distill command', () => {
 });
 
 describe('the distill command with evaluation', () => {
-  it('reports the distilled set beside random, herding and k-center under the protocol', () => {
+  it('reports the distilled set beside random, herding and k-center under the protocol', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
-    const r = distill(
+    const r = await distill(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--width', '8',
       '--real', '8', '--eval-epochs', '2', '--eval-models', '2', '--out', out,
     );
@@ -79,9 +89,9 @@ describe('the distill command with evaluation', () => {
 });
 
 describe('every method from the command line', () => {
-  it.each(['dm', 'dc', 'krr'])('%s runs and records its method', (method) => {
+  it.each(['dm', 'dc', 'krr'])('%s runs and records its method', async (method) => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
-    const r = distill(
+    const r = await distill(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '1', '--iterations', '1',
       '--width', '8', '--real', '4', '--eval-models', '0', '--out', out,
     );

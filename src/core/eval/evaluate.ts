@@ -83,6 +83,8 @@ export async function trainAndTest(
         tf.dispose([trainer.step(x, y), x, y]);
       }
       await onEpoch?.(epoch);
+      // Let other work through between epochs (messages to a worker, a test runner's RPC).
+      await new Promise((r) => setTimeout(r, 0));
     }
     const labels = Uint8Array.from(testIndices, (i) => test.set.labels[i]!);
     return await accuracy(net, trainer.params, (s, e) => gatherBatch(test, testIndices.subarray(s, e)), labels);
