@@ -207,7 +207,8 @@ interface Context {
   previous?: DatasetManifest;
 }
 
-function show(p: string): string {
+/** A path as the log shows it: relative to the working directory when near it, else absolute. */
+export function show(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel && !rel.startsWith('..' + path.sep + '..' + path.sep + '..') ? rel : p;
 }
