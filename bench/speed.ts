@@ -13,11 +13,11 @@ import { prepareRealData } from '../src/core/data/batches';
 import { DistillRun } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
-import { METHODS, type MethodId } from '../src/shared/methods';
+import { METHODS, MTT_SETTINGS_DEFAULTS, type MethodId } from '../src/shared/methods';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const iterations = Number(arg('--iterations') ?? 3);
-const methods = (arg('--only')?.split(',') ?? ['dm', 'dc', 'krr']) as MethodId[];
+const methods = (arg('--only')?.split(',') ?? ['dm', 'dc', 'krr', 'mtt']) as MethodId[];
 const backends = (arg('--backends')?.split(',') ?? ['wasm', 'cpu']) as ('wasm' | 'cpu')[];
 const PYTORCH_DM_MS = 4400;
 
@@ -27,6 +27,8 @@ function configFor(method: MethodId, backend: 'wasm' | 'cpu'): RunConfig {
   const base = { ...DEFAULT_RUN_CONFIG, ...METHODS[method].defaults, method, width, dsa: false, iterations };
   if (method === 'dm') return { ...base, ipc: 10, realPerClass: 256 };
   if (method === 'dc') return { ...base, ipc: 1, realPerClass: 256 }; // IPC 1: one image update per iteration
+  // MTT keeps N steps' graphs: width 128 would need about 4.5 GiB, beyond wasm's heap. Few experts: only the iteration is timed.
+  if (method === 'mtt') return { ...base, width: 32, ipc: 10, mtt: { ...MTT_SETTINGS_DEFAULTS, experts: 1, expertImagesPerEpoch: 512 } };
   return { ...base, ipc: 10, realPerClass: 26 };
 }
 
@@ -40,6 +42,7 @@ for (const backend of backends) {
   for (const method of methods) {
     const config = configFor(method, backend);
     const run = new DistillRun(data, config);
+    await run.prepare(); // MTT's experts; not timed
     const ms: number[] = [];
     for (let i = 0; i < iterations; i++) {
       const t0 = performance.now();
@@ -51,7 +54,7 @@ for (const backend of backends) {
     run.dispose();
     // The first iteration includes one-time costs; leave it out when there are others.
     const m = median(ms.length > 1 ? ms.slice(1) : ms);
-    const row = { backend, method, width: config.width, ipc: config.ipc, realPerClass: config.realPerClass, msPerIteration: Math.round(m), all: ms.map(Math.round) };
+    const row = { backend, method, width: config.width, ipc: config.ipc, realPerClass: config.realPerClass, ...(config.mtt ? { mtt: config.mtt } : {}), msPerIteration: Math.round(m), all: ms.map(Math.round) };
     rows.push(row);
     const ratio = method === 'dm' && config.width === 128 ? `  (PyTorch 1.13 CPU ≈ ${PYTORCH_DM_MS} ms: ratio ${(m / PYTORCH_DM_MS).toFixed(2)}x)` : '';
     console.log(`${backend.padEnd(5)} ${method.padEnd(4)} width ${config.width} IPC ${config.ipc} real/class ${config.realPerClass}: ${Math.round(m)} ms/iteration${ratio}`);

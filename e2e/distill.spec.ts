@@ -124,3 +124,36 @@ test('evaluates a distilled set beside random-real and coreset baselines', async
   await page.screenshot({ path: 'e2e-artifacts/evaluate.png' });
   expect(errors).toEqual([]);
 });
+
+test('distils MNIST with MTT on wasm: memory shown first, experts trained with progress, oversized runs refused', async ({ page }) => {
+  const errors = collectConsoleErrors(page);
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready');
+  await page.getByTestId('method-select').selectOption('mtt');
+  await expect(page.getByTestId('header-method')).toHaveText(/Trajectory matching/);
+  // An oversized configuration is flagged before the run, and refused with the numbers if started anyway.
+  await setNumber(page, 'width-input', 128);
+  await setNumber(page, 'ipc-input', 50);
+  await setNumber(page, 'mtt-steps-input', 50);
+  await expect(page.getByTestId('memory-estimate')).toHaveText(/Needs about [\d.]+ GiB of memory; wasm offers about 3.0 GiB\. Lower N/);
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('run-status')).toHaveText('error');
+  await expect(page.getByRole('alert').filter({ hasText: 'This MTT run needs about' })).toBeVisible();
+  // A small one runs.
+  await setNumber(page, 'width-input', 8);
+  await setNumber(page, 'ipc-input', 1);
+  await setNumber(page, 'mtt-steps-input', 2);
+  await setNumber(page, 'mtt-experts-input', 1);
+  await setNumber(page, 'iterations-input', 3);
+  await expect(page.getByTestId('memory-estimate')).toHaveText(/Needs about \d+ MiB of memory; wasm offers about 3.0 GiB\.$/);
+  const first = await canvasSignature(page);
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('preparing-message')).toHaveText(/Preparing: training expert 1 of 1: epoch \d of 5/, { timeout: 60_000 });
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
+  await expect(page.getByTestId('status-iteration')).toHaveText('3');
+  expect(await canvasSignature(page)).not.toBe(first);
+  expect(Number(await page.getByTestId('loss-last').textContent())).toBeGreaterThan(0);
+  fs.mkdirSync('e2e-artifacts', { recursive: true });
+  await page.screenshot({ path: 'e2e-artifacts/distill-mtt-wasm.png', fullPage: true });
+  expect(errors).toEqual([]);
+});

@@ -67,6 +67,8 @@ export interface AppState {
   msPerIteration: number | null;
   numTensors: number | null;
   numBytes: number | null;
+  /** Work before the first iteration (MTT's experts), while it lasts. */
+  preparing: { message: string; fraction: number } | null;
   /** performance.now() when the run started and when it ended (for elapsed time). */
   startedAt: number | null;
   endedAt: number | null;
@@ -104,6 +106,7 @@ const RUN_RESET = {
   msPerIteration: null,
   numTensors: null,
   numBytes: null,
+  preparing: null,
   startedAt: null,
   endedAt: null,
 } satisfies Partial<AppState>;
@@ -206,11 +209,16 @@ export const useApp = create<AppState>()((set, get) => {
           grid: e.initial,
           gridIteration: 0,
           startedAt: performance.now(),
+          preparing: null,
         });
+        break;
+      case 'preparing':
+        set({ preparing: { message: e.message, fraction: e.fraction } });
         break;
       case 'progress': {
         const lossPoints = e.points.length ? get().lossPoints.concat(e.points) : get().lossPoints;
         set({
+          preparing: null,
           lossPoints,
           iteration: e.iteration,
           msPerIteration: msPerIteration(lossPoints),
@@ -229,10 +237,11 @@ export const useApp = create<AppState>()((set, get) => {
         set({ runStatus: 'running', iteration: e.iteration, pending: get().pending === 'resume' ? null : get().pending });
         break;
       case 'done':
-        set({ runStatus: 'done', doneReason: e.reason, iteration: e.iteration, pending: null, endedAt: performance.now() });
+        set({ runStatus: 'done', doneReason: e.reason, iteration: e.iteration, pending: null, preparing: null, endedAt: performance.now() });
         break;
       case 'error':
         set({
+          preparing: null,
           runStatus: 'error',
           pending: null,
           endedAt: performance.now(),

@@ -89,15 +89,31 @@ describe('the distill command with evaluation', () => {
 });
 
 describe('every method from the command line', () => {
-  it.each(['dm', 'dc', 'krr'])('%s runs and records its method', async (method) => {
+  it.each(['dm', 'dc', 'krr', 'mtt'])('%s runs and records its method', async (method) => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const mtt = method === 'mtt' ? ['--experts', '1', '--expert-images', '100', '--syn-steps', '2'] : [];
     const r = await distill(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '1', '--iterations', '1',
-      '--width', '8', '--real', '4', '--eval-models', '0', '--out', out,
+      '--width', '8', '--real', '4', '--eval-models', '0', '--out', out, ...mtt,
     );
     expect(r.status, r.stderr).toBe(0);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
     expect(rec.config.method).toBe(method);
     expect(rec.iterations[0]!.loss).toBeGreaterThan(0);
+    if (method === 'mtt') {
+      expect(rec.config.mtt).toMatchObject({ syntheticSteps: 2, experts: 1, expertImagesPerEpoch: 100 });
+      expect(r.stderr).toMatch(/training expert 1 of 1: epoch 5 of 5/);
+      expect(r.stderr).toMatch(/memory: about \d+ MiB of the [\d.]+ GiB wasm offers/);
+    }
+  });
+
+  it('refuses an MTT run that would not fit in memory, before training anything', async () => {
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--ipc', '50', '--width', '128',
+      '--syn-steps', '30', '--eval-models', '0',
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^distill: This MTT run needs about [\d.]+ GiB of memory; the wasm backend offers about 3.0 GiB\. Lower the student steps/m);
+    expect(r.stderr).not.toMatch(/training expert/);
   });
 });

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { z } from 'zod';
 import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../core/backend';
@@ -18,10 +19,11 @@ import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
-import { METHODS } from '../shared/methods';
+import { METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS } from '../shared/methods';
+import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
-  --method dm|dc|krr        distillation method (default ${DEFAULT_RUN_CONFIG.method})
+  --method dm|dc|krr|mtt    distillation method (default ${DEFAULT_RUN_CONFIG.method})
   --ipc N                   synthetic images per class (default ${DEFAULT_RUN_CONFIG.ipc})
   --iterations N            iterations (default ${DEFAULT_RUN_CONFIG.iterations})
   --init noise|real         initialisation (default ${DEFAULT_RUN_CONFIG.init})
@@ -29,6 +31,9 @@ const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data 
   --seed N                  seed of every random choice (default ${DEFAULT_RUN_CONFIG.seed})
   --width N                 ConvNet width (default ${DEFAULT_RUN_CONFIG.width})
   --real N                  real images per class per iteration (default ${DEFAULT_RUN_CONFIG.realPerClass})
+  --syn-steps N             MTT: differentiable student steps per iteration (default ${MTT_SETTINGS_DEFAULTS.syntheticSteps})
+  --experts N               MTT: expert networks trained first (default ${MTT_SETTINGS_DEFAULTS.experts})
+  --expert-images N         MTT: real images per expert epoch (default ${MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch})
   --eval-epochs N           epochs of each evaluation network (default 300; 0 skips evaluation)
   --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
   --backend auto|wasm|cpu|webgpu   (default auto: wasm, else cpu)
@@ -49,7 +54,7 @@ const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]]) =>
 const argsSchema = z.object({
   dataset: oneOf('dataset', ['mnist', 'fashion-mnist', 'cifar-10']),
   data: z.string({ error: '--data DIR is required (a folder laid out like ../shared/datasets)' }),
-  method: oneOf('method', ['dm', 'dc', 'krr']).default(DEFAULT_RUN_CONFIG.method),
+  method: oneOf('method', METHOD_IDS).default(DEFAULT_RUN_CONFIG.method),
   ipc: int('ipc', 1, 50).default(DEFAULT_RUN_CONFIG.ipc),
   iterations: int('iterations', 0, 1_000_000).default(DEFAULT_RUN_CONFIG.iterations),
   init: oneOf('init', ['noise', 'real']).default(DEFAULT_RUN_CONFIG.init),
@@ -57,6 +62,9 @@ const argsSchema = z.object({
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
+  'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),
+  experts: int('experts', 1, 100).default(MTT_SETTINGS_DEFAULTS.experts),
+  'expert-images': int('expert-images', 1, 10_000_000).default(MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch),
   'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
   'eval-models': int('eval-models', 0, 100).default(2),
   backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
@@ -106,7 +114,7 @@ async function prepareNode(name: BackendName): Promise<string> {
 async function main(argv: string[]): Promise<void> {
   const a = parse(argv);
   if (!fs.existsSync(a.data)) throw new UsageError(`--data ${a.data}: no such folder`);
-  const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode);
+  const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode, os.totalmem() / 2 ** 30);
   if (a.backend !== 'auto' && report.backend !== a.backend) {
     throw new Error(`--backend ${a.backend} is not available here: ${report.skipped.find((s) => s.backend === a.backend)?.reason}`);
   }
@@ -128,12 +136,25 @@ async function main(argv: string[]): Promise<void> {
     width: a.width,
     realPerClass: a.real,
     ...METHODS[a.method].defaults,
+    ...(a.method === 'mtt' ? { mtt: { ...MTT_SETTINGS_DEFAULTS, syntheticSteps: a['syn-steps'], experts: a.experts, expertImagesPerEpoch: a['expert-images'] } } : {}),
   };
+  const needed = estimateRunBytes(config, [loaded.train.height, loaded.train.width, loaded.train.channels], loaded.spec.classes.length);
+  if (needed !== null) {
+    const refusal = memoryRefusal(needed, report.memoryBudget, report.backend);
+    if (refusal) throw new Error(refusal);
+    log(`memory: about ${formatBytes(needed)} of the ${formatBytes(report.memoryBudget)} ${report.backend} offers`);
+  }
 
   const run = new DistillRun(train, config);
   const points: RunRecord['iterations'] = [];
   let lastLog = 0;
   try {
+    await run.prepare(undefined, (message, fraction) => {
+      if (performance.now() - lastLog > 1000 || fraction === 1) {
+        lastLog = performance.now();
+        log(message);
+      }
+    });
     while (run.iteration < config.iterations) {
       const t0 = performance.now();
       const lossT = run.step();

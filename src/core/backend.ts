@@ -4,6 +4,7 @@
  * kernel surfaces here and not in the middle of a run.
  */
 import * as tf from '@tensorflow/tfjs';
+import { backendMemoryBudget } from '../shared/memory';
 import { BACKEND_ORDER, type BackendName, type BackendPreference, type BackendReport } from '../shared/protocol';
 import { initConvNet, logits, disposeConvNet, paramList, type ConvNetShape } from './nn/convnet';
 import { crossEntropy } from './nn/losses';
@@ -74,7 +75,7 @@ export function checkAgainstReference(values: number[], reference: number[]): vo
 export type PrepareBackend = (name: BackendName) => Promise<string | void>;
 
 /** Picks and initialises a backend; see the module comment. */
-export async function selectBackend(preference: BackendPreference, prepare: PrepareBackend): Promise<BackendReport> {
+export async function selectBackend(preference: BackendPreference, prepare: PrepareBackend, deviceGiB?: number): Promise<BackendReport> {
   const order: BackendName[] = preference === 'auto' ? [...BACKEND_ORDER] : [preference, ...BACKEND_ORDER.filter((b) => b !== preference)];
   const skipped: BackendReport['skipped'] = [];
   // The plain-JavaScript cpu backend is the reference every other backend must agree with.
@@ -88,7 +89,13 @@ export async function selectBackend(preference: BackendPreference, prepare: Prep
       if (!ok) throw new Error(`${name} failed to initialise`);
       await tf.ready();
       if (name !== 'cpu') checkAgainstReference(await smokeValues(), reference);
-      return { backend: name, skipped, smokeMs: Math.round(performance.now() - t0), detail: [prepared, describeBackend(name)].filter(Boolean).join('; ') };
+      return {
+        backend: name,
+        skipped,
+        smokeMs: Math.round(performance.now() - t0),
+        detail: [prepared, describeBackend(name)].filter(Boolean).join('; '),
+        memoryBudget: backendMemoryBudget(name, deviceGiB),
+      };
     } catch (err) {
       skipped.push({ backend: name, reason: err instanceof Error ? err.message : String(err) });
     }

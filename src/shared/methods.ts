@@ -2,7 +2,8 @@
  * What the UI needs to know about each distillation method: plain data, no TensorFlow.js.
  * The engine's implementations live in src/core/methods/<id>/.
  */
-export type MethodId = 'dm' | 'dc' | 'krr';
+export type MethodId = 'dm' | 'dc' | 'krr' | 'mtt';
+export const METHOD_IDS: readonly [MethodId, ...MethodId[]] = ['dm', 'dc', 'krr', 'mtt'];
 
 export interface MethodInfo {
   id: MethodId;
@@ -37,8 +38,43 @@ export const METHODS: Record<MethodId, MethodInfo> = {
     iteration: 'one update of the synthetic images against a real batch of every class',
     defaults: { lrImages: 0.1, momentum: 0.9 },
   },
+  mtt: {
+    id: 'mtt',
+    label: 'Trajectory matching (MTT)',
+    hint: 'Train expert networks on real data, then make a few steps on the synthetic set land where the experts went.',
+    iteration: 'N differentiable training steps from an expert checkpoint, then one update of the images and the step size',
+    defaults: { lrImages: 100, momentum: 0.5 },
+  },
+};
+
+/** MTT's own settings (small N: every student step's graph is kept until the images' gradient). */
+export interface MttSettings {
+  /** N: differentiable student steps per iteration. */
+  syntheticSteps: number;
+  /** Synthetic images per student step, drawn at random (0 = all). */
+  batchSyn: number;
+  /** M: expert epochs the N steps must match; start epochs are drawn from 0..maxStartEpoch. */
+  expertEpochs: number;
+  maxStartEpoch: number;
+  experts: number;
+  /** Real images per expert epoch (a subset keeps expert training short in a browser). */
+  expertImagesPerEpoch: number;
+}
+
+export const MTT_SETTINGS_DEFAULTS: MttSettings = {
+  syntheticSteps: 4,
+  batchSyn: 10,
+  expertEpochs: 2,
+  maxStartEpoch: 3,
+  experts: 2,
+  expertImagesPerEpoch: 2000,
 };
 
 export function isMethodId(v: string): v is MethodId {
-  return v === 'dm' || v === 'dc' || v === 'krr';
+  return (METHOD_IDS as readonly string[]).includes(v);
+}
+
+/** MTT's settings of a run, defaults filled in. */
+export function mttSettings(config: { mtt?: Partial<MttSettings> }): MttSettings {
+  return { ...MTT_SETTINGS_DEFAULTS, ...config.mtt };
 }

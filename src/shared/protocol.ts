@@ -4,7 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId } from '../core/data/types';
-import type { MethodId } from './methods';
+import type { MethodId, MttSettings } from './methods';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -19,6 +19,8 @@ export interface BackendReport {
   smokeMs: number;
   /** Free text about the device, e.g. the WebGPU adapter ("swiftshader, fallback"). */
   detail: string;
+  /** Bytes a run may use on this backend (shared/memory.ts backendMemoryBudget), for the pre-run memory check. */
+  memoryBudget: number;
 }
 
 /** Progress while a dataset is fetched, verified, decompressed and parsed (in the worker). */
@@ -76,6 +78,8 @@ export interface RunConfig {
   /** Differentiable siamese augmentation of the real and synthetic batches (one draw shared by both). */
   dsa: boolean;
   seed: number;
+  /** MTT's settings (used when method is 'mtt'; MTT_SETTINGS_DEFAULTS when absent). */
+  mtt?: MttSettings;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -103,6 +107,8 @@ export interface LossPoint {
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */
 export type RunEvent =
   | { type: 'started'; config: RunConfig; backend: BackendName; initial: ImageGrid }
+  /** Work before the first iteration (MTT's expert training), with its fraction done. */
+  | { type: 'preparing'; message: string; fraction: number }
   | {
       type: 'progress';
       /** Loss points since the previous progress event. */

@@ -22,7 +22,9 @@ import { getDataset } from '../core/data/registry';
 import { decodeDataset } from '../core/data/load';
 import { prepareRealData, gatherPixels, type RealData } from '../core/data/batches';
 import { imagesToGrid } from '../core/render';
-import { DistillRun } from '../core/run/run';
+import { DistillRun, type ExpertCache } from '../core/run/run';
+import { disposeTrajectories, type Trajectories } from '../core/methods/mtt/mtt';
+import { estimateRunBytes, memoryRefusal } from '../shared/memory';
 import { RunControl, drive } from '../core/run/driver';
 import { fetchDatasetFiles } from './fetch-dataset';
 import { prepareBrowserBackend } from './backends';
@@ -35,6 +37,19 @@ let current: DistillRun | null = null;
 let latest: { pixels: Float32Array; config: RunConfig; iteration: number } | null = null;
 let evalCancelled = false;
 let evaluating = false;
+
+/** MTT's experts of the last MTT run, kept while the page is open (one set: they can be large). */
+let experts: Trajectories | null = null;
+const expertCache: ExpertCache = {
+  get: (key) => (experts?.key === key ? experts : undefined),
+  set: (key, t) => {
+    if (experts && experts.key !== key) disposeTrajectories(experts);
+    experts = t;
+  },
+};
+
+/** The device memory Chromium reports (GiB, capped at 8), for the backend's memory budget. */
+const deviceGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
 
 /** Every event carrying images transfers their buffers instead of copying them. */
 function transferable(e: RunEvent): RunEvent {
@@ -65,7 +80,7 @@ function summarise(d: LoadedDataset, real: RealData): DatasetSummary {
 const api: EngineApi = {
   async initBackend(preference: BackendPreference) {
     if (control) throw new Error('Stop the run before changing the backend.');
-    backend = await selectBackend(preference, prepareBrowserBackend);
+    backend = await selectBackend(preference, prepareBrowserBackend, deviceGiB);
     return backend;
   },
 
@@ -88,9 +103,16 @@ const api: EngineApi = {
     const emit = (e: RunEvent) => void onEvent(transferable(e));
     if (control) throw new Error('A run is already in progress.');
     if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
-    if (!backend) backend = await selectBackend('auto', prepareBrowserBackend);
+    if (!backend) backend = await selectBackend('auto', prepareBrowserBackend, deviceGiB);
     const entry = datasets.get(config.dataset);
     if (!entry) throw new Error(`Load ${config.dataset} before starting a run.`);
+    const { height, width, channels } = entry.loaded.train;
+    const needed = estimateRunBytes(config, [height, width, channels], entry.real.numClasses);
+    const refusal = needed === null ? null : memoryRefusal(needed, backend.memoryBudget, backend.backend);
+    if (refusal) {
+      emit({ type: 'error', message: refusal });
+      return;
+    }
     const ctl = new RunControl();
     control = ctl;
     let run: DistillRun | null = null;
@@ -98,11 +120,22 @@ const api: EngineApi = {
       run = new DistillRun(entry.real, config);
       current = run;
       emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid() });
+      let lastPrep = 0;
+      await run.prepare(expertCache, async (message, fraction) => {
+        if (ctl.isStopped) throw new Error('Stopped while preparing.');
+        const now = performance.now();
+        if (now - lastPrep > 200 || fraction === 1) {
+          lastPrep = now;
+          emit({ type: 'preparing', message, fraction });
+        }
+        await new Promise((r) => setTimeout(r, 0));
+      });
       const reason = await drive(run, { control: ctl, emit });
       latest = { pixels: await run.pixels(), config, iteration: run.iteration };
       emit({ type: 'done', iteration: run.iteration, reason });
     } catch (err) {
-      emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
+      else emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     } finally {
       run?.dispose();
       current = null;

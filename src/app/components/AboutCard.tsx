@@ -36,6 +36,21 @@ export function AboutCard() {
             alone, and change the synthetic pixels so that the prediction error (the loss) falls.
           </li>
         </ol>
+      ) : method === 'mtt' ? (
+        <ol className="about">
+          <li>
+            <strong>Experts</strong>: first train a few networks on the real images, saving their weights after every epoch
+            (the progress bar shows this before iteration 1).
+          </li>
+          <li>
+            <strong>Student</strong>: from an expert’s weights at some epoch, take N training steps on the synthetic images
+            alone, keeping every step differentiable.
+          </li>
+          <li>
+            <strong>Match</strong>: change the synthetic pixels (and the student’s step size) so the student lands where the
+            expert was a few epochs later. The loss is that distance relative to how far the expert moved.
+          </li>
+        </ol>
       ) : (
         <ol className="about">
           <li>

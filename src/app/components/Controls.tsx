@@ -4,7 +4,8 @@ import { DATASET_OPTIONS, isDatasetId } from '../lib/datasets';
 import { isBackendPreference } from '../lib/url';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
-import { METHODS, isMethodId } from '../../shared/methods';
+import { METHODS, isMethodId, mttSettings } from '../../shared/methods';
+import { estimateRunBytes, formatBytes } from '../../shared/memory';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
   { value: 'auto', label: 'Auto (best available)' },
@@ -171,6 +172,49 @@ function RunButtons() {
   );
 }
 
+/** MTT's own settings and the memory the run will need, shown before it starts. */
+function MttFields({ locked }: { locked: boolean }) {
+  const config = useApp((s) => s.config);
+  const dataset = useApp((s) => s.dataset);
+  const backend = useApp((s) => s.backend);
+  const setConfig = useApp((s) => s.setConfig);
+  const m = mttSettings(config);
+  const setMtt = (patch: Partial<typeof m>) => setConfig({ mtt: { ...m, ...patch } });
+  const needed = dataset ? estimateRunBytes(config, dataset.shape, dataset.classes.length) : null;
+  const over = needed !== null && backend !== null && needed > backend.memoryBudget;
+  return (
+    <>
+      <NumberField
+        label="Student steps (N)"
+        hint="Differentiable training steps per iteration; memory grows with N."
+        value={m.syntheticSteps}
+        min={1}
+        max={100}
+        disabled={locked}
+        testId="mtt-steps-input"
+        onCommit={(syntheticSteps) => setMtt({ syntheticSteps })}
+      />
+      <NumberField
+        label="Experts"
+        hint={`Networks trained on real data first (${m.maxStartEpoch + m.expertEpochs} epochs of ${m.expertImagesPerEpoch} images each), kept while the page is open.`}
+        value={m.experts}
+        min={1}
+        max={20}
+        disabled={locked}
+        testId="mtt-experts-input"
+        onCommit={(experts) => setMtt({ experts })}
+      />
+      {needed !== null && (
+        <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
+          Needs about {formatBytes(needed)} of memory
+          {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
+          {over ? '. Lower N, the images per class or the width to run it.' : '.'}
+        </p>
+      )}
+    </>
+  );
+}
+
 export function Controls() {
   const config = useApp((s) => s.config);
   const datasetId = useApp((s) => s.datasetId);
@@ -292,6 +336,7 @@ export function Controls() {
             testId="real-input"
             onCommit={(realPerClass) => set({ realPerClass })}
           />
+          {config.method === 'mtt' && <MttFields locked={locked} />}
           <NumberField
             label="Seed"
             hint="Same seed and settings, same run."

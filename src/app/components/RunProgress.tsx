@@ -9,6 +9,22 @@ export function RunProgress() {
   const runStatus = useApp((s) => s.runStatus);
   const doneReason = useApp((s) => s.doneReason);
   const pending = useApp((s) => s.pending);
+  const preparing = useApp((s) => s.preparing);
+
+  if (preparing && runStatus === 'running') {
+    const pct = Math.round(preparing.fraction * 100);
+    return (
+      <div className="run-progress" data-state="preparing">
+        <div className="run-progress__labels">
+          <span data-testid="preparing-message">Preparing: {preparing.message}</span>
+          <span className="run-progress__eta">{pct}%</span>
+        </div>
+        <div className="bar" role="progressbar" aria-label="Preparing the run" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} data-testid="prepare-progress">
+          <div className="bar__fill" style={{ width: `${preparing.fraction * 100}%` }} />
+        </div>
+      </div>
+    );
+  }
 
   const fraction = total > 0 ? Math.min(1, iteration / total) : 0;
   const percent = Math.round(fraction * 1000) / 10;

@@ -4,6 +4,7 @@
  * Extend it by adding fields; never rename one (other tools read it).
  */
 import { z } from 'zod';
+import { METHOD_IDS } from '../../shared/methods';
 
 const evalResult = z.object({ mean: z.number(), std: z.number(), runs: z.array(z.number()) });
 
@@ -14,7 +15,7 @@ export const runRecordSchema = z.object({
   /** The full run configuration, defaults filled in. */
   config: z.object({
     dataset: z.enum(['mnist', 'fashion-mnist', 'cifar-10']),
-    method: z.enum(['dm', 'dc', 'krr']),
+    method: z.enum(METHOD_IDS),
     ipc: z.number().int().positive(),
     iterations: z.number().int().nonnegative(),
     width: z.number().int().positive(),
@@ -25,6 +26,17 @@ export const runRecordSchema = z.object({
     init: z.enum(['real', 'noise']),
     dsa: z.boolean(),
     seed: z.number().int(),
+    /** MTT's settings, present when method is 'mtt'. */
+    mtt: z
+      .object({
+        syntheticSteps: z.number().int().positive(),
+        batchSyn: z.number().int().nonnegative(),
+        expertEpochs: z.number().int().positive(),
+        maxStartEpoch: z.number().int().nonnegative(),
+        experts: z.number().int().positive(),
+        expertImagesPerEpoch: z.number().int().positive(),
+      })
+      .optional(),
   }),
   dataset: z.object({
     id: z.string(),

@@ -12,8 +12,22 @@ import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, 
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
 import { krrStep, KRR_DEFAULTS } from '../methods/krr/krr';
+import { disposeTrajectories, expertKey, MttMethod, MTT_DEFAULTS, trainExperts, type MttConfig, type Trajectories } from '../methods/mtt/mtt';
+import { mttSettings } from '../../shared/methods';
 import { imagesToGrid } from '../render';
 import { Rng } from '../rng';
+
+/**
+ * Where trained experts outlive a run (the worker keeps the last ones while the page is open). Trajectories
+ * handed to `set` belong to the cache, which disposes what it evicts.
+ */
+export interface ExpertCache {
+  get(key: string): Trajectories | undefined;
+  set(key: string, t: Trajectories): void;
+}
+
+/** Reports work before the first iteration: what is happening and the fraction done (0..1). May throw to cancel. */
+export type PrepareProgress = (message: string, fraction: number) => void | Promise<void>;
 
 export class DistillRun {
   readonly config: RunConfig;
@@ -22,7 +36,9 @@ export class DistillRun {
   private readonly data: RealData;
   private readonly rng: Rng;
   private readonly state: SyntheticState;
-  private readonly stepFn: () => tf.Scalar;
+  private stepFn: (() => tf.Scalar) | null = null;
+  private readonly augment: DrawAugment | undefined;
+  private mtt: { method: MttMethod; owned: Trajectories | null } | null = null;
   private readonly shape: readonly [number, number, number];
   /** Iterations completed so far. */
   iteration = 0;
@@ -36,6 +52,7 @@ export class DistillRun {
     this.initial = INITIALISERS[config.init](data, config.ipc, this.rng.fork());
     this.state = createSyntheticState(this.initial.pixels, data.numClasses * config.ipc, this.shape);
     const augment = config.dsa ? this.dsa() : undefined;
+    this.augment = augment;
     switch (config.method) {
       case 'dm':
         this.stepFn = () => dmStep(this.net, this.data, this.state, this.config, this.rng, undefined, augment);
@@ -50,7 +67,38 @@ export class DistillRun {
         this.stepFn = () => krrStep(this.net, this.data, this.state, cfg, this.rng, augment);
         break;
       }
+      case 'mtt':
+        // The experts are trained in prepare().
+        break;
     }
+  }
+
+  /** MTT's full configuration for this run. */
+  mttConfig(): MttConfig {
+    return { ...MTT_DEFAULTS, ...mttSettings(this.config), ipc: this.config.ipc, lrImages: this.config.lrImages, momentum: this.config.momentum };
+  }
+
+  /**
+   * Work before the first iteration: for MTT, training the expert trajectories (or taking them from
+   * `cache`). A no-op for the other methods. `onProgress` may throw to cancel; nothing leaks then.
+   */
+  async prepare(cache?: ExpertCache, onProgress?: PrepareProgress): Promise<void> {
+    if (this.config.method !== 'mtt' || this.stepFn) return;
+    const cfg = this.mttConfig();
+    const key = expertKey(this.config.dataset, this.net, cfg, this.config.seed, this.config.dsa);
+    let trajectories = cache?.get(key);
+    if (!trajectories) {
+      // Experts have their own random stream, so cached and fresh experts leave the run's stream alike.
+      const expertRng = new Rng(this.config.seed ^ 0x5eed);
+      const epochs = cfg.maxStartEpoch + cfg.expertEpochs;
+      trajectories = await trainExperts(this.net, this.data, cfg, expertRng, key, this.augment, (p) =>
+        onProgress?.(`training expert ${p.expert + 1} of ${p.experts}: epoch ${p.epoch} of ${p.epochs}`, (p.expert * epochs + p.epoch) / (p.experts * epochs)),
+      );
+      cache?.set(key, trajectories);
+    }
+    const method = new MttMethod(this.net, trajectories, this.state, cfg, this.rng, this.augment);
+    this.mtt = { method, owned: cache ? null : trajectories };
+    this.stepFn = () => method.step();
   }
 
   /** DSA with the reference strategy; no flips for MNIST, whose digits are not mirror-symmetric. */
@@ -65,6 +113,7 @@ export class DistillRun {
 
   /** Runs one iteration; returns its loss as a scalar tensor the caller must dispose (read it lazily). */
   step(): tf.Scalar {
+    if (!this.stepFn) throw new Error('Call prepare() before stepping an MTT run.');
     const loss = this.stepFn();
     this.iteration++;
     return loss;
@@ -90,6 +139,11 @@ export class DistillRun {
   }
 
   dispose(): void {
+    if (this.mtt) {
+      this.mtt.method.dispose();
+      if (this.mtt.owned) disposeTrajectories(this.mtt.owned);
+      this.mtt = null;
+    }
     disposeSyntheticState(this.state);
   }
 }

@@ -1,0 +1,114 @@
+/**
+ * Memory a run will need, estimated before it starts (plain arithmetic: the UI, the worker and the CLI share
+ * it), and the check that refuses a run that would not fit. MTT is the method whose memory grows with its
+ * settings: every student step's graph stays alive until the outer gradient.
+ */
+import { mttSettings, type MttSettings } from './methods';
+
+/** A ConvNet's shape as the estimate needs it. */
+export interface NetSize {
+  input: readonly [number, number, number];
+  classes: number;
+  width: number;
+  depth: number;
+}
+
+/** Floats of the conv outputs of one image's forward pass (ConvNet-3: 28x28 inputs are padded to 32x32). */
+export function convActivations(net: NetSize): number {
+  let side = net.input[0] === 28 ? 32 : net.input[0];
+  let total = 0;
+  for (let i = 0; i < net.depth; i++) {
+    total += side * side * net.width;
+    side = Math.floor(side / 2);
+  }
+  return total;
+}
+
+/** Number of parameters of the ConvNet. */
+export function convParameters(net: NetSize): number {
+  let inC = net.input[2];
+  let total = 0;
+  for (let i = 0; i < net.depth; i++) {
+    total += 9 * inC * net.width + 3 * net.width;
+    inC = net.width;
+  }
+  let side = net.input[0] === 28 ? 32 : net.input[0];
+  for (let i = 0; i < net.depth; i++) side = Math.floor(side / 2);
+  return total + (side * side * net.width + 1) * net.classes;
+}
+
+/**
+ * Bytes the backend holds at the peak of one MTT iteration per conv-output float of one student step:
+ * measured with tf.profile's peakBytes on cpu at widths 8-32, N 2-4, 10-20 images (157-164; the layers keep
+ * every intermediate of the forward pass, its gradient and the outer gradient's). The test in
+ * mtt.test.ts re-measures it.
+ */
+export const MTT_BYTES_PER_ACTIVATION = 4 * 165;
+
+export interface MttSize {
+  syntheticSteps: number;
+  /** Images per student step. */
+  batch: number;
+  experts: number;
+  /** Snapshots kept per expert (epochs + 1). */
+  snapshots: number;
+}
+
+/** Estimated peak bytes of an MTT run: the student steps' graphs plus the stored expert trajectories. */
+export function estimateMttBytes(net: NetSize, m: MttSize): number {
+  const steps = m.syntheticSteps * m.batch * convActivations(net) * MTT_BYTES_PER_ACTIVATION;
+  const trajectories = m.experts * m.snapshots * convParameters(net) * 4;
+  return steps + trajectories;
+}
+
+/** "1.2 GiB", "340 MiB". */
+export function formatBytes(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.max(1, Math.round(mib))} MiB`;
+}
+
+/**
+ * The refusal message when `needed` exceeds what `backend` offers (`budget` bytes), else null. Names what to
+ * lower, so the user can fix the config without guessing.
+ */
+export function memoryRefusal(needed: number, budget: number, backend: string): string | null {
+  if (needed <= budget) return null;
+  return (
+    `This MTT run needs about ${formatBytes(needed)} of memory; the ${backend} backend offers about ${formatBytes(budget)}. ` +
+    'Lower the student steps (N), the synthetic images per step, the images per class or the network width.'
+  );
+}
+
+/**
+ * What a backend offers, in bytes: wasm's heap stops at 4 GiB (tfjs-backend-wasm's getHeapMax), of which we
+ * count three quarters (fragmentation, the runtime's own use); the others share the machine's memory
+ * (`deviceGiB`: navigator.deviceMemory in a browser, which Chromium caps at 8; total memory in Node), of
+ * which we count half.
+ */
+export function backendMemoryBudget(backend: string, deviceGiB: number | undefined): number {
+  if (backend === 'wasm') return 3 * 2 ** 30;
+  return ((deviceGiB ?? 4) / 2) * 2 ** 30;
+}
+
+/**
+ * The estimate shown before a run, or null for methods whose memory does not grow with their settings
+ * (DM, DC and KRR hold one class's or one batch's graph at a time).
+ */
+export function estimateRunBytes(
+  config: { method: string; ipc: number; width: number; depth: number; mtt?: Partial<MttSettings> },
+  input: readonly [number, number, number],
+  classes: number,
+): number | null {
+  if (config.method !== 'mtt') return null;
+  const m = mttSettings(config);
+  const n = classes * config.ipc;
+  return estimateMttBytes(
+    { input, classes, width: config.width, depth: config.depth },
+    {
+      syntheticSteps: m.syntheticSteps,
+      batch: m.batchSyn > 0 ? Math.min(m.batchSyn, n) : n,
+      experts: m.experts,
+      snapshots: m.maxStartEpoch + m.expertEpochs + 1,
+    },
+  );
+}
