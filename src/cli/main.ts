@@ -14,19 +14,21 @@ import { loadDatasetFromDir } from '../node/datasets';
 import { prepareRealData } from '../core/data/batches';
 import { sha256Hex } from '../core/data/sha256';
 import { DistillRun } from '../core/run/run';
-import { median, runRecordSchema, type RunRecord } from '../core/run/record';
+import { initialOf, median, runRecordSchema, type RunRecord } from '../core/run/record';
 import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
-import { METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS } from '../shared/methods';
+import { INIT_IDS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS } from '../shared/methods';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
   --method dm|dc|krr|mtt    distillation method (default ${DEFAULT_RUN_CONFIG.method})
   --ipc N                   synthetic images per class (default ${DEFAULT_RUN_CONFIG.ipc})
   --iterations N            iterations (default ${DEFAULT_RUN_CONFIG.iterations})
-  --init noise|real         initialisation (default ${DEFAULT_RUN_CONFIG.init})
+  --init noise|real|kmeans|importance   initialisation (default ${DEFAULT_RUN_CONFIG.init})
+  --init-features embed|pixels   features kmeans/importance look at (default embed: a random ConvNet's)
+  --init-pool N             images per class kmeans/importance consider (default 1000; 0 = all)
   --dsa on|off              differentiable siamese augmentation (default on)
   --seed N                  seed of every random choice (default ${DEFAULT_RUN_CONFIG.seed})
   --width N                 ConvNet width (default ${DEFAULT_RUN_CONFIG.width})
@@ -57,7 +59,9 @@ const argsSchema = z.object({
   method: oneOf('method', METHOD_IDS).default(DEFAULT_RUN_CONFIG.method),
   ipc: int('ipc', 1, 50).default(DEFAULT_RUN_CONFIG.ipc),
   iterations: int('iterations', 0, 1_000_000).default(DEFAULT_RUN_CONFIG.iterations),
-  init: oneOf('init', ['noise', 'real']).default(DEFAULT_RUN_CONFIG.init),
+  init: oneOf('init', INIT_IDS).default(DEFAULT_RUN_CONFIG.init),
+  'init-features': oneOf('init-features', ['embed', 'pixels']).default('embed'),
+  'init-pool': int('init-pool', 0, 1_000_000).default(1000),
   seed: int('seed', 0, 2 ** 31 - 1).default(DEFAULT_RUN_CONFIG.seed),
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
@@ -131,6 +135,7 @@ async function main(argv: string[]): Promise<void> {
     ipc: a.ipc,
     iterations: a.iterations,
     init: a.init,
+    ...(a.init === 'kmeans' || a.init === 'importance' ? { initFeatures: a['init-features'], initPool: a['init-pool'] } : {}),
     dsa: a.dsa === 'on',
     seed: a.seed,
     width: a.width,
@@ -196,6 +201,7 @@ async function main(argv: string[]): Promise<void> {
         testCount: loaded.test.count,
         ...(loaded.heldOutNote ? { heldOutNote: loaded.heldOutNote } : {}),
       },
+      initial: initialOf(run.initial),
       backend: report.backend,
       iterations: points,
       msPerIteration: median(points.map((p) => p.ms)),

@@ -78,3 +78,20 @@ export function isMethodId(v: string): v is MethodId {
 export function mttSettings(config: { mtt?: Partial<MttSettings> }): MttSettings {
   return { ...MTT_SETTINGS_DEFAULTS, ...config.mtt };
 }
+
+export type InitId = 'real' | 'noise' | 'kmeans' | 'importance';
+export const INIT_IDS: readonly [InitId, ...InitId[]] = ['real', 'noise', 'kmeans', 'importance'];
+
+/** What the UI says about each initialisation. */
+export const INITS: Record<InitId, { label: string; hint: string }> = {
+  real: { label: 'Random real images', hint: 'IPC real images per class, drawn uniformly.' },
+  noise: { label: 'Noise', hint: 'Gaussian noise: the synthetic images start from nothing (as the DC paper).' },
+  kmeans: {
+    label: 'k-means centres (DREAM)',
+    hint: 'Per class, k-means with IPC clusters on network features; the real image nearest each centre.',
+  },
+  importance: {
+    label: 'Importance sampling',
+    hint: 'Per class, real images drawn by their sensitivity (share of the k-means loss, or ridge leverage for KRR): outliers and small clusters are kept, near-duplicates dropped.',
+  },
+};

@@ -4,7 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId } from '../core/data/types';
-import type { MethodId, MttSettings } from './methods';
+import type { InitId, MethodId, MttSettings } from './methods';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -74,7 +74,13 @@ export interface RunConfig {
   /** SGD on the synthetic pixels. */
   lrImages: number;
   momentum: number;
-  init: 'real' | 'noise';
+  /**
+   * The first synthetic set: random real images, noise, DREAM's k-means centres' nearest images, or importance
+   * (sensitivity) sampling; the last two look at features (`initFeatures`) of up to `initPool` images per class.
+   */
+  init: InitId;
+  initFeatures?: 'embed' | 'pixels';
+  initPool?: number;
   /** Differentiable siamese augmentation of the real and synthetic batches (one draw shared by both). */
   dsa: boolean;
   seed: number;

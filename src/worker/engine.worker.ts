@@ -119,7 +119,6 @@ const api: EngineApi = {
     try {
       run = new DistillRun(entry.real, config);
       current = run;
-      emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid() });
       let lastPrep = 0;
       await run.prepare(expertCache, async (message, fraction) => {
         if (ctl.isStopped) throw new Error('Stopped while preparing.');
@@ -130,6 +129,8 @@ const api: EngineApi = {
         }
         await new Promise((r) => setTimeout(r, 0));
       });
+      // After prepare(): the 'kmeans' and 'importance' inits choose the initial images there.
+      emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid() });
       const reason = await drive(run, { control: ctl, emit });
       latest = { pixels: await run.pixels(), config, iteration: run.iteration };
       emit({ type: 'done', iteration: run.iteration, reason });

@@ -4,7 +4,7 @@ import { DATASET_OPTIONS, isDatasetId } from '../lib/datasets';
 import { isBackendPreference } from '../lib/url';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
-import { METHODS, isMethodId, mttSettings } from '../../shared/methods';
+import { INIT_IDS, INITS, METHODS, isMethodId, mttSettings, type InitId } from '../../shared/methods';
 import { estimateRunBytes, formatBytes } from '../../shared/memory';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
@@ -227,6 +227,7 @@ export function Controls() {
   const chooseBackend = useApp((s) => s.chooseBackend);
   const datasetSelectId = useId();
   const methodSelectId = useId();
+  const initSelectId = useId();
   const dsaHintId = useId();
   const backendSelectId = useId();
 
@@ -290,6 +291,26 @@ export function Controls() {
               {Object.values(METHODS).map((m) => (
                 <option key={m.id} value={m.id}>
                   {m.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id={initSelectId} label="Initialisation" hint={INITS[config.init].hint}>
+            <select
+              id={initSelectId}
+              className="input"
+              value={config.init}
+              disabled={locked}
+              data-testid="init-select"
+              aria-describedby={`${initSelectId}-hint`}
+              onChange={(e) => {
+                const v = e.target.value;
+                if ((INIT_IDS as readonly string[]).includes(v)) set({ init: v as InitId });
+              }}
+            >
+              {INIT_IDS.map((id) => (
+                <option key={id} value={id}>
+                  {INITS[id].label}
                 </option>
               ))}
             </select>

@@ -11,7 +11,7 @@ export function RunProgress() {
   const pending = useApp((s) => s.pending);
   const preparing = useApp((s) => s.preparing);
 
-  if (preparing && runStatus === 'running') {
+  if (preparing && (runStatus === 'loading' || runStatus === 'running')) {
     const pct = Math.round(preparing.fraction * 100);
     return (
       <div className="run-progress" data-state="preparing">

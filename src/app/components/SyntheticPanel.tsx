@@ -3,6 +3,14 @@ import { formatInt } from '../lib/format';
 import { useApp } from '../store';
 import { GridFigure } from './GridFigure';
 import { RunProgress } from './RunProgress';
+import type { InitId } from '../../shared/methods';
+
+const INIT_PHRASE: Record<InitId, string> = {
+  real: 'random real images',
+  noise: 'noise',
+  kmeans: 'k-means centres’ nearest images',
+  importance: 'importance-sampled real images',
+};
 
 function EmptyState() {
   const datasetId = useApp((s) => s.datasetId);
@@ -47,7 +55,7 @@ export function SyntheticPanel() {
         </h2>
         {runConfig && grid && (
           <p className="card__meta">
-            {ipc} per class · {runConfig.init === 'real' ? 'started from real images' : 'started from noise'}
+            {ipc} per class · started from {INIT_PHRASE[runConfig.init]}
           </p>
         )}
       </header>

@@ -5,14 +5,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { gatherPixels, sampleClass, type RealData } from '../data/batches';
 import type { Rng } from '../rng';
+import type { ClassImportance } from './select';
 
-export type InitId = 'real' | 'noise';
+export type { InitId } from '../../shared/methods';
+
+/** Initialisers that run synchronously in the run's constructor; the others run in its prepare(). */
+export type SyncInitId = 'real' | 'noise';
 
 /** An initial synthetic set as plain pixels, with the real indices it was drawn from (when real). */
 export interface InitialSet {
   pixels: Float32Array;
   /** Per class, the dataset indices of the real images used (empty for noise). */
   chosen: Int32Array[];
+  /** Per class, what importance sampling computed (the importance init only). */
+  importance?: ClassImportance[];
 }
 
 /** Random real images of each class (distinct within a class). */
@@ -36,7 +42,7 @@ export function initNoise(data: RealData, ipc: number, rng: Rng): InitialSet {
   return { pixels: Float32Array.from(pixels), chosen: data.byClass.map(() => new Int32Array(0)) };
 }
 
-export const INITIALISERS: Record<InitId, (data: RealData, ipc: number, rng: Rng) => InitialSet> = {
+export const INITIALISERS: Record<SyncInitId, (data: RealData, ipc: number, rng: Rng) => InitialSet> = {
   real: initReal,
   noise: initNoise,
 };

@@ -4,7 +4,7 @@
  * Extend it by adding fields; never rename one (other tools read it).
  */
 import { z } from 'zod';
-import { METHOD_IDS } from '../../shared/methods';
+import { INIT_IDS, METHOD_IDS } from '../../shared/methods';
 
 const evalResult = z.object({ mean: z.number(), std: z.number(), runs: z.array(z.number()) });
 
@@ -23,7 +23,9 @@ export const runRecordSchema = z.object({
     realPerClass: z.number().int().positive(),
     lrImages: z.number(),
     momentum: z.number(),
-    init: z.enum(['real', 'noise']),
+    init: z.enum(INIT_IDS),
+    initFeatures: z.enum(['embed', 'pixels']).optional(),
+    initPool: z.number().int().nonnegative().optional(),
     dsa: z.boolean(),
     seed: z.number().int(),
     /** MTT's settings, present when method is 'mtt'. */
@@ -45,6 +47,15 @@ export const runRecordSchema = z.object({
     testCount: z.number().int(),
     heldOutNote: z.string().optional(),
   }),
+  /** The real images the synthetic set started from, per class (absent for noise). */
+  initial: z
+    .object({
+      indices: z.array(z.array(z.number().int().nonnegative())),
+      /** Importance init: each drawn image's sampling probability π and weight 1/(m·π), in the order of `indices`. */
+      probabilities: z.array(z.array(z.number().positive())).optional(),
+      weights: z.array(z.array(z.number().positive())).optional(),
+    })
+    .optional(),
   backend: z.string(),
   iterations: z.array(z.object({ iteration: z.number().int(), loss: z.number(), ms: z.number() })),
   /** Median wall-clock milliseconds per iteration. */
@@ -73,4 +84,19 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The record's `initial` field from a run's initial set. */
+export function initialOf(initial: {
+  chosen: Int32Array[];
+  importance?: { pi: Float64Array; drawn: Int32Array; weights: Float64Array }[];
+}): RunRecord['initial'] {
+  if (initial.chosen.every((c) => c.length === 0)) return undefined;
+  const imp = initial.importance;
+  return {
+    indices: initial.chosen.map((c) => Array.from(c)),
+    ...(imp
+      ? { probabilities: imp.map((ci) => Array.from(ci.drawn, (p) => ci.pi[p]!)), weights: imp.map((ci) => Array.from(ci.weights)) }
+      : {}),
+  };
 }

@@ -8,6 +8,7 @@ import type { RunConfig, ImageGrid } from '../../shared/protocol';
 import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
+import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../init/select';
 import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
@@ -32,7 +33,10 @@ export type PrepareProgress = (message: string, fraction: number) => void | Prom
 export class DistillRun {
   readonly config: RunConfig;
   readonly net: ConvNetShape;
-  readonly initial: InitialSet;
+  /** The first synthetic set (for the 'kmeans' and 'importance' inits, set by prepare()). */
+  initial: InitialSet;
+  private readonly initRng: Rng;
+  private initialised: boolean;
   private readonly data: RealData;
   private readonly rng: Rng;
   private readonly state: SyntheticState;
@@ -49,8 +53,15 @@ export class DistillRun {
     this.rng = new Rng(config.seed);
     this.shape = [data.set.height, data.set.width, data.set.channels];
     this.net = { input: this.shape, classes: data.numClasses, width: config.width, depth: config.depth };
-    this.initial = INITIALISERS[config.init](data, config.ipc, this.rng.fork());
-    this.state = createSyntheticState(this.initial.pixels, data.numClasses * config.ipc, this.shape);
+    this.initRng = this.rng.fork();
+    const n = data.numClasses * config.ipc;
+    const init = config.init;
+    const sync = init === 'real' || init === 'noise';
+    this.initial = sync
+      ? INITIALISERS[init](data, config.ipc, this.initRng)
+      : { pixels: new Float32Array(n * this.shape[0] * this.shape[1] * this.shape[2]), chosen: [] };
+    this.initialised = sync;
+    this.state = createSyntheticState(this.initial.pixels, n, this.shape);
     const augment = config.dsa ? this.dsa() : undefined;
     this.augment = augment;
     switch (config.method) {
@@ -83,6 +94,22 @@ export class DistillRun {
    * `cache`). A no-op for the other methods. `onProgress` may throw to cancel; nothing leaks then.
    */
   async prepare(cache?: ExpertCache, onProgress?: PrepareProgress): Promise<void> {
+    if (!this.initialised) {
+      const { config } = this;
+      const opts = {
+        ...SELECT_INIT_DEFAULTS,
+        features: config.initFeatures ?? SELECT_INIT_DEFAULTS.features,
+        pool: config.initPool ?? SELECT_INIT_DEFAULTS.pool,
+        kernel: config.method === 'krr',
+      };
+      const what = config.init === 'kmeans' ? 'k-means centres' : 'importance sampling';
+      const init = config.init === 'kmeans' ? initKmeans : initImportance;
+      this.initial = await init(this.data, config.ipc, this.initRng, this.net, opts, (done, total) =>
+        onProgress?.(`choosing the initial images by ${what}: class ${done} of ${total}`, done / total),
+      );
+      tf.tidy(() => this.state.images.assign(tf.tensor4d(this.initial.pixels, this.state.images.shape)));
+      this.initialised = true;
+    }
     if (this.config.method !== 'mtt' || this.stepFn) return;
     const cfg = this.mttConfig();
     const key = expertKey(this.config.dataset, this.net, cfg, this.config.seed, this.config.dsa);
@@ -113,7 +140,7 @@ export class DistillRun {
 
   /** Runs one iteration; returns its loss as a scalar tensor the caller must dispose (read it lazily). */
   step(): tf.Scalar {
-    if (!this.stepFn) throw new Error('Call prepare() before stepping an MTT run.');
+    if (!this.stepFn || !this.initialised) throw new Error('Call prepare() before stepping this run.');
     const loss = this.stepFn();
     this.iteration++;
     return loss;
