@@ -157,3 +157,24 @@ test('distils MNIST with MTT on wasm: memory shown first, experts trained with p
   await page.screenshot({ path: 'e2e-artifacts/distill-mtt-wasm.png', fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('distils with the importance initialiser and DREAM representative batches on wasm', async ({ page }) => {
+  const errors = collectConsoleErrors(page);
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready');
+  await page.getByTestId('init-select').selectOption('importance');
+  await page.getByTestId('sampler-select').selectOption('dream');
+  await expect(page.getByTestId('sampler-interval-input')).toHaveValue('10');
+  await setNumber(page, 'sampler-interval-input', 2);
+  await setNumber(page, 'ipc-input', 2);
+  await setNumber(page, 'width-input', 8);
+  await setNumber(page, 'real-input', 8);
+  await setNumber(page, 'iterations-input', 3);
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('preparing-message')).toHaveText(/choosing the initial images by importance sampling: class \d+ of 10/, { timeout: 60_000 });
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
+  await expect(page.getByTestId('status-iteration')).toHaveText('3');
+  await expect(page.getByText('started from importance-sampled real images')).toBeVisible();
+  expect(Number(await page.getByTestId('loss-last').textContent())).toBeGreaterThan(0);
+  expect(errors).toEqual([]);
+});

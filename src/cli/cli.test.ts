@@ -122,6 +122,21 @@ describe('every method from the command line', () => {
     expect(r.stderr).toContain('class 10 of 10');
   });
 
+  it('--sampler dream draws representative batches and records the sampler settings', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--sampler', 'dream', '--sampler-interval', '2', '--sampler-pool', '20',
+      '--ipc', '1', '--iterations', '2', '--width', '8', '--real', '4', '--eval-models', '0', '--out', out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.config.sampler).toBe('dream');
+    expect(rec.config.samplerSettings).toMatchObject({ interval: 2, pool: 20, alpha: 0.5 });
+    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--sampler', 'dream', '--sampler-alpha', '2');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--sampler-alpha must be between 0 and 1');
+  });
+
   it('refuses an MTT run that would not fit in memory, before training anything', async () => {
     const r = await distill(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--ipc', '50', '--width', '128',

@@ -19,7 +19,7 @@ import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
-import { INIT_IDS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS } from '../shared/methods';
+import { INIT_IDS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
@@ -27,6 +27,10 @@ const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data 
   --ipc N                   synthetic images per class (default ${DEFAULT_RUN_CONFIG.ipc})
   --iterations N            iterations (default ${DEFAULT_RUN_CONFIG.iterations})
   --init noise|real|kmeans|importance   initialisation (default ${DEFAULT_RUN_CONFIG.init})
+  --sampler uniform|importance|dream   how real batches are drawn (default uniform)
+  --sampler-interval N      iterations between sampler refreshes (default ${SAMPLER_SETTINGS_DEFAULTS.interval})
+  --sampler-alpha A         importance: π = α·loss share + (1 − α)/n (default ${SAMPLER_SETTINGS_DEFAULTS.alpha})
+  --sampler-pool N          candidates per class at each refresh (default ${SAMPLER_SETTINGS_DEFAULTS.pool}; 0 = all)
   --init-features embed|pixels   features kmeans/importance look at (default embed: a random ConvNet's)
   --init-pool N             images per class kmeans/importance consider (default 1000; 0 = all)
   --dsa on|off              differentiable siamese augmentation (default on)
@@ -60,6 +64,14 @@ const argsSchema = z.object({
   ipc: int('ipc', 1, 50).default(DEFAULT_RUN_CONFIG.ipc),
   iterations: int('iterations', 0, 1_000_000).default(DEFAULT_RUN_CONFIG.iterations),
   init: oneOf('init', INIT_IDS).default(DEFAULT_RUN_CONFIG.init),
+  sampler: oneOf('sampler', SAMPLER_IDS).default('uniform'),
+  'sampler-interval': int('sampler-interval', 1, 1_000_000).default(SAMPLER_SETTINGS_DEFAULTS.interval),
+  'sampler-alpha': z.coerce
+    .number({ error: '--sampler-alpha must be a number' })
+    .min(0, { error: '--sampler-alpha must be between 0 and 1' })
+    .max(1, { error: '--sampler-alpha must be between 0 and 1' })
+    .default(SAMPLER_SETTINGS_DEFAULTS.alpha),
+  'sampler-pool': int('sampler-pool', 0, 1_000_000).default(SAMPLER_SETTINGS_DEFAULTS.pool),
   'init-features': oneOf('init-features', ['embed', 'pixels']).default('embed'),
   'init-pool': int('init-pool', 0, 1_000_000).default(1000),
   seed: int('seed', 0, 2 ** 31 - 1).default(DEFAULT_RUN_CONFIG.seed),
@@ -135,6 +147,17 @@ async function main(argv: string[]): Promise<void> {
     ipc: a.ipc,
     iterations: a.iterations,
     init: a.init,
+    sampler: a.sampler,
+    ...(a.sampler !== 'uniform'
+      ? {
+          samplerSettings: {
+            ...SAMPLER_SETTINGS_DEFAULTS,
+            interval: a['sampler-interval'],
+            alpha: a['sampler-alpha'],
+            pool: a['sampler-pool'],
+          },
+        }
+      : {}),
     ...(a.init === 'kmeans' || a.init === 'importance' ? { initFeatures: a['init-features'], initPool: a['init-pool'] } : {}),
     dsa: a.dsa === 'on',
     seed: a.seed,
@@ -162,6 +185,7 @@ async function main(argv: string[]): Promise<void> {
     });
     while (run.iteration < config.iterations) {
       const t0 = performance.now();
+      await run.refresh();
       const lossT = run.step();
       const loss = (await lossT.data())[0]!;
       lossT.dispose();

@@ -95,3 +95,37 @@ export const INITS: Record<InitId, { label: string; hint: string }> = {
     hint: 'Per class, real images drawn by their sensitivity (share of the k-means loss, or ridge leverage for KRR): outliers and small clusters are kept, near-duplicates dropped.',
   },
 };
+
+export type SamplerId = 'uniform' | 'importance' | 'dream';
+export const SAMPLER_IDS: readonly [SamplerId, ...SamplerId[]] = ['uniform', 'importance', 'dream'];
+
+/** Settings of the importance and DREAM samplers. */
+export interface SamplerSettings {
+  /** Iterations between refreshes (R for importance; DREAM's interval, 10 in the paper). */
+  interval: number;
+  /** Importance: weight of the loss term in π = α·ℓ/Σℓ + (1 − α)/n. */
+  alpha: number;
+  /** Candidates per class at each refresh (0 = all the class's images). */
+  pool: number;
+  /** SGD steps of the probe network on the synthetic set, whose losses or features the sampler uses. */
+  probeSteps: number;
+}
+
+export const SAMPLER_SETTINGS_DEFAULTS: SamplerSettings = { interval: 10, alpha: 0.5, pool: 500, probeSteps: 50 };
+
+export const SAMPLERS: Record<SamplerId, { label: string; hint: string }> = {
+  uniform: { label: 'Uniform', hint: 'Each class’s real batch is drawn uniformly at random, as in the papers.' },
+  importance: {
+    label: 'Importance (selective)',
+    hint: 'Every R iterations, score real images by their loss under a probe network trained on the synthetic set; draw batches by α·loss share + (1 − α)·uniform.',
+  },
+  dream: {
+    label: 'Representative (DREAM)',
+    hint: 'Every R iterations, k-means on the probe network’s features per class, one cluster per batch image; the batch is the image nearest each centre.',
+  },
+};
+
+/** Sampler settings of a run, defaults filled in. */
+export function samplerSettings(config: { samplerSettings?: Partial<SamplerSettings> }): SamplerSettings {
+  return { ...SAMPLER_SETTINGS_DEFAULTS, ...config.samplerSettings };
+}

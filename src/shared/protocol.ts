@@ -4,7 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId } from '../core/data/types';
-import type { InitId, MethodId, MttSettings } from './methods';
+import type { InitId, MethodId, MttSettings, SamplerId, SamplerSettings } from './methods';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -81,6 +81,9 @@ export interface RunConfig {
   init: InitId;
   initFeatures?: 'embed' | 'pixels';
   initPool?: number;
+  /** How each class's real batch is drawn (default uniform), and the settings of the non-uniform ones. */
+  sampler?: SamplerId;
+  samplerSettings?: SamplerSettings;
   /** Differentiable siamese augmentation of the real and synthetic batches (one draw shared by both). */
   dsa: boolean;
   seed: number;

@@ -4,7 +4,7 @@ import { DATASET_OPTIONS, isDatasetId } from '../lib/datasets';
 import { isBackendPreference } from '../lib/url';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
-import { INIT_IDS, INITS, METHODS, isMethodId, mttSettings, type InitId } from '../../shared/methods';
+import { INIT_IDS, INITS, METHODS, SAMPLER_IDS, SAMPLERS, isMethodId, mttSettings, samplerSettings, type InitId, type SamplerId } from '../../shared/methods';
 import { estimateRunBytes, formatBytes } from '../../shared/memory';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
@@ -215,6 +215,66 @@ function MttFields({ locked }: { locked: boolean }) {
   );
 }
 
+/** How real batches are drawn, and the refresh interval and loss share of the non-uniform samplers. */
+function SamplerFields({ locked }: { locked: boolean }) {
+  const config = useApp((s) => s.config);
+  const setConfig = useApp((s) => s.setConfig);
+  const id = useId();
+  const sampler = config.sampler ?? 'uniform';
+  const st = samplerSettings(config);
+  const setSt = (patch: Partial<typeof st>) => setConfig({ samplerSettings: { ...st, ...patch } });
+  const mtt = config.method === 'mtt';
+  return (
+    <>
+      <Field id={id} label="Real batches" hint={mtt ? 'MTT draws no real batches while distilling (its experts saw the real data).' : SAMPLERS[sampler].hint}>
+        <select
+          id={id}
+          className="input"
+          value={sampler}
+          disabled={locked || mtt}
+          data-testid="sampler-select"
+          aria-describedby={`${id}-hint`}
+          onChange={(e) => {
+            const v = e.target.value;
+            if ((SAMPLER_IDS as readonly string[]).includes(v)) setConfig({ sampler: v as SamplerId });
+          }}
+        >
+          {SAMPLER_IDS.map((s) => (
+            <option key={s} value={s}>
+              {SAMPLERS[s].label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {!mtt && sampler !== 'uniform' && (
+        <NumberField
+          label="Refresh every R iterations"
+          hint="How often the probe network is retrained and the batches recomputed (DREAM: 10)."
+          value={st.interval}
+          min={1}
+          max={10000}
+          disabled={locked}
+          testId="sampler-interval-input"
+          onCommit={(interval) => setSt({ interval })}
+        />
+      )}
+      {!mtt && sampler === 'importance' && (
+        <NumberField
+          label="Loss share α (%)"
+          hint="π = α·(the image's share of the loss) + (1 − α)·uniform; 0 % is uniform sampling."
+          value={Math.round(st.alpha * 100)}
+          min={0}
+          max={100}
+          step={5}
+          disabled={locked}
+          testId="sampler-alpha-input"
+          onCommit={(pct) => setSt({ alpha: pct / 100 })}
+        />
+      )}
+    </>
+  );
+}
+
 export function Controls() {
   const config = useApp((s) => s.config);
   const datasetId = useApp((s) => s.datasetId);
@@ -315,6 +375,7 @@ export function Controls() {
               ))}
             </select>
           </Field>
+          <SamplerFields locked={locked} />
           <NumberField
             label="Images per class"
             hint="Synthetic images learned per class (1–50)."

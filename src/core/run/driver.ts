@@ -99,6 +99,7 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
         if (control.isStopped) break;
         emit({ type: 'resumed', iteration: run.iteration });
       }
+      await run.refresh();
       const loss = run.step();
       pending.push({ iteration: run.iteration, loss });
       const now = performance.now();

@@ -4,7 +4,7 @@
  * Extend it by adding fields; never rename one (other tools read it).
  */
 import { z } from 'zod';
-import { INIT_IDS, METHOD_IDS } from '../../shared/methods';
+import { INIT_IDS, METHOD_IDS, SAMPLER_IDS } from '../../shared/methods';
 
 const evalResult = z.object({ mean: z.number(), std: z.number(), runs: z.array(z.number()) });
 
@@ -26,6 +26,15 @@ export const runRecordSchema = z.object({
     init: z.enum(INIT_IDS),
     initFeatures: z.enum(['embed', 'pixels']).optional(),
     initPool: z.number().int().nonnegative().optional(),
+    sampler: z.enum(SAMPLER_IDS).optional(),
+    samplerSettings: z
+      .object({
+        interval: z.number().int().positive(),
+        alpha: z.number().min(0).max(1),
+        pool: z.number().int().nonnegative(),
+        probeSteps: z.number().int().nonnegative(),
+      })
+      .optional(),
     dsa: z.boolean(),
     seed: z.number().int(),
     /** MTT's settings, present when method is 'mtt'. */

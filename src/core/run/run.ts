@@ -9,6 +9,8 @@ import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
 import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../init/select';
+import { createSampler, type RealSampler } from '../select/samplers';
+import { samplerSettings } from '../../shared/methods';
 import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
@@ -36,6 +38,8 @@ export class DistillRun {
   /** The first synthetic set (for the 'kmeans' and 'importance' inits, set by prepare()). */
   initial: InitialSet;
   private readonly initRng: Rng;
+  /** The real-batch sampler (importance or DREAM); null for uniform, which the methods do themselves. */
+  readonly sampler: RealSampler | null;
   private initialised: boolean;
   private readonly data: RealData;
   private readonly rng: Rng;
@@ -64,18 +68,25 @@ export class DistillRun {
     this.state = createSyntheticState(this.initial.pixels, n, this.shape);
     const augment = config.dsa ? this.dsa() : undefined;
     this.augment = augment;
+    // MTT draws no real batches during distillation (its experts see the real data): no sampler.
+    const samplerId = config.method === 'mtt' ? 'uniform' : (config.sampler ?? 'uniform');
+    const sampler = samplerId === 'uniform' ? null : createSampler(samplerId, data, samplerSettings(config), this.rng.fork(), config.realPerClass);
+    this.sampler = sampler;
+    const pick = sampler ? (c: number, n: number) => sampler.pick(c, n) : undefined;
     switch (config.method) {
-      case 'dm':
-        this.stepFn = () => dmStep(this.net, this.data, this.state, this.config, this.rng, undefined, augment);
+      case 'dm': {
+        const n = config.realPerClass;
+        this.stepFn = () => dmStep(this.net, this.data, this.state, this.config, this.rng, pick && ((c) => pick(c, n)), augment);
         break;
+      }
       case 'dc': {
-        const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config }, this.rng, augment);
+        const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config }, this.rng, augment, pick);
         this.stepFn = () => dc.step();
         break;
       }
       case 'krr': {
         const cfg = { ...KRR_DEFAULTS, ...config };
-        this.stepFn = () => krrStep(this.net, this.data, this.state, cfg, this.rng, augment);
+        this.stepFn = () => krrStep(this.net, this.data, this.state, cfg, this.rng, augment, pick);
         break;
       }
       case 'mtt':
@@ -136,6 +147,16 @@ export class DistillRun {
       const p = drawDsa(this.rng, DSA_DEFAULT_STRATEGY, { height, width, flip });
       return (x) => applyDsa(x, p);
     };
+  }
+
+  /**
+   * Work due before the next iteration: the sampler's refresh (every `interval` iterations). Call before
+   * step(); without it a non-uniform sampler keeps its last batches (uniform ones before its first refresh).
+   */
+  async refresh(): Promise<void> {
+    if (this.sampler?.due(this.iteration)) {
+      await this.sampler.refresh({ synthetic: this.state.images, ipc: this.config.ipc, net: this.net });
+    }
   }
 
   /** Runs one iteration; returns its loss as a scalar tensor the caller must dispose (read it lazily). */

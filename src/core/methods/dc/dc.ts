@@ -84,6 +84,8 @@ export class DcMethod {
     private readonly cfg: DcConfig,
     private readonly rng: Rng,
     private readonly augment?: DrawAugment,
+    /** Chooses class c's real batch of n images (a sampler); uniform without replacement by default. */
+    private readonly pickReal: (c: number, n: number) => ArrayLike<number> = (c, n) => sampleClass(data, c, n, rng),
   ) {
     const paper = dcLoops(cfg.ipc);
     this.loops = { outer: cfg.outerLoop || paper.outer, inner: cfg.innerLoop || paper.inner };
@@ -124,7 +126,7 @@ export class DcMethod {
           // The real gradients are constants: computing them outside the outer gradient keeps their
           // activations off its tape (at width 128 that tape would not fit in wasm's memory).
           const gReal = tf.tidy(() => {
-            const real = aug(gatherBatch(this.data, sampleClass(this.data, c, this.cfg.realPerClass, this.rng)));
+            const real = aug(gatherBatch(this.data, this.pickReal(c, this.cfg.realPerClass)));
             return realGradients(this.net, params, trainer.params, real, c);
           });
           const synC0 = tf.slice(this.syn.images, [c * ipc, 0, 0, 0], [ipc, -1, -1, -1]) as tf.Tensor4D;

@@ -84,6 +84,7 @@ export function krrStep(
   cfg: KrrConfig,
   rng: Rng,
   augment?: DrawAugment,
+  pickReal: (c: number, n: number) => ArrayLike<number> = (c, n) => sampleClass(data, c, n, rng),
 ): tf.Scalar {
   const nets = Array.from({ length: cfg.models }, () => initConvNet(net, rng.nextSeed()));
   try {
@@ -91,7 +92,7 @@ export function krrStep(
       const realIdx: number[] = [];
       const realLabels: number[] = [];
       for (let c = 0; c < data.numClasses; c++) {
-        for (const i of sampleClass(data, c, cfg.realPerClass, rng)) {
+        for (const i of Array.from(pickReal(c, cfg.realPerClass))) {
           realIdx.push(i);
           realLabels.push(c);
         }

@@ -1,0 +1,219 @@
+/**
+ * Real-batch samplers: how each class's real batch is drawn during distillation.
+ *   uniform     without replacement, uniformly (the papers' default).
+ *   importance  the selective batch sampler of "Dataset Distillation Meets Provable Subset Selection": every
+ *               R iterations, each candidate's cross-entropy ℓ under a probe network; the batch is drawn by
+ *               π = α·ℓ/Σℓ + (1 − α)/n without replacement.
+ *   dream       DREAM representative matching: every `interval` iterations, per class, k-means on the probe
+ *               network's `embed` features with as many clusters as the batch size; the batch is the image
+ *               nearest each centre.
+ * The probe is a fresh ConvNet trained `probeSteps` SGD steps on the current synthetic set: it stands in for
+ * "the network currently being trained" (DC trains one between image updates; DM's network is random and
+ * untrained, so a probe is what makes losses and features meaningful there). Candidates are a fresh seeded
+ * subset of `pool` images per class at each refresh (0 = all), which bounds the cost on a CPU.
+ * refresh() is async (it reads results back); pick() is sync, so the methods' steps stay sync.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { gatherBatch, sampleClass, type RealData } from '../data/batches';
+import { disposeConvNet, embedNoGrad, initConvNet, logits, paramList, type ConvNetParams, type ConvNetShape } from '../nn/convnet';
+import { SgdTrainer, paramsFromList } from '../nn/train';
+import type { Rng } from '../rng';
+import { clusterRepresentatives, kmeans } from './kmeans';
+import { sampleByImportance } from './importance';
+import type { SamplerId, SamplerSettings } from '../../shared/methods';
+
+export type { SamplerId, SamplerSettings };
+
+/** What a refresh needs: the current synthetic set (class-major, `ipc` per class) and the network shape. */
+export interface RefreshContext {
+  synthetic: tf.Tensor4D;
+  ipc: number;
+  net: ConvNetShape;
+}
+
+export interface RealSampler {
+  readonly id: SamplerId;
+  /** Whether refresh() should run before the given (0-based) iteration. */
+  due(iteration: number): boolean;
+  refresh(ctx: RefreshContext): Promise<void>;
+  /** Dataset indices of a real batch of class c of (at most) n images. */
+  pick(c: number, n: number): Int32Array;
+  /** How often each dataset index has been drawn so far. */
+  readonly draws: Uint32Array;
+  /** Per class, the current DREAM representatives or the importance candidates with their π (for display). */
+  readonly view: { candidates: Int32Array; weights: Float64Array }[] | null;
+}
+
+/** Trains a fresh ConvNet `steps` SGD steps (lr 0.01, momentum 0.9) on the synthetic set. */
+function trainProbe(ctx: RefreshContext, steps: number, seed: number): ConvNetParams {
+  const trainer = new SgdTrainer(ctx.net, initConvNet(ctx.net, seed), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+  const n = ctx.synthetic.shape[0];
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => Math.floor(i / ctx.ipc)), 'int32'), ctx.net.classes) as tf.Tensor2D);
+  for (let s = 0; s < steps; s++) tf.dispose(trainer.step(ctx.synthetic, y));
+  y.dispose();
+  // Keep a copy of the parameters; the trainer frees its own and its momentum buffers.
+  const params = paramsFromList(trainer.params, paramList(trainer.params).map((p) => tf.clone(p)));
+  trainer.dispose();
+  return params;
+}
+
+/** Per-example cross-entropy of images `idx` (all of class c) under `params`, in batches. */
+async function lossesOf(data: RealData, idx: Int32Array, c: number, net: ConvNetShape, params: ConvNetParams, batch = 256): Promise<Float64Array> {
+  const out = new Float64Array(idx.length);
+  for (let s = 0; s < idx.length; s += batch) {
+    const part = idx.subarray(s, Math.min(idx.length, s + batch));
+    const l = tf.tidy(() => {
+      const z = logits(net, params, gatherBatch(data, part));
+      return tf.sub(tf.logSumExp(z, 1), tf.squeeze(tf.slice(z, [0, c], [-1, 1]), [1]));
+    });
+    out.set(Float64Array.from((await l.data()) as Float32Array), s);
+    l.dispose();
+  }
+  return out;
+}
+
+/** `embed` features of images `idx` under `params`, [n, d], in batches. */
+function featuresOf(data: RealData, idx: Int32Array, net: ConvNetShape, params: ConvNetParams, batch = 256): tf.Tensor2D {
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [];
+    for (let s = 0; s < idx.length; s += batch) parts.push(embedNoGrad(net, params, gatherBatch(data, idx.subarray(s, Math.min(idx.length, s + batch)))));
+    return tf.concat(parts, 0);
+  });
+}
+
+abstract class BaseSampler implements RealSampler {
+  abstract readonly id: SamplerId;
+  readonly draws: Uint32Array;
+  view: { candidates: Int32Array; weights: Float64Array }[] | null = null;
+
+  constructor(
+    protected readonly data: RealData,
+    protected readonly settings: SamplerSettings,
+    protected readonly rng: Rng,
+  ) {
+    this.draws = new Uint32Array(data.set.count);
+  }
+
+  /** Whether this sampler recomputes its batches (every `interval` iterations). */
+  protected readonly refreshes: boolean = false;
+
+  due(iteration: number): boolean {
+    return this.refreshes && iteration % Math.max(1, this.settings.interval) === 0;
+  }
+
+  /** Recomputes the batches from the current synthetic set (a no-op for uniform). */
+  refresh(_ctx: RefreshContext): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected abstract choose(c: number, n: number): Int32Array;
+
+  pick(c: number, n: number): Int32Array {
+    const idx = this.choose(c, n);
+    for (const i of idx) this.draws[i]!++;
+    return idx;
+  }
+
+  protected candidates(c: number): Int32Array {
+    const all = this.data.byClass[c]!;
+    const { pool } = this.settings;
+    if (pool <= 0 || pool >= all.length) return all;
+    return Int32Array.from(this.rng.sampleWithoutReplacement(all.length, pool), (i) => all[i]!);
+  }
+}
+
+class UniformSampler extends BaseSampler {
+  readonly id = 'uniform' as const;
+  protected choose(c: number, n: number): Int32Array {
+    return sampleClass(this.data, c, n, this.rng);
+  }
+}
+
+class ImportanceSampler extends BaseSampler {
+  readonly id = 'importance' as const;
+  protected override readonly refreshes = true;
+  private pi: Float64Array[] | null = null;
+
+  override async refresh(ctx: RefreshContext): Promise<void> {
+    const probe = trainProbe(ctx, this.settings.probeSteps, this.rng.nextSeed());
+    try {
+      const view: { candidates: Int32Array; weights: Float64Array }[] = [];
+      const pis: Float64Array[] = [];
+      const { alpha } = this.settings;
+      for (let c = 0; c < this.data.numClasses; c++) {
+        const cand = this.candidates(c);
+        const loss = await lossesOf(this.data, cand, c, ctx.net, probe);
+        const total = loss.reduce((a, b) => a + b, 0);
+        const n = cand.length;
+        const pi = Float64Array.from(loss, (l) => (total > 0 ? (alpha * l) / total : alpha / n) + (1 - alpha) / n);
+        pis.push(pi);
+        view.push({ candidates: cand, weights: pi });
+      }
+      this.pi = pis;
+      this.view = view;
+    } finally {
+      disposeConvNet(probe);
+    }
+  }
+
+  protected choose(c: number, n: number): Int32Array {
+    if (!this.pi || !this.view) return sampleClass(this.data, c, n, this.rng);
+    const cand = this.view[c]!.candidates;
+    const s = sampleByImportance(this.pi[c]!, Math.min(n, cand.length), this.rng);
+    return Int32Array.from(s.indices, (p) => cand[p]!);
+  }
+}
+
+class DreamSampler extends BaseSampler {
+  readonly id = 'dream' as const;
+  private reps: Int32Array[] | null = null;
+  protected override readonly refreshes = true;
+  private batch = 0;
+
+  /** Clusters per class = the real batch size; set by the run (it knows the method's batch size). */
+  setBatchSize(n: number): void {
+    this.batch = n;
+  }
+
+  override async refresh(ctx: RefreshContext): Promise<void> {
+    const probe = trainProbe(ctx, this.settings.probeSteps, this.rng.nextSeed());
+    try {
+      const reps: Int32Array[] = [];
+      const view: { candidates: Int32Array; weights: Float64Array }[] = [];
+      for (let c = 0; c < this.data.numClasses; c++) {
+        const cand = this.candidates(c);
+        const k = Math.min(this.batch || cand.length, cand.length);
+        const f = featuresOf(this.data, cand, ctx.net, probe);
+        try {
+          const r = await kmeans(f, k, this.rng, { iterations: 100, tol: 1e-4, init: 'random' });
+          const chosen = Int32Array.from(clusterRepresentatives(r), (p) => cand[p]!);
+          reps.push(chosen);
+          view.push({ candidates: chosen, weights: Float64Array.from(r.sizes) });
+        } finally {
+          f.dispose();
+        }
+      }
+      this.reps = reps;
+      this.view = view;
+    } finally {
+      disposeConvNet(probe);
+    }
+  }
+
+  protected choose(c: number, n: number): Int32Array {
+    const reps = this.reps?.[c];
+    if (!reps) return sampleClass(this.data, c, n, this.rng);
+    return n >= reps.length ? reps : reps.subarray(0, n);
+  }
+}
+
+/** A sampler of the given kind; `batch` is the method's real images per class per draw (DREAM's clusters). */
+export function createSampler(id: SamplerId, data: RealData, settings: SamplerSettings, rng: Rng, batch: number): RealSampler {
+  if (id === 'importance') return new ImportanceSampler(data, settings, rng);
+  if (id === 'dream') {
+    const s = new DreamSampler(data, settings, rng);
+    s.setBatchSize(batch);
+    return s;
+  }
+  return new UniformSampler(data, settings, rng);
+}
