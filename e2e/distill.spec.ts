@@ -175,6 +175,13 @@ test('distils with the importance initialiser and DREAM representative batches o
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
   await expect(page.getByTestId('status-iteration')).toHaveText('3');
   await expect(page.getByText('started from importance-sampled real images')).toBeVisible();
+  // What was chosen is shown: the importance ranking, DREAM's batch and the histogram of draws.
+  await expect(page.getByTestId('importance-strip')).toBeVisible();
+  await expect(page.getByTestId('dream-batch')).toBeVisible();
+  await expect(page.getByText(/DREAM batch: the real image nearest each k-means centre, clustered at iteration 2/)).toBeVisible();
+  await expect(page.getByTestId('draws-histogram')).toContainText(/of 60,000 training images \([\d.]+%\) at least once, 240 draws in all/);
+  fs.mkdirSync('e2e-artifacts', { recursive: true });
+  await page.getByTestId('selection-panel').screenshot({ path: 'e2e-artifacts/selection-panel.png' });
   expect(Number(await page.getByTestId('loss-last').textContent())).toBeGreaterThan(0);
   expect(errors).toEqual([]);
 });

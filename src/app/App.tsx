@@ -6,6 +6,7 @@ import { ErrorBox } from './components/ErrorBox';
 import { EvaluatePanel } from './components/EvaluatePanel';
 import { Header } from './components/Header';
 import { LossPanel } from './components/LossPanel';
+import { SelectionPanel } from './components/SelectionPanel';
 import { StatusBar } from './components/StatusBar';
 import { SyntheticPanel } from './components/SyntheticPanel';
 import { useKeyboardShortcuts } from './hooks';
@@ -30,6 +31,7 @@ export function App() {
           <div className="main-grid">
             <div className="main-grid__col">
               <SyntheticPanel />
+              <SelectionPanel />
               <EvaluatePanel />
               <AboutCard />
             </div>

@@ -14,6 +14,7 @@ import {
   type LossPoint,
   type RunConfig,
   type RunEvent,
+  type SelectionView,
 } from '../shared/protocol';
 import * as engine from './engine';
 import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
@@ -67,6 +68,8 @@ export interface AppState {
   msPerIteration: number | null;
   numTensors: number | null;
   numBytes: number | null;
+  /** Which real images the initialiser and sampler chose, and the draw counts (latest). */
+  selection: SelectionView | null;
   /** Work before the first iteration (MTT's experts), while it lasts. */
   preparing: { message: string; fraction: number } | null;
   /** performance.now() when the run started and when it ended (for elapsed time). */
@@ -107,6 +110,7 @@ const RUN_RESET = {
   numTensors: null,
   numBytes: null,
   preparing: null,
+  selection: null,
   startedAt: null,
   endedAt: null,
 } satisfies Partial<AppState>;
@@ -229,6 +233,9 @@ export const useApp = create<AppState>()((set, get) => {
       }
       case 'images':
         set({ grid: e.grid, gridIteration: e.iteration });
+        break;
+      case 'selection':
+        set({ selection: e.view });
         break;
       case 'paused':
         set({ runStatus: 'paused', iteration: e.iteration, pending: get().pending === 'pause' ? null : get().pending });

@@ -43,3 +43,29 @@ export function imagesToGrid(
   }
   return { rgba, width, height, rows, cols, cellWidth: w, cellHeight: h };
 }
+
+/** Cell (row, col)'s pixel rectangle in a grid made with gap 1. */
+function cellBox(grid: ImageGrid, row: number, col: number) {
+  return { x0: col * (grid.cellWidth + 1), y0: row * (grid.cellHeight + 1), w: grid.cellWidth, h: grid.cellHeight };
+}
+
+/** Draws a 2-pixel accent frame inside cell (row, col): marks a chosen image. */
+export function markCell(grid: ImageGrid, row: number, col: number, rgb: readonly [number, number, number] = [255, 170, 0]): void {
+  const { x0, y0, w, h } = cellBox(grid, row, col);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (x > 1 && x < w - 2 && y > 1 && y < h - 2) continue;
+      const o = ((y0 + y) * grid.width + x0 + x) * 4;
+      grid.rgba[o] = rgb[0];
+      grid.rgba[o + 1] = rgb[1];
+      grid.rgba[o + 2] = rgb[2];
+      grid.rgba[o + 3] = 255;
+    }
+  }
+}
+
+/** Paints cell (row, col) the gap colour (an empty slot). */
+export function blankCell(grid: ImageGrid, row: number, col: number): void {
+  const { x0, y0, w, h } = cellBox(grid, row, col);
+  for (let y = 0; y < h; y++) grid.rgba.fill(255, ((y0 + y) * grid.width + x0) * 4, ((y0 + y) * grid.width + x0 + w) * 4);
+}

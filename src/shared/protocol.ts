@@ -113,6 +113,26 @@ export interface LossPoint {
   ms: number;
 }
 
+/** How many training images were drawn 0, 1, 2, 3–4, … times into real batches so far. */
+export interface DrawHistogram {
+  bins: { label: string; images: number }[];
+  /** Images drawn at least once, of all training images, and the number of draws. */
+  drawnOnce: number;
+  images: number;
+  totalDraws: number;
+}
+
+/** Which real images the selection techniques chose, for display (rows = classes). */
+export interface SelectionView {
+  iteration: number;
+  /** Importance init: per class, candidates in decreasing π with the drawn ones included and marked. */
+  importance?: { grid: ImageGrid; marked: boolean[][]; pi: number[][] };
+  /** DREAM: per class, the first representatives of the current batch. */
+  dream?: { grid: ImageGrid; refreshedAt: number };
+  /** Absent for MTT, which draws no real batches. */
+  draws?: DrawHistogram;
+}
+
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */
 export type RunEvent =
   | { type: 'started'; config: RunConfig; backend: BackendName; initial: ImageGrid }
@@ -127,6 +147,7 @@ export type RunEvent =
       numBytes: number;
     }
   | { type: 'images'; iteration: number; grid: ImageGrid }
+  | { type: 'selection'; view: SelectionView }
   | { type: 'paused'; iteration: number }
   | { type: 'resumed'; iteration: number }
   | { type: 'done'; iteration: number; reason: 'completed' | 'stopped' }

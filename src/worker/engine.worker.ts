@@ -55,6 +55,10 @@ const deviceGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMem
 function transferable(e: RunEvent): RunEvent {
   if (e.type === 'images') return Comlink.transfer(e, [e.grid.rgba.buffer]);
   if (e.type === 'started') return Comlink.transfer(e, [e.initial.rgba.buffer]);
+  if (e.type === 'selection') {
+    const buffers = [e.view.importance?.grid.rgba.buffer, e.view.dream?.grid.rgba.buffer].filter((b): b is ArrayBuffer => b !== undefined);
+    return Comlink.transfer(e, buffers);
+  }
   return e;
 }
 

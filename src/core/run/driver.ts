@@ -86,9 +86,12 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
   const snapshot = async () => {
     lastImages = performance.now();
     emit({ type: 'images', iteration: run.iteration, grid: await run.grid() });
+    // Which real images were chosen and drawn: cheap (a few hundred images and one pass over the counts).
+    emit({ type: 'selection', view: run.selection() });
   };
 
   try {
+    emit({ type: 'selection', view: run.selection() });
     while (run.iteration < run.config.iterations && !control.isStopped) {
       if (control.isPaused) {
         await flush();

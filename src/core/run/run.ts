@@ -4,7 +4,9 @@
  * driver around it differs. It owns its tensors: call `dispose()`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RunConfig, ImageGrid } from '../../shared/protocol';
+import type { RunConfig, ImageGrid, SelectionView } from '../../shared/protocol';
+import { gatherPixels } from '../data/batches';
+import { drawHistogram, importanceStrip } from '../select/view';
 import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
@@ -17,7 +19,7 @@ import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
 import { krrStep, KRR_DEFAULTS } from '../methods/krr/krr';
 import { disposeTrajectories, expertKey, MttMethod, MTT_DEFAULTS, trainExperts, type MttConfig, type Trajectories } from '../methods/mtt/mtt';
 import { mttSettings } from '../../shared/methods';
-import { imagesToGrid } from '../render';
+import { blankCell, imagesToGrid, markCell } from '../render';
 import { Rng } from '../rng';
 
 /**
@@ -38,8 +40,10 @@ export class DistillRun {
   /** The first synthetic set (for the 'kmeans' and 'importance' inits, set by prepare()). */
   initial: InitialSet;
   private readonly initRng: Rng;
-  /** The real-batch sampler (importance or DREAM); null for uniform, which the methods do themselves. */
-  readonly sampler: RealSampler | null;
+  /** The real-batch sampler: every real batch is drawn through it, which counts the draws. */
+  readonly sampler: RealSampler;
+  /** The iteration of the sampler's last refresh (-1: none yet). */
+  private refreshedAt = -1;
   private initialised: boolean;
   private readonly data: RealData;
   private readonly rng: Rng;
@@ -70,9 +74,11 @@ export class DistillRun {
     this.augment = augment;
     // MTT draws no real batches during distillation (its experts see the real data): no sampler.
     const samplerId = config.method === 'mtt' ? 'uniform' : (config.sampler ?? 'uniform');
-    const sampler = samplerId === 'uniform' ? null : createSampler(samplerId, data, samplerSettings(config), this.rng.fork(), config.realPerClass);
+    // Uniform draws from the run's own stream (as the methods do by default); the others from a fork.
+    const samplerRng = samplerId === 'uniform' ? this.rng : this.rng.fork();
+    const sampler = createSampler(samplerId, data, samplerSettings(config), samplerRng, config.realPerClass);
     this.sampler = sampler;
-    const pick = sampler ? (c: number, n: number) => sampler.pick(c, n) : undefined;
+    const pick = (c: number, n: number) => sampler.pick(c, n);
     switch (config.method) {
       case 'dm': {
         const n = config.realPerClass;
@@ -154,8 +160,9 @@ export class DistillRun {
    * step(); without it a non-uniform sampler keeps its last batches (uniform ones before its first refresh).
    */
   async refresh(): Promise<void> {
-    if (this.sampler?.due(this.iteration)) {
+    if (this.sampler.due(this.iteration)) {
       await this.sampler.refresh({ synthetic: this.state.images, ipc: this.config.ipc, net: this.net });
+      this.refreshedAt = this.iteration;
     }
   }
 
@@ -180,6 +187,41 @@ export class DistillRun {
   /** The initial synthetic set as an RGBA grid. */
   initialGrid(): ImageGrid {
     return this.toGrid(this.initial.pixels);
+  }
+
+  /** The iteration of the sampler's last refresh, or -1. */
+  get samplerRefreshedAt(): number {
+    return this.refreshedAt;
+  }
+
+  /** Which real images the initialiser and the sampler chose, as grids of at most `cols` per class. */
+  selection(cols = 12): SelectionView {
+    const shape = this.shape;
+    const rows = this.data.numClasses;
+    const gridOf = (indices: number[][]) => {
+      const width = Math.max(1, ...indices.map((r) => r.length));
+      const flat: number[] = [];
+      // Rows shorter than the widest are padded with their last image, then blanked below.
+      indices.forEach((r) => {
+        for (let k = 0; k < width; k++) flat.push(r[k] ?? r[r.length - 1] ?? 0);
+      });
+      const grid = imagesToGrid(gatherPixels(this.data, flat), shape, rows, width, this.data);
+      indices.forEach((r, row) => {
+        for (let k = r.length; k < width; k++) blankCell(grid, row, k);
+      });
+      return grid;
+    };
+    const view: SelectionView = { iteration: this.iteration };
+    if (this.initial.importance) {
+      const strip = importanceStrip(this.initial.importance, cols);
+      const grid = gridOf(strip.indices);
+      strip.marked.forEach((row, r) => row.forEach((m, k) => m && markCell(grid, r, k)));
+      view.importance = { grid, marked: strip.marked, pi: strip.pi };
+    }
+    const reps = this.sampler.id === 'dream' ? this.sampler.view : null;
+    if (reps) view.dream = { grid: gridOf(reps.map((v) => Array.from(v.candidates.subarray(0, cols)))), refreshedAt: this.refreshedAt };
+    if (this.config.method !== 'mtt') view.draws = drawHistogram(this.sampler.draws);
+    return view;
   }
 
   private toGrid(pixels: Float32Array): ImageGrid {
