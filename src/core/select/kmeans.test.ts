@@ -60,6 +60,14 @@ describe('k-means on tensors (wasm)', () => {
     xt.dispose();
   });
 
+  it('k = 1: one centre at the mean', async () => {
+    const xt = tf.tensor2d([[0, 0], [2, 0], [4, 6]]);
+    const r = await kmeans(xt, 1, new Rng(1));
+    expect(Array.from(r.centres)).toEqual([2, 2]);
+    expect(Array.from(r.sizes)).toEqual([3]);
+    xt.dispose();
+  });
+
   it('is deterministic in its seed, and its representatives are distinct cluster members nearest their centres', async () => {
     const { x } = blobs([[0, 0], [5, 5], [0, 5]], 30, 1.5, new Rng(3));
     const xt = tf.tensor2d(x);

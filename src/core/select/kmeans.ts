@@ -144,7 +144,8 @@ export async function kmeans(x: tf.Tensor2D, k: number, rng: Rng, options: Parti
         let sums: tf.Tensor = tf.zeros([k, d]);
         for (let s = 0; s < n; s += opts.chunk) {
           const m = Math.min(opts.chunk, n - s);
-          const oneHot = tf.oneHot(tf.tensor1d(assign.slice(s, s + m), 'int32'), k);
+          // One-hot by comparison (tf.oneHot rejects a depth of 1, i.e. k = 1).
+          const oneHot = tf.cast(tf.equal(tf.expandDims(tf.tensor1d(assign.slice(s, s + m), 'int32'), 1), tf.range(0, k, 1, 'int32')), 'float32');
           sums = tf.add(sums, tf.matMul(oneHot, tf.slice(x, [s, 0], [m, -1]), true, false));
         }
         const cnt = tf.tensor2d(counts, [k, 1]);
