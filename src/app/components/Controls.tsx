@@ -1,10 +1,9 @@
 import { useId, useState, type ReactNode } from 'react';
 import type { BackendPreference, RunConfig } from '../../shared/protocol';
-import { DATASET_OPTIONS, isDatasetId } from '../lib/datasets';
-import { isBackendPreference } from '../lib/url';
+import { DATASET_OPTIONS } from '../lib/datasets';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
-import { INIT_IDS, INITS, METHODS, SAMPLER_IDS, SAMPLERS, isMethodId, mttSettings, samplerSettings, type InitId, type SamplerId } from '../../shared/methods';
+import { INIT_IDS, INITS, METHODS, SAMPLER_IDS, SAMPLERS, mttSettings, samplerSettings } from '../../shared/methods';
 import { estimateRunBytes, formatBytes } from '../../shared/memory';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
@@ -34,6 +33,44 @@ function Field({ id, label, hint, error, children }: FieldProps) {
         {error ?? hint}
       </p>
     </div>
+  );
+}
+
+interface SelectFieldProps<T extends string> {
+  label: string;
+  hint: ReactNode;
+  value: T;
+  /** The allowed values, in display order, with their labels. */
+  options: readonly (readonly [T, string])[];
+  disabled?: boolean;
+  testId: string;
+  onChange: (value: T) => void;
+}
+
+/** A labelled <select> of a closed set of values; anything else the element reports is ignored. */
+function SelectField<T extends string>({ label, hint, value, options, disabled, testId, onChange }: SelectFieldProps<T>) {
+  const id = useId();
+  return (
+    <Field id={id} label={label} hint={hint}>
+      <select
+        id={id}
+        className="input"
+        value={value}
+        disabled={disabled}
+        data-testid={testId}
+        aria-describedby={`${id}-hint`}
+        onChange={(e) => {
+          const picked = options.find(([v]) => v === e.target.value);
+          if (picked) onChange(picked[0]);
+        }}
+      >
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
 
@@ -219,33 +256,21 @@ function MttFields({ locked }: { locked: boolean }) {
 function SamplerFields({ locked }: { locked: boolean }) {
   const config = useApp((s) => s.config);
   const setConfig = useApp((s) => s.setConfig);
-  const id = useId();
   const sampler = config.sampler ?? 'uniform';
   const st = samplerSettings(config);
   const setSt = (patch: Partial<typeof st>) => setConfig({ samplerSettings: { ...st, ...patch } });
   const mtt = config.method === 'mtt';
   return (
     <>
-      <Field id={id} label="Real batches" hint={mtt ? 'MTT draws no real batches while distilling (its experts saw the real data).' : SAMPLERS[sampler].hint}>
-        <select
-          id={id}
-          className="input"
-          value={sampler}
-          disabled={locked || mtt}
-          data-testid="sampler-select"
-          aria-describedby={`${id}-hint`}
-          onChange={(e) => {
-            const v = e.target.value;
-            if ((SAMPLER_IDS as readonly string[]).includes(v)) setConfig({ sampler: v as SamplerId });
-          }}
-        >
-          {SAMPLER_IDS.map((s) => (
-            <option key={s} value={s}>
-              {SAMPLERS[s].label}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SelectField
+        label="Real batches"
+        hint={mtt ? 'MTT draws no real batches while distilling (its experts saw the real data).' : SAMPLERS[sampler].hint}
+        value={sampler}
+        options={SAMPLER_IDS.map((v) => [v, SAMPLERS[v].label] as const)}
+        disabled={locked || mtt}
+        testId="sampler-select"
+        onChange={(v) => setConfig({ sampler: v })}
+      />
       {!mtt && sampler !== 'uniform' && (
         <NumberField
           label="Refresh every R iterations"
@@ -285,11 +310,7 @@ export function Controls() {
   const setConfig = useApp((s) => s.setConfig);
   const loadDataset = useApp((s) => s.loadDataset);
   const chooseBackend = useApp((s) => s.chooseBackend);
-  const datasetSelectId = useId();
-  const methodSelectId = useId();
-  const initSelectId = useId();
   const dsaHintId = useId();
-  const backendSelectId = useId();
 
   const locked = isRunActive(runStatus);
   const set = (patch: Partial<RunConfig>) => setConfig(patch);
@@ -309,24 +330,14 @@ export function Controls() {
         <h2 className="panel__title" id="controls-data">
           Data
         </h2>
-        <Field id={datasetSelectId} label="Dataset" hint={datasetHint}>
-          <select
-            id={datasetSelectId}
-            className="input"
-            value={datasetId}
-            data-testid="dataset-select"
-            aria-describedby={`${datasetSelectId}-hint`}
-            onChange={(e) => {
-              if (isDatasetId(e.target.value)) void loadDataset(e.target.value);
-            }}
-          >
-            {DATASET_OPTIONS.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          label="Dataset"
+          hint={datasetHint}
+          value={datasetId}
+          options={DATASET_OPTIONS.map((o) => [o.id, o.label] as const)}
+          testId="dataset-select"
+          onChange={(id) => void loadDataset(id)}
+        />
       </section>
 
       <section className="panel" aria-labelledby="controls-run">
@@ -334,47 +345,25 @@ export function Controls() {
           Distillation
         </h2>
         <div className="field-grid">
-          <Field id={methodSelectId} label="Method" hint={METHODS[config.method].hint}>
-            <select
-              id={methodSelectId}
-              className="input"
-              value={config.method}
-              disabled={locked}
-              data-testid="method-select"
-              aria-describedby={`${methodSelectId}-hint`}
-              onChange={(e) => {
-                const m = e.target.value;
-                // Each method brings the papers' learning rate and momentum for the images.
-                if (isMethodId(m)) set({ method: m, ...METHODS[m].defaults });
-              }}
-            >
-              {Object.values(METHODS).map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.label}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id={initSelectId} label="Initialisation" hint={INITS[config.init].hint}>
-            <select
-              id={initSelectId}
-              className="input"
-              value={config.init}
-              disabled={locked}
-              data-testid="init-select"
-              aria-describedby={`${initSelectId}-hint`}
-              onChange={(e) => {
-                const v = e.target.value;
-                if ((INIT_IDS as readonly string[]).includes(v)) set({ init: v as InitId });
-              }}
-            >
-              {INIT_IDS.map((id) => (
-                <option key={id} value={id}>
-                  {INITS[id].label}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <SelectField
+            label="Method"
+            hint={METHODS[config.method].hint}
+            value={config.method}
+            options={Object.values(METHODS).map((m) => [m.id, m.label] as const)}
+            disabled={locked}
+            testId="method-select"
+            // Each method brings the papers' learning rate and momentum for the images.
+            onChange={(m) => set({ method: m, ...METHODS[m].defaults })}
+          />
+          <SelectField
+            label="Initialisation"
+            hint={INITS[config.init].hint}
+            value={config.init}
+            options={INIT_IDS.map((v) => [v, INITS[v].label] as const)}
+            disabled={locked}
+            testId="init-select"
+            onChange={(init) => set({ init })}
+          />
           <SamplerFields locked={locked} />
           <NumberField
             label="Images per class"
@@ -453,24 +442,14 @@ export function Controls() {
         <h2 className="panel__title" id="controls-compute">
           Compute
         </h2>
-        <Field id={backendSelectId} label="Backend" hint={backendHint}>
-          <select
-            id={backendSelectId}
-            className="input"
-            value={preference}
-            data-testid="backend-select"
-            aria-describedby={`${backendSelectId}-hint`}
-            onChange={(e) => {
-              if (isBackendPreference(e.target.value)) void chooseBackend(e.target.value);
-            }}
-          >
-            {BACKEND_OPTIONS.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          label="Backend"
+          hint={backendHint}
+          value={preference}
+          options={BACKEND_OPTIONS.map((o) => [o.value, o.label] as const)}
+          testId="backend-select"
+          onChange={(b) => void chooseBackend(b)}
+        />
       </section>
     </div>
   );
