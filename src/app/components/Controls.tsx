@@ -233,13 +233,24 @@ function MttFields({ locked }: { locked: boolean }) {
       />
       <NumberField
         label="Experts"
-        hint={`Networks trained on real data first (${m.maxStartEpoch + m.expertEpochs} epochs of ${m.expertImagesPerEpoch} images each), kept while the page is open.`}
+        hint={`Networks trained on real data first (${m.maxStartEpoch + m.expertEpochs} epochs each), kept while the page is open.`}
         value={m.experts}
         min={1}
         max={20}
         disabled={locked}
         testId="mtt-experts-input"
         onCommit={(experts) => setMtt({ experts })}
+      />
+      <NumberField
+        label="Expert images per epoch"
+        hint="Real images each expert sees per epoch; fewer make the experts quicker to train and weaker."
+        value={m.expertImagesPerEpoch}
+        min={10}
+        max={60000}
+        step={500}
+        disabled={locked}
+        testId="mtt-expert-images-input"
+        onCommit={(expertImagesPerEpoch) => setMtt({ expertImagesPerEpoch })}
       />
       {needed !== null && (
         <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
