@@ -6,7 +6,7 @@ import type { RealData } from '../data/batches';
 import { gatherPixels } from '../data/batches';
 import { initReal } from '../init';
 import { Rng } from '../rng';
-import { classFeatures, selectCoreset } from '../select/coresets';
+import { classFeatures, selectCoreset, type Features } from '../select/coresets';
 import { evaluateSet, testIndices, type EvalConfig, type EvalResult, type LabelledSet } from './evaluate';
 import type { EvalProgress, EvalSetName } from '../../shared/protocol';
 
@@ -25,23 +25,54 @@ export async function compareWithBaselines(
   cfg: EvalConfig,
   onProgress?: (p: EvalProgress) => void | Promise<void>,
 ): Promise<{ results: Record<EvalSetName, EvalResult>; testImages: number }> {
+  const { results, testImages } = await evaluateSets(EVAL_SETS, distilled, ipc, train, test, cfg, onProgress);
+  return { results: results as Record<EvalSetName, EvalResult>, testImages };
+}
+
+/** The per-class features the coresets are selected on: `embed` of a random ConvNet of the evaluation's shape (seed cfg.seed). */
+export function coresetFeatures(train: RealData, cfg: Pick<EvalConfig, 'width' | 'depth' | 'seed'>): Promise<Features[]> {
+  const input: [number, number, number] = [train.set.height, train.set.width, train.set.channels];
+  return classFeatures(train, { input, classes: train.numClasses, width: cfg.width, depth: cfg.depth }, cfg.seed);
+}
+
+/**
+ * Evaluates only the sets named in `names`, in EVAL_SETS order, with the same sets, seeds and numbers as
+ * compareWithBaselines: the baselines depend only on the data, `ipc` and `cfg`, so a bench can evaluate them
+ * once and the distilled sets of several methods separately. `distilled` is needed only when named;
+ * `features` (coresetFeatures(train, cfg)) may be passed to reuse them across IPCs.
+ */
+export async function evaluateSets(
+  names: readonly EvalSetName[],
+  distilled: Float32Array | null,
+  ipc: number,
+  train: RealData,
+  test: RealData,
+  cfg: EvalConfig,
+  onProgress?: (p: EvalProgress) => void | Promise<void>,
+  features?: Features[],
+): Promise<{ results: Partial<Record<EvalSetName, EvalResult>>; testImages: number }> {
   const shape: [number, number, number] = [train.set.height, train.set.width, train.set.channels];
   const labels = Int32Array.from({ length: train.numClasses * ipc }, (_, i) => Math.floor(i / ipc));
   const setOf = (pixels: Float32Array): LabelledSet => ({ pixels, labels, shape });
   const fromIndices = (perClass: Int32Array[]) => setOf(gatherPixels(train, perClass.flatMap((p) => Array.from(p))));
-  const net = { input: shape, classes: train.numClasses, width: cfg.width, depth: cfg.depth };
-  const features = await classFeatures(train, net, cfg.seed);
-  const sets: Record<EvalSetName, LabelledSet> = {
-    distilled: setOf(distilled),
-    random: setOf(initReal(train, ipc, new Rng(cfg.seed + 1)).pixels),
-    herding: fromIndices(selectCoreset('herding', train, features, ipc)),
-    kCenter: fromIndices(selectCoreset('kCenter', train, features, ipc)),
+  const wanted = EVAL_SETS.filter((n) => names.includes(n));
+  const coreset = wanted.includes('herding') || wanted.includes('kCenter');
+  const feats = coreset ? (features ?? (await coresetFeatures(train, cfg))) : [];
+  const build: Record<EvalSetName, () => LabelledSet> = {
+    distilled: () => {
+      if (!distilled) throw new Error('evaluateSets: the distilled set was named but not given');
+      return setOf(distilled);
+    },
+    random: () => setOf(initReal(train, ipc, new Rng(cfg.seed + 1)).pixels),
+    herding: () => fromIndices(selectCoreset('herding', train, feats, ipc)),
+    kCenter: () => fromIndices(selectCoreset('kCenter', train, feats, ipc)),
   };
-  const results = {} as Record<EvalSetName, EvalResult>;
-  const total = EVAL_SETS.length * cfg.models * cfg.epochs;
+  const sets = wanted.map((name) => [name, build[name]()] as const);
+  const results: Partial<Record<EvalSetName, EvalResult>> = {};
+  const total = wanted.length * cfg.models * cfg.epochs;
   let done = 0;
-  for (const [k, name] of EVAL_SETS.entries()) {
-    results[name] = await evaluateSet(sets[name], test, cfg, async (model, epoch) => {
+  for (const [k, [name, set]] of sets.entries()) {
+    results[name] = await evaluateSet(set, test, cfg, async (model, epoch) => {
       done = (k * cfg.models + model) * cfg.epochs + epoch + 1;
       await onProgress?.({ set: name, model, models: cfg.models, epoch, epochs: cfg.epochs, fraction: done / total });
     });
