@@ -235,7 +235,8 @@ export const useApp = create<AppState>()((set, get) => {
         set({ grid: e.grid, gridIteration: e.iteration });
         break;
       case 'selection':
-        set({ selection: e.view });
+        // Updates carry only what changed: keep the parts they omit.
+        set({ selection: { ...get().selection, ...e.view } });
         break;
       case 'paused':
         set({ runStatus: 'paused', iteration: e.iteration, pending: get().pending === 'pause' ? null : get().pending });

@@ -70,9 +70,6 @@ export const MTT_SETTINGS_DEFAULTS: MttSettings = {
   expertImagesPerEpoch: 2000,
 };
 
-export function isMethodId(v: string): v is MethodId {
-  return (METHOD_IDS as readonly string[]).includes(v);
-}
 
 /** MTT's settings of a run, defaults filled in. */
 export function mttSettings(config: { mtt?: Partial<MttSettings> }): MttSettings {

@@ -122,7 +122,10 @@ export interface DrawHistogram {
   totalDraws: number;
 }
 
-/** Which real images the selection techniques chose, for display (rows = classes). */
+/**
+ * Which real images the selection techniques chose, for display (rows = classes). An update carries only the
+ * parts that changed; the UI keeps the others.
+ */
 export interface SelectionView {
   iteration: number;
   /** Importance init: per class, candidates in decreasing π with the drawn ones included and marked. */

@@ -58,3 +58,10 @@ export function sampleClass(data: RealData, c: number, n: number, rng: Rng): Int
   const picks = rng.sampleWithoutReplacement(pool.length, n);
   return picks.map((i) => pool[i]!);
 }
+
+/** A seeded random subset of `pool` images of class c (all of them when pool is 0 or at least the class size). */
+export function classPool(data: RealData, c: number, pool: number, rng: Rng): Int32Array {
+  const all = data.byClass[c]!;
+  if (pool <= 0 || pool >= all.length) return all;
+  return Int32Array.from(rng.sampleWithoutReplacement(all.length, pool), (i) => all[i]!);
+}

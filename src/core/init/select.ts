@@ -7,10 +7,10 @@
  * Features are `embed` of a random ConvNet of the run's shape (seeded) or the raw pixels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gatherPixels, type RealData } from '../data/batches';
-import type { ConvNetShape } from '../nn/convnet';
+import { classPool, gatherPixels, type RealData } from '../data/batches';
+import { disposeConvNet, initConvNet, type ConvNetParams, type ConvNetShape } from '../nn/convnet';
 import type { Rng } from '../rng';
-import { embedFeatures, type Features } from '../select/coresets';
+import { embedAll } from '../select/coresets';
 import { clusterRepresentatives, kmeans } from '../select/kmeans';
 import { kmeansSensitivity, leverageScores, normalise, sampleByImportance } from '../select/importance';
 import type { InitialSet } from '.';
@@ -41,16 +41,43 @@ export interface ClassImportance {
 /** Reports progress: classes done of classes. May throw to cancel. */
 export type InitProgress = (done: number, total: number) => void | Promise<void>;
 
-async function featuresOf(data: RealData, idx: Int32Array, net: ConvNetShape, seed: number, kind: SelectInitOptions['features']): Promise<Features> {
-  if (kind === 'embed') return embedFeatures(data, idx, net, seed);
+/**
+ * Class c's candidates (a seeded subset of `opts.pool`) and their features [n, d] as a tensor the caller
+ * disposes: `embed` under `params`, or the pixels.
+ */
+function candidateFeatures(data: RealData, c: number, rng: Rng, net: ConvNetShape, params: ConvNetParams, opts: SelectInitOptions) {
+  const cand = classPool(data, c, opts.pool, rng);
   const { height, width, channels } = data.set;
-  return { data: gatherPixels(data, idx), n: idx.length, d: height * width * channels };
+  const x = opts.features === 'embed' ? embedAll(net, params, data, cand) : tf.tensor2d(gatherPixels(data, cand), [cand.length, height * width * channels]);
+  return { cand, x };
 }
 
-function candidatesOf(data: RealData, c: number, pool: number, rng: Rng): Int32Array {
-  const all = data.byClass[c]!;
-  if (pool <= 0 || pool >= all.length) return all;
-  return Int32Array.from(rng.sampleWithoutReplacement(all.length, pool), (i) => all[i]!);
+/**
+ * Runs `perClass` on every class's candidates and features, with a random ConvNet seeded from rng (the same
+ * network for every class); frees what it made, reports progress after each class.
+ */
+async function eachClass(
+  data: RealData,
+  rng: Rng,
+  net: ConvNetShape,
+  opts: SelectInitOptions,
+  onProgress: InitProgress | undefined,
+  perClass: (cand: Int32Array, x: tf.Tensor2D) => Promise<void>,
+): Promise<void> {
+  const params = initConvNet(net, rng.nextSeed());
+  try {
+    for (let c = 0; c < data.numClasses; c++) {
+      const { cand, x } = candidateFeatures(data, c, rng, net, params, opts);
+      try {
+        await perClass(cand, x);
+      } finally {
+        x.dispose();
+      }
+      await onProgress?.(c + 1, data.numClasses);
+    }
+  } finally {
+    disposeConvNet(params);
+  }
 }
 
 function finish(data: RealData, chosen: Int32Array[], importance?: ClassImportance[]): InitialSet {
@@ -67,20 +94,11 @@ export async function initKmeans(
   opts: SelectInitOptions = SELECT_INIT_DEFAULTS,
   onProgress?: InitProgress,
 ): Promise<InitialSet> {
-  const seed = rng.nextSeed();
   const chosen: Int32Array[] = [];
-  for (let c = 0; c < data.numClasses; c++) {
-    const cand = candidatesOf(data, c, opts.pool, rng);
-    const f = await featuresOf(data, cand, net, seed, opts.features);
-    const x = tf.tensor2d(f.data, [f.n, f.d]);
-    try {
-      const r = await kmeans(x, Math.min(ipc, f.n), rng, { iterations: opts.lloyd });
-      chosen.push(Int32Array.from(clusterRepresentatives(r), (p) => cand[p]!));
-    } finally {
-      x.dispose();
-    }
-    await onProgress?.(c + 1, data.numClasses);
-  }
+  await eachClass(data, rng, net, opts, onProgress, async (cand, x) => {
+    const r = await kmeans(x, Math.min(ipc, cand.length), rng, { iterations: opts.lloyd });
+    chosen.push(Int32Array.from(clusterRepresentatives(r), (p) => cand[p]!));
+  });
   return finish(data, chosen);
 }
 
@@ -93,31 +111,21 @@ export async function initImportance(
   opts: SelectInitOptions = SELECT_INIT_DEFAULTS,
   onProgress?: InitProgress,
 ): Promise<InitialSet> {
-  const seed = rng.nextSeed();
   const chosen: Int32Array[] = [];
   const importance: ClassImportance[] = [];
-  for (let c = 0; c < data.numClasses; c++) {
-    const cand = candidatesOf(data, c, opts.pool, rng);
+  await eachClass(data, rng, net, opts, onProgress, async (cand, x) => {
     const m = Math.min(ipc, cand.length);
-    const f = await featuresOf(data, cand, net, seed, opts.features);
-    const x = tf.tensor2d(f.data, [f.n, f.d]);
     let pi: Float64Array;
-    try {
-      if (opts.kernel) {
-        const tau = await leverageScores(x);
-        pi = normalise(Float64Array.from(tau, (t) => t + 1 / f.n));
-      } else {
-        // B = the k-means++ seeds (the sensitivity bound's bicriteria solution); no Lloyd steps.
-        const r = await kmeans(x, m, rng, { iterations: 0 });
-        pi = normalise(kmeansSensitivity(r));
-      }
-    } finally {
-      x.dispose();
+    if (opts.kernel) {
+      const tau = await leverageScores(x);
+      pi = normalise(Float64Array.from(tau, (t) => t + 1 / cand.length));
+    } else {
+      // B = the k-means++ seeds (the sensitivity bound's bicriteria solution); no Lloyd steps.
+      pi = normalise(kmeansSensitivity(await kmeans(x, m, rng, { iterations: 0 })));
     }
     const s = sampleByImportance(pi, m, rng);
     chosen.push(Int32Array.from(s.indices, (p) => cand[p]!));
     importance.push({ candidates: cand, pi, drawn: s.indices, weights: s.weights });
-    await onProgress?.(c + 1, data.numClasses);
-  }
+  });
   return finish(data, chosen, importance);
 }

@@ -87,11 +87,11 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
     lastImages = performance.now();
     emit({ type: 'images', iteration: run.iteration, grid: await run.grid() });
     // Which real images were chosen and drawn: cheap (a few hundred images and one pass over the counts).
-    emit({ type: 'selection', view: run.selection() });
+    emit({ type: 'selection', view: run.selectionUpdate() });
   };
 
   try {
-    emit({ type: 'selection', view: run.selection() });
+    emit({ type: 'selection', view: run.selectionUpdate() });
     while (run.iteration < run.config.iterations && !control.isStopped) {
       if (control.isPaused) {
         await flush();

@@ -44,6 +44,8 @@ export class DistillRun {
   readonly sampler: RealSampler;
   /** The iteration of the sampler's last refresh (-1: none yet). */
   private refreshedAt = -1;
+  /** What selectionUpdate() has already reported. */
+  private readonly shown = { importance: false, dreamAt: -1 };
   private initialised: boolean;
   private readonly data: RealData;
   private readonly rng: Rng;
@@ -189,13 +191,12 @@ export class DistillRun {
     return this.toGrid(this.initial.pixels);
   }
 
-  /** The iteration of the sampler's last refresh, or -1. */
-  get samplerRefreshedAt(): number {
-    return this.refreshedAt;
-  }
-
-  /** Which real images the initialiser and the sampler chose, as grids of at most `cols` per class. */
-  selection(cols = 12): SelectionView {
+  /**
+   * What changed, since the last call, in which real images the initialiser and the sampler chose: the
+   * importance ranking once, DREAM's batch after each refresh (grids of at most `cols` per class), and the
+   * draw histogram every time (it is cheap). The grids are built only when they change.
+   */
+  selectionUpdate(cols = 12): SelectionView {
     const shape = this.shape;
     const rows = this.data.numClasses;
     const gridOf = (indices: number[][]) => {
@@ -212,13 +213,15 @@ export class DistillRun {
       return grid;
     };
     const view: SelectionView = { iteration: this.iteration };
-    if (this.initial.importance) {
+    if (this.initial.importance && !this.shown.importance) {
+      this.shown.importance = true;
       const strip = importanceStrip(this.initial.importance, cols);
       const grid = gridOf(strip.indices);
       strip.marked.forEach((row, r) => row.forEach((m, k) => m && markCell(grid, r, k)));
       view.importance = { grid, marked: strip.marked, pi: strip.pi };
     }
-    const reps = this.sampler.id === 'dream' ? this.sampler.view : null;
+    const reps = this.sampler.id === 'dream' && this.shown.dreamAt !== this.refreshedAt ? this.sampler.view : null;
+    this.shown.dreamAt = this.refreshedAt;
     if (reps) view.dream = { grid: gridOf(reps.map((v) => Array.from(v.candidates.subarray(0, cols)))), refreshedAt: this.refreshedAt };
     if (this.config.method !== 'mtt') view.draws = drawHistogram(this.sampler.draws);
     return view;

@@ -4,7 +4,7 @@
  * random ConvNet (fixed seed), computed in batches.
  */
 import * as tf from '@tensorflow/tfjs';
-import { embedNoGrad, initConvNet, disposeConvNet, type ConvNetShape } from '../nn/convnet';
+import { embedNoGrad, initConvNet, disposeConvNet, type ConvNetParams, type ConvNetShape } from '../nn/convnet';
 import { gatherBatch, type RealData } from '../data/batches';
 
 /** Row-major features: n rows of d numbers. */
@@ -93,31 +93,26 @@ export function kCenter(f: Features, m: number): Int32Array {
   return Int32Array.from(out);
 }
 
-/** `embed` features of the given images under a random ConvNet (seeded), in batches of `batch`. */
-export async function embedFeatures(
-  data: RealData,
-  indices: ArrayLike<number>,
-  net: ConvNetShape,
-  seed: number,
-  batch = 256,
-): Promise<Features> {
-  const params = initConvNet(net, seed);
-  try {
-    const parts: Float32Array[] = [];
-    let d = 0;
+/** `embed` features [n, d] of the images at `indices` under `params`, computed in batches of `batch` (no gradient). */
+export function embedAll(net: ConvNetShape, params: ConvNetParams, data: RealData, indices: ArrayLike<number>, batch = 256): tf.Tensor2D {
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [];
     for (let s = 0; s < indices.length; s += batch) {
       const idx = Array.from({ length: Math.min(batch, indices.length - s) }, (_, k) => indices[s + k]!);
-      const e = tf.tidy(() => embedNoGrad(net, params, gatherBatch(data, idx)));
-      d = e.shape[1];
-      parts.push((await e.data()) as Float32Array);
-      e.dispose();
+      parts.push(embedNoGrad(net, params, gatherBatch(data, idx)));
     }
-    const out = new Float32Array(indices.length * d);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
+    return tf.concat(parts, 0);
+  });
+}
+
+/** `embed` features of the given images under a random ConvNet (seeded), read back to the CPU. */
+export async function embedFeatures(data: RealData, indices: ArrayLike<number>, net: ConvNetShape, seed: number): Promise<Features> {
+  const params = initConvNet(net, seed);
+  try {
+    const e = embedAll(net, params, data, indices);
+    const out = (await e.data()) as Float32Array;
+    const d = e.shape[1];
+    e.dispose();
     return { data: out, n: indices.length, d };
   } finally {
     disposeConvNet(params);

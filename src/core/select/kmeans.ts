@@ -33,7 +33,7 @@ export interface KMeansResult {
 }
 
 /** Squared distances of every row of x to every centre, [n, k], in chunks of rows. */
-function nearest(x: tf.Tensor2D, xNorm: tf.Tensor1D, centres: tf.Tensor2D, chunk: number): Promise<{ assign: Int32Array; dist2: Float32Array }> {
+async function nearest(x: tf.Tensor2D, xNorm: tf.Tensor1D, centres: tf.Tensor2D, chunk: number): Promise<{ assign: Int32Array; dist2: Float32Array }> {
   const n = x.shape[0];
   const parts: { idx: tf.Tensor; min: tf.Tensor }[] = [];
   const cNorm = tf.tidy(() => tf.sum(tf.square(centres), 1));
@@ -49,19 +49,18 @@ function nearest(x: tf.Tensor2D, xNorm: tf.Tensor1D, centres: tf.Tensor2D, chunk
     );
   }
   cNorm.dispose();
-  return (async () => {
-    const assign = new Int32Array(n);
-    const dist2 = new Float32Array(n);
-    let o = 0;
-    for (const p of parts) {
-      const [idx, min] = await Promise.all([p.idx.data(), p.min.data()]);
-      assign.set(idx as Int32Array, o);
-      dist2.set(min as Float32Array, o);
-      o += idx.length;
-      tf.dispose([p.idx, p.min]);
-    }
-    return { assign, dist2 };
-  })();
+  // Every chunk is queued before the first readback.
+  const assign = new Int32Array(n);
+  const dist2 = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    const [idx, min] = await Promise.all([p.idx.data(), p.min.data()]);
+    assign.set(idx as Int32Array, o);
+    dist2.set(min as Float32Array, o);
+    o += idx.length;
+    tf.dispose([p.idx, p.min]);
+  }
+  return { assign, dist2 };
 }
 
 /** Draws an index with probability ∝ weights (all ≥ 0; uniform when they sum to 0). */

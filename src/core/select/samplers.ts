@@ -14,12 +14,13 @@
  * refresh() is async (it reads results back); pick() is sync, so the methods' steps stay sync.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gatherBatch, sampleClass, type RealData } from '../data/batches';
-import { disposeConvNet, embedNoGrad, initConvNet, logits, paramList, type ConvNetParams, type ConvNetShape } from '../nn/convnet';
+import { classPool, gatherBatch, sampleClass, type RealData } from '../data/batches';
+import { disposeConvNet, initConvNet, logits, paramList, type ConvNetParams, type ConvNetShape } from '../nn/convnet';
 import { SgdTrainer, paramsFromList } from '../nn/train';
 import type { Rng } from '../rng';
 import { clusterRepresentatives, kmeans } from './kmeans';
 import { sampleByImportance } from './importance';
+import { embedAll } from './coresets';
 import type { SamplerId, SamplerSettings } from '../../shared/methods';
 
 export type { SamplerId, SamplerSettings };
@@ -72,15 +73,6 @@ async function lossesOf(data: RealData, idx: Int32Array, c: number, net: ConvNet
   return out;
 }
 
-/** `embed` features of images `idx` under `params`, [n, d], in batches. */
-function featuresOf(data: RealData, idx: Int32Array, net: ConvNetShape, params: ConvNetParams, batch = 256): tf.Tensor2D {
-  return tf.tidy(() => {
-    const parts: tf.Tensor2D[] = [];
-    for (let s = 0; s < idx.length; s += batch) parts.push(embedNoGrad(net, params, gatherBatch(data, idx.subarray(s, Math.min(idx.length, s + batch)))));
-    return tf.concat(parts, 0);
-  });
-}
-
 abstract class BaseSampler implements RealSampler {
   abstract readonly id: SamplerId;
   readonly draws: Uint32Array;
@@ -115,10 +107,7 @@ abstract class BaseSampler implements RealSampler {
   }
 
   protected candidates(c: number): Int32Array {
-    const all = this.data.byClass[c]!;
-    const { pool } = this.settings;
-    if (pool <= 0 || pool >= all.length) return all;
-    return Int32Array.from(this.rng.sampleWithoutReplacement(all.length, pool), (i) => all[i]!);
+    return classPool(this.data, c, this.settings.pool, this.rng);
   }
 }
 
@@ -183,7 +172,7 @@ class DreamSampler extends BaseSampler {
       for (let c = 0; c < this.data.numClasses; c++) {
         const cand = this.candidates(c);
         const k = Math.min(this.batch || cand.length, cand.length);
-        const f = featuresOf(this.data, cand, ctx.net, probe);
+        const f = embedAll(ctx.net, probe, this.data, cand);
         try {
           const r = await kmeans(f, k, this.rng, { iterations: 100, tol: 1e-4, init: 'random' });
           const chosen = Int32Array.from(clusterRepresentatives(r), (p) => cand[p]!);
