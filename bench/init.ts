@@ -17,7 +17,11 @@ import { EVAL_DEFAULTS, evaluateSet } from '../src/core/eval/evaluate';
 import { initNoise, initReal, type InitialSet } from '../src/core/init';
 import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../src/core/init/select';
 import { Rng } from '../src/core/rng';
-import { INIT_IDS, type InitId } from '../src/shared/methods';
+import { INIT_IDS } from '../src/shared/methods';
+
+/** The columns: every init, plus the importance init's coreset variant (draw: 'coreset'). */
+const COLUMNS = [...INIT_IDS, 'importance-coreset'] as const;
+type Column = (typeof COLUMNS)[number];
 
 /** The committed budget: bench/results/init.json was produced with these defaults. */
 const BUDGET = { datasets: 'mnist,fashion-mnist', ipc: '1,10', seeds: 2, width: 32, evalEpochs: 100, pool: 500, testLimit: 2000 };
@@ -27,6 +31,7 @@ const { values: a } = parseArgs({
   strict: true,
   options: {
     datasets: { type: 'string', default: BUDGET.datasets },
+    inits: { type: 'string', default: COLUMNS.join(',') },
     ipc: { type: 'string', default: BUDGET.ipc },
     seeds: { type: 'string', default: String(BUDGET.seeds) },
     'eval-epochs': { type: 'string', default: String(BUDGET.evalEpochs) },
@@ -36,6 +41,8 @@ const { values: a } = parseArgs({
 });
 const datasets = a.datasets.split(',') as DatasetId[];
 const ipcs = a.ipc.split(',').map(Number);
+const columns = a.inits.split(',') as Column[];
+for (const c of columns) if (!COLUMNS.includes(c)) throw new Error(`--inits: unknown '${c}' (one of ${COLUMNS.join(', ')})`);
 const seeds = Number(a.seeds);
 const evalEpochs = Number(a['eval-epochs']);
 const testLimit = Number(a['test-limit']);
@@ -49,7 +56,7 @@ const t0 = performance.now();
 interface Row {
   dataset: DatasetId;
   ipc: number;
-  init: InitId;
+  init: Column;
   mean: number;
   std: number;
   runs: number[];
@@ -62,7 +69,7 @@ for (const id of datasets) {
   const shape = [d.train.height, d.train.width, d.train.channels] as const;
   const net = { input: shape, classes: train.numClasses, width: BUDGET.width, depth: 3 };
   for (const ipc of ipcs) {
-    for (const init of INIT_IDS) {
+    for (const init of columns) {
       const runs: number[] = [];
       for (let seed = 0; seed < seeds; seed++) {
         const rng = new Rng(1000 + seed);
@@ -74,7 +81,7 @@ for (const id of datasets) {
               ? initReal(train, ipc, rng)
               : init === 'kmeans'
                 ? await initKmeans(train, ipc, rng, net, opts)
-                : await initImportance(train, ipc, rng, net, opts);
+                : await initImportance(train, ipc, rng, net, { ...opts, draw: init === 'importance-coreset' ? 'coreset' : 'sample' });
         const labels = Int32Array.from({ length: train.numClasses * ipc }, (_, i) => Math.floor(i / ipc));
         const cfg = { ...EVAL_DEFAULTS, epochs: evalEpochs, models: 1, width: BUDGET.width, seed, testLimit };
         const r = await evaluateSet({ pixels: set.pixels, labels, shape }, test, cfg);
@@ -89,13 +96,13 @@ for (const id of datasets) {
 }
 
 const pct = (r: Row) => `${(r.mean * 100).toFixed(1)} ± ${(r.std * 100).toFixed(1)}`;
-const header = `| dataset | IPC | ${INIT_IDS.join(' | ')} |\n|---|---|${INIT_IDS.map(() => '---').join('|')}|`;
+const header = `| dataset | IPC | ${columns.join(' | ')} |\n|---|---|${columns.map(() => '---').join('|')}|`;
 const lines = [...new Set(rows.map((r) => `${r.dataset}/${r.ipc}`))].map((k) => {
   const [ds, ipc] = k.split('/');
-  const cells = INIT_IDS.map((init) => rows.find((r) => r.dataset === ds && String(r.ipc) === ipc && r.init === init)).map((r) => (r ? pct(r) : '–'));
+  const cells = columns.map((init) => rows.find((r) => r.dataset === ds && String(r.ipc) === ipc && r.init === init)).map((r) => (r ? pct(r) : '–'));
   return `| ${ds} | ${ipc} | ${cells.join(' | ')} |`;
 });
-const budget = `ConvNet-3 width ${BUDGET.width}; features for kmeans/importance: embed of a random ConvNet, ${BUDGET.pool} candidates per class; evaluation: 1 network per seed, ${evalEpochs} epochs (SGD 0.01, momentum 0.9, wd 5e-4, lr x0.1 at half), ${testLimit || 'all'} test images; ${seeds} seeds; wasm in Node.`;
+const budget = `ConvNet-3 width ${BUDGET.width}; features for kmeans/importance: embed of a random ConvNet, ${BUDGET.pool} candidates per class (importance-coreset: 10·IPC draws by π, weighted k-means to IPC centres, nearest image); evaluation: 1 network per seed, ${evalEpochs} epochs (SGD 0.01, momentum 0.9, wd 5e-4, lr x0.1 at half), ${testLimit || 'all'} test images; ${seeds} seeds; wasm in Node.`;
 const table = `Test accuracy (%) of the initial synthetic set itself, mean ± std over ${seeds} seeds.\n\n${budget}\n\n${header}\n${lines.join('\n')}\n`;
 const command = `npm run bench:init${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 fs.mkdirSync(path.dirname(a.out), { recursive: true });

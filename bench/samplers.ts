@@ -26,11 +26,11 @@ const BUDGET = {
   width: 32,
   realPerClass: 64,
   /** Iterations and evaluation checkpoints per method (DC: outer iterations). */
-  dm: { iterations: 200, checkpoints: '0,25,50,100,200' },
-  dc: { iterations: 20, checkpoints: '0,5,10,20', outerLoop: 5, innerLoop: 10 },
-  samplerInterval: 10,
-  samplerPool: 500,
-  evalEpochs: 100,
+  dm: { iterations: 100, checkpoints: '0,20,50,100', interval: 10 },
+  dc: { iterations: 10, checkpoints: '0,3,6,10', outerLoop: 2, innerLoop: 5, interval: 2 },
+  samplerPool: 200,
+  probeSteps: 20,
+  evalEpochs: 50,
   models: 2,
   testLimit: 2000,
   seed: 0,
@@ -46,6 +46,12 @@ const { values: a } = parseArgs({
     'dm-checkpoints': { type: 'string', default: BUDGET.dm.checkpoints },
     'dc-iterations': { type: 'string', default: String(BUDGET.dc.iterations) },
     'dc-checkpoints': { type: 'string', default: BUDGET.dc.checkpoints },
+    'dm-interval': { type: 'string', default: String(BUDGET.dm.interval) },
+    'dc-interval': { type: 'string', default: String(BUDGET.dc.interval) },
+    'dc-outer': { type: 'string', default: String(BUDGET.dc.outerLoop) },
+    'dc-inner': { type: 'string', default: String(BUDGET.dc.innerLoop) },
+    pool: { type: 'string', default: String(BUDGET.samplerPool) },
+    'probe-steps': { type: 'string', default: String(BUDGET.probeSteps) },
     'eval-epochs': { type: 'string', default: String(BUDGET.evalEpochs) },
     models: { type: 'string', default: String(BUDGET.models) },
     'test-limit': { type: 'string', default: String(BUDGET.testLimit) },
@@ -55,9 +61,17 @@ const { values: a } = parseArgs({
 const methods = a.methods.split(',') as Extract<MethodId, 'dm' | 'dc'>[];
 const samplers = a.samplers.split(',') as SamplerId[];
 const plan = {
-  dm: { iterations: Number(a['dm-iterations']), checkpoints: a['dm-checkpoints'].split(',').map(Number) },
-  dc: { iterations: Number(a['dc-iterations']), checkpoints: a['dc-checkpoints'].split(',').map(Number) },
+  dm: { iterations: Number(a['dm-iterations']), checkpoints: a['dm-checkpoints'].split(',').map(Number), interval: Number(a['dm-interval']) },
+  dc: {
+    iterations: Number(a['dc-iterations']),
+    checkpoints: a['dc-checkpoints'].split(',').map(Number),
+    interval: Number(a['dc-interval']),
+    outerLoop: Number(a['dc-outer']),
+    innerLoop: Number(a['dc-inner']),
+  },
 };
+const pool = Number(a.pool);
+const probeSteps = Number(a['probe-steps']);
 const evalCfg = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width: BUDGET.width, testLimit: Number(a['test-limit']), seed: BUDGET.seed };
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -90,8 +104,8 @@ for (const method of methods) {
       iterations,
       seed: BUDGET.seed,
       sampler,
-      samplerSettings: { ...SAMPLER_SETTINGS_DEFAULTS, interval: BUDGET.samplerInterval, pool: BUDGET.samplerPool },
-      ...(method === 'dc' ? { outerLoop: BUDGET.dc.outerLoop, innerLoop: BUDGET.dc.innerLoop } : {}),
+      samplerSettings: { ...SAMPLER_SETTINGS_DEFAULTS, interval: plan[method].interval, pool, probeSteps },
+      ...(method === 'dc' ? { outerLoop: plan.dc.outerLoop, innerLoop: plan.dc.innerLoop } : {}),
     };
     const run = new DistillRun(train, config);
     await run.prepare();
@@ -142,10 +156,10 @@ const sections = methods.map((method) => {
 const ratioLines = ratios.map(
   (r) => `- ${r.method.toUpperCase()} ${r.sampler}: uniform reaches ${(r.target * 100).toFixed(1)}% at iteration ${r.uniformIterations}; ${r.sampler} ${r.iterations === null ? 'does not reach it within the budget' : `at iteration ${r.iterations}`}${r.ratio ? ` → speed-up ${r.ratio.toFixed(2)}x` : ''}`,
 );
-const budget = `MNIST, IPC ${BUDGET.ipc}, ConvNet-3 width ${BUDGET.width}, ${BUDGET.realPerClass} real images per class per draw (DREAM: ${BUDGET.realPerClass} clusters), DSA on, init real (same images for every sampler); samplers refresh every ${BUDGET.samplerInterval} iterations on ${BUDGET.samplerPool} candidates per class with a probe trained ${SAMPLER_SETTINGS_DEFAULTS.probeSteps} steps; DC with outer/inner loops ${BUDGET.dc.outerLoop}/${BUDGET.dc.innerLoop}. Evaluation: ${evalCfg.models} networks x ${evalCfg.epochs} epochs, ${evalCfg.testLimit || 'all'} test images. wasm in Node.`;
+const budget = `MNIST, IPC ${BUDGET.ipc}, ConvNet-3 width ${BUDGET.width}, ${BUDGET.realPerClass} real images per class per draw (DREAM: ${BUDGET.realPerClass} clusters), DSA on, init real (same images for every sampler); samplers refresh every ${plan.dm.interval} (DM) / ${plan.dc.interval} (DC) iterations on ${pool} candidates per class with a probe trained ${probeSteps} steps; DC with outer/inner loops ${plan.dc.outerLoop}/${plan.dc.innerLoop}. Evaluation: ${evalCfg.models} networks x ${evalCfg.epochs} epochs, ${evalCfg.testLimit || 'all'} test images. wasm in Node.`;
 const table = `Test accuracy (%) against distillation iterations, mean ± std over the evaluation networks.\n\n${budget}\n\n${sections.join('\n\n')}\n\nSpeed-up at uniform's final accuracy (checkpoint resolution):\n${ratioLines.join('\n')}\n`;
 const command = `npm run bench:samplers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 fs.mkdirSync(path.dirname(a.out), { recursive: true });
-fs.writeFileSync(a.out, JSON.stringify({ command, date: new Date().toISOString(), backend: tf.getBackend(), budget: { ...BUDGET, plan, evalCfg }, seconds: Math.round((performance.now() - t0) / 1000), curves, ratios }, null, 2));
+fs.writeFileSync(a.out, JSON.stringify({ command, date: new Date().toISOString(), backend: tf.getBackend(), budget: { ...BUDGET, plan, pool, probeSteps, evalCfg }, seconds: Math.round((performance.now() - t0) / 1000), curves, ratios }, null, 2));
 fs.writeFileSync(a.out.replace(/\.json$/, '.md'), `# bench:samplers\n\n\`${command}\`\n\n${table}`);
 process.stdout.write(table);

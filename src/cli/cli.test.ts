@@ -107,15 +107,20 @@ describe('every method from the command line', () => {
     }
   });
 
-  it.each(['kmeans', 'importance'])('--init %s chooses real images and records them (importance: with weights)', async (init) => {
+  it.each([
+    ['kmeans', []],
+    ['importance', []],
+    ['importance', ['--init-draw', 'coreset']],
+  ])('--init %s %j chooses real images and records them (importance: with weights)', async (init, extra) => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
     const r = await distill(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--init', init, '--init-pool', '30', '--ipc', '2', '--iterations', '1',
-      '--width', '8', '--real', '4', '--eval-models', '0', '--out', out,
+      '--width', '8', '--real', '4', '--eval-models', '0', '--out', out, ...extra,
     );
     expect(r.status, r.stderr).toBe(0);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
     expect(rec.config).toMatchObject({ init, initFeatures: 'embed', initPool: 30 });
+    expect(rec.config.initDraw).toBe(init === 'importance' ? (extra[1] ?? 'sample') : undefined);
     expect(rec.initial!.indices.map((c) => c.length)).toEqual(new Array(10).fill(2));
     if (init === 'importance') expect(rec.initial!.weights!.map((c) => c.length)).toEqual(new Array(10).fill(2));
     else expect(rec.initial!.weights).toBeUndefined();

@@ -19,7 +19,7 @@ import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
-import { INIT_IDS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
+import { INIT_DRAW_IDS, INIT_IDS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
@@ -33,6 +33,7 @@ const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data 
   --sampler-pool N          candidates per class at each refresh (default ${SAMPLER_SETTINGS_DEFAULTS.pool}; 0 = all)
   --init-features embed|pixels   features kmeans/importance look at (default embed: a random ConvNet's)
   --init-pool N             images per class kmeans/importance consider (default 1000; 0 = all)
+  --init-draw sample|coreset  importance: draw IPC images by π (default), or 10·IPC by π then weighted k-means
   --dsa on|off              differentiable siamese augmentation (default on)
   --seed N                  seed of every random choice (default ${DEFAULT_RUN_CONFIG.seed})
   --width N                 ConvNet width (default ${DEFAULT_RUN_CONFIG.width})
@@ -74,6 +75,7 @@ const argsSchema = z.object({
   'sampler-pool': int('sampler-pool', 0, 1_000_000).default(SAMPLER_SETTINGS_DEFAULTS.pool),
   'init-features': oneOf('init-features', ['embed', 'pixels']).default('embed'),
   'init-pool': int('init-pool', 0, 1_000_000).default(1000),
+  'init-draw': oneOf('init-draw', INIT_DRAW_IDS).default('sample'),
   seed: int('seed', 0, 2 ** 31 - 1).default(DEFAULT_RUN_CONFIG.seed),
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
@@ -159,6 +161,7 @@ async function main(argv: string[]): Promise<void> {
         }
       : {}),
     ...(a.init === 'kmeans' || a.init === 'importance' ? { initFeatures: a['init-features'], initPool: a['init-pool'] } : {}),
+    ...(a.init === 'importance' ? { initDraw: a['init-draw'] } : {}),
     dsa: a.dsa === 'on',
     seed: a.seed,
     width: a.width,

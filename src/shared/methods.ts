@@ -93,6 +93,17 @@ export const INITS: Record<InitId, { label: string; hint: string }> = {
   },
 };
 
+/** How the importance init turns π into IPC images (see `INIT_DRAWS`). */
+export type InitDraw = 'sample' | 'coreset';
+export const INIT_DRAW_IDS: readonly [InitDraw, ...InitDraw[]] = ['sample', 'coreset'];
+export const INIT_DRAWS: Record<InitDraw, { label: string; hint: string }> = {
+  sample: { label: 'Draw IPC images by π', hint: 'The paper’s sensitivity sampling: the initial images are themselves drawn by importance.' },
+  coreset: {
+    label: 'Coreset, then k-means',
+    hint: 'Draw 10·IPC images by π (a weighted coreset), run weighted k-means to IPC centres, take the real image nearest each.',
+  },
+};
+
 export type SamplerId = 'uniform' | 'importance' | 'dream';
 export const SAMPLER_IDS: readonly [SamplerId, ...SamplerId[]] = ['uniform', 'importance', 'dream'];
 

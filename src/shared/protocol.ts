@@ -4,7 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId } from '../core/data/types';
-import type { InitId, MethodId, MttSettings, SamplerId, SamplerSettings } from './methods';
+import type { InitDraw, InitId, MethodId, MttSettings, SamplerId, SamplerSettings } from './methods';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -81,6 +81,8 @@ export interface RunConfig {
   init: InitId;
   initFeatures?: 'embed' | 'pixels';
   initPool?: number;
+  /** Importance init: the IPC images drawn by π ('sample', the default) or the coreset variant. */
+  initDraw?: InitDraw;
   /** How each class's real batch is drawn (default uniform), and the settings of the non-uniform ones. */
   sampler?: SamplerId;
   samplerSettings?: SamplerSettings;

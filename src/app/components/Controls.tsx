@@ -3,7 +3,7 @@ import type { BackendPreference, RunConfig } from '../../shared/protocol';
 import { DATASET_OPTIONS } from '../lib/datasets';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
-import { INIT_IDS, INITS, METHODS, SAMPLER_IDS, SAMPLERS, mttSettings, samplerSettings } from '../../shared/methods';
+import { INIT_DRAW_IDS, INIT_DRAWS, INIT_IDS, INITS, METHODS, SAMPLER_IDS, SAMPLERS, mttSettings, samplerSettings } from '../../shared/methods';
 import { estimateRunBytes, formatBytes } from '../../shared/memory';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
@@ -375,6 +375,17 @@ export function Controls() {
             testId="init-select"
             onChange={(init) => set({ init })}
           />
+          {config.init === 'importance' && (
+            <SelectField
+              label="Importance draw"
+              hint={INIT_DRAWS[config.initDraw ?? 'sample'].hint}
+              value={config.initDraw ?? 'sample'}
+              options={INIT_DRAW_IDS.map((v) => [v, INIT_DRAWS[v].label] as const)}
+              disabled={locked}
+              testId="init-draw-select"
+              onChange={(initDraw) => set({ initDraw })}
+            />
+          )}
           <SamplerFields locked={locked} />
           <NumberField
             label="Images per class"

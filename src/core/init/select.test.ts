@@ -47,6 +47,23 @@ describe('selection initialisers on real MNIST (wasm)', () => {
     }
   });
 
+  it('importance, coreset variant: IPC distinct images of the class, each the nearest to a centre; weights are cluster masses', async () => {
+    const start = tf.memory().numTensors;
+    const r = await initImportance(data, 3, new Rng(4), net, { ...SELECT_INIT_DEFAULTS, draw: 'coreset' });
+    expect(tf.memory().numTensors).toBe(start);
+    const again = await initImportance(data, 3, new Rng(4), net, { ...SELECT_INIT_DEFAULTS, draw: 'coreset' });
+    expect(r.chosen.map((c) => Array.from(c))).toEqual(again.chosen.map((c) => Array.from(c)));
+    r.importance!.forEach((ci, c) => {
+      expect(new Set(ci.drawn).size).toBe(3);
+      r.chosen[c]!.forEach((i) => expect(data.set.labels[i]).toBe(c));
+      // The coreset's weights estimate the candidates' count (Σ over draws of 1/(10m·π) → n in expectation):
+      // the clusters' masses sum to it within sampling error.
+      const total = ci.weights.reduce((s, w) => s + w, 0);
+      expect(total).toBeGreaterThan(0.4 * ci.candidates.length);
+      expect(total).toBeLessThan(2.5 * ci.candidates.length);
+    });
+  });
+
   it('importance keeps near-duplicates from crowding out the rest; random real does not', async () => {
     // One class: 60 copies of one digit and 12 different digits of the same class.
     const d = loadDatasetFromDir('mnist', datasetsDir());

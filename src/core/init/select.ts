@@ -4,6 +4,9 @@
  *   importance: "Dataset Distillation Meets Provable Subset Selection": per class, sensitivity sampling with
  *               π ∝ s (k-means loss) or π ∝ τ + 1/n (ridge leverage, the kernel-fitting loss, for KRR);
  *               IPC images drawn by π without replacement; weights 1/(m·π) kept for the run record.
+ *               Variant `draw: 'coreset'` (algorithms.md §2): draw 10·IPC by π with replacement (weights
+ *               1/(10·IPC·π), summed over repeats), weighted k-means to IPC centres on that coreset, and take
+ *               the candidate nearest each centre; its weight is the coreset mass of its cluster.
  * Features are `embed` of a random ConvNet of the run's shape (seeded) or the raw pixels.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -11,9 +14,10 @@ import { classPool, gatherPixels, type RealData } from '../data/batches';
 import { disposeConvNet, initConvNet, type ConvNetParams, type ConvNetShape } from '../nn/convnet';
 import type { Rng } from '../rng';
 import { embedAll } from '../select/coresets';
-import { clusterRepresentatives, kmeans } from '../select/kmeans';
-import { kmeansSensitivity, leverageScores, normalise, sampleByImportance } from '../select/importance';
+import { assignTo, clusterRepresentatives, drawProportional, kmeans, type KMeansResult } from '../select/kmeans';
+import { kmeansSensitivity, leverageScores, normalise, sampleByImportance, type ImportanceSample } from '../select/importance';
 import type { InitialSet } from '.';
+import type { InitDraw } from '../../shared/methods';
 
 export interface SelectInitOptions {
   features: 'embed' | 'pixels';
@@ -23,9 +27,11 @@ export interface SelectInitOptions {
   lloyd: number;
   /** Importance by the kernel-fitting loss (ridge leverage) instead of the k-means loss. */
   kernel: boolean;
+  /** Importance: the IPC images themselves drawn by π ('sample'), or the coreset variant ('coreset'). */
+  draw: InitDraw;
 }
 
-export const SELECT_INIT_DEFAULTS: SelectInitOptions = { features: 'embed', pool: 1000, lloyd: 20, kernel: false };
+export const SELECT_INIT_DEFAULTS: SelectInitOptions = { features: 'embed', pool: 1000, lloyd: 20, kernel: false, draw: 'sample' };
 
 /** What the importance init computed for one class: its candidates, their probabilities and the draw. */
 export interface ClassImportance {
@@ -123,9 +129,47 @@ export async function initImportance(
       // B = the k-means++ seeds (the sensitivity bound's bicriteria solution); no Lloyd steps.
       pi = normalise(kmeansSensitivity(await kmeans(x, m, rng, { iterations: 0 })));
     }
-    const s = sampleByImportance(pi, m, rng);
+    const s = opts.draw === 'coreset' ? await coresetDraw(x, pi, m, rng, opts.lloyd) : sampleByImportance(pi, m, rng);
     chosen.push(Int32Array.from(s.indices, (p) => cand[p]!));
     importance.push({ candidates: cand, pi, drawn: s.indices, weights: s.weights });
   });
   return finish(data, chosen, importance);
+}
+
+/**
+ * The coreset variant: 10m draws by π with replacement form a weighted coreset of the candidates (weight
+ * 1/(10m·π) per draw); weighted k-means on it gives m centres; each centre's representative is the nearest
+ * candidate (distinct). Returns positions into the candidates and each one's cluster mass on the coreset.
+ */
+async function coresetDraw(x: tf.Tensor2D, pi: Float64Array, m: number, rng: Rng, lloyd: number): Promise<ImportanceSample> {
+  const draws = 10 * m;
+  const mass = new Map<number, number>();
+  for (let t = 0; t < draws; t++) {
+    const i = drawProportional(pi, rng);
+    mass.set(i, (mass.get(i) ?? 0) + 1 / (draws * pi[i]!));
+  }
+  const members = Int32Array.from(mass.keys());
+  const w = Float64Array.from(members, (i) => mass.get(i)!);
+  const k = Math.min(m, members.length);
+  const sub = tf.gather(x, members) as tf.Tensor2D;
+  let r: KMeansResult;
+  try {
+    r = await kmeans(sub, k, rng, { iterations: lloyd, weights: w });
+  } finally {
+    sub.dispose();
+  }
+  const near = await assignTo(x, r.centres, k);
+  const indices = clusterRepresentatives({ ...near, k });
+  const clusterMass = new Float64Array(k);
+  r.assign.forEach((c, j) => (clusterMass[c] = clusterMass[c]! + w[j]!));
+  // Representatives are per centre (clusterRepresentatives' order): weight = that centre's coreset mass.
+  const weights = Float64Array.from({ length: k }, (_, c) => clusterMass[c]!);
+  if (k < m) {
+    // Fewer distinct draws than m (a very peaked π): fill with the most probable candidates not yet chosen.
+    const taken = new Set(indices);
+    const rest = Array.from(pi.keys()).filter((i) => !taken.has(i)).sort((a, b) => pi[b]! - pi[a]!);
+    const extra = rest.slice(0, m - k);
+    return { indices: Int32Array.from([...indices, ...extra]), weights: Float64Array.from([...weights, ...extra.map(() => 0)]) };
+  }
+  return { indices, weights };
 }

@@ -4,7 +4,7 @@
  * Extend it by adding fields; never rename one (other tools read it).
  */
 import { z } from 'zod';
-import { INIT_IDS, METHOD_IDS, SAMPLER_IDS } from '../../shared/methods';
+import { INIT_DRAW_IDS, INIT_IDS, METHOD_IDS, SAMPLER_IDS } from '../../shared/methods';
 
 const evalResult = z.object({ mean: z.number(), std: z.number(), runs: z.array(z.number()) });
 
@@ -26,6 +26,8 @@ export const runRecordSchema = z.object({
     init: z.enum(INIT_IDS),
     initFeatures: z.enum(['embed', 'pixels']).optional(),
     initPool: z.number().int().nonnegative().optional(),
+    /** Importance init only: 'sample' (IPC draws by π) or 'coreset' (10·IPC draws, weighted k-means). */
+    initDraw: z.enum(INIT_DRAW_IDS).optional(),
     sampler: z.enum(SAMPLER_IDS).optional(),
     samplerSettings: z
       .object({

@@ -120,6 +120,7 @@ export class DistillRun {
         features: config.initFeatures ?? SELECT_INIT_DEFAULTS.features,
         pool: config.initPool ?? SELECT_INIT_DEFAULTS.pool,
         kernel: config.method === 'krr',
+        draw: config.initDraw ?? SELECT_INIT_DEFAULTS.draw,
       };
       const what = config.init === 'kmeans' ? 'k-means centres' : 'importance sampling';
       const init = config.init === 'kmeans' ? initKmeans : initImportance;

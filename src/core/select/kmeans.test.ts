@@ -83,6 +83,29 @@ describe('k-means on tensors (wasm)', () => {
     xt.dispose();
   });
 
+  it('weighted: centres are weighted means, integer weights act as repeated points, zero weights are ignored', async () => {
+    const xt = tf.tensor2d([[0, 0], [3, 0], [100, 0], [103, 0]]);
+    const r = await kmeans(xt, 2, new Rng(1), { weights: [1, 2, 0, 5] });
+    const left = r.assign[0]!;
+    const right = r.assign[3]!;
+    expect(left).not.toBe(right);
+    expect(r.centres[left * 2]).toBeCloseTo(2, 5); // (0·1 + 3·2) / 3
+    expect(r.centres[right * 2]).toBeCloseTo(103, 5); // the weight-0 point does not pull it
+    // Weight 3 on a point = that point three times.
+    const { x } = blobs([[0, 0], [6, 6]], 12, 2, new Rng(5));
+    const w = x.map((_, i) => (i % 4 === 0 ? 3 : 1));
+    const rep = x.flatMap((p, i) => Array.from({ length: w[i]! }, () => p));
+    const [xa, xb] = [tf.tensor2d(x), tf.tensor2d(rep)];
+    const a = await kmeans(xa, 2, new Rng(2), { weights: w, init: 'random' });
+    const b = await kmeans(xb, 2, new Rng(2), { init: 'random' });
+    const sorted = (c: Float32Array) => [Array.from(c.slice(0, 2)), Array.from(c.slice(2))].sort((p, q) => p[0]! - q[0]!).flat();
+    const ca = sorted(a.centres);
+    // Both converge to the same two-cluster split, so the same centres (seeds may differ: compare as sets).
+    sorted(b.centres).forEach((v, i) => expect(ca[i]).toBeCloseTo(v, 3));
+    await expect(kmeans(xt, 2, new Rng(1), { weights: [1, 2] })).rejects.toThrow(/2 weights for 4 points/);
+    tf.dispose([xt, xa, xb]);
+  });
+
   it('clusters real MNIST features: k-means lowers the k-means++ seeds’ cost, and digits of a cluster mostly agree', async () => {
     const data = mnistSubset(30);
     const net = { input: [28, 28, 1] as const, classes: 10, width: 16, depth: 3 };

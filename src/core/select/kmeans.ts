@@ -15,6 +15,11 @@ export interface KMeansOptions {
   init: 'kmeans++' | 'random';
   /** Rows per distance chunk. */
   chunk: number;
+  /**
+   * Optional non-negative weight per point (a weighted coreset): seeding draws ∝ w·D², centres are weighted
+   * means. Absent = every point weighs 1.
+   */
+  weights?: ArrayLike<number>;
 }
 
 export const KMEANS_DEFAULTS: KMeansOptions = { iterations: 100, tol: 1e-4, init: 'kmeans++', chunk: 2048 };
@@ -32,7 +37,7 @@ export interface KMeansResult {
   iterations: number;
 }
 
-/** Squared distances of every row of x to every centre, [n, k], in chunks of rows. */
+/** For every row of x, its nearest centre and the squared distance to it, in chunks of rows. */
 async function nearest(x: tf.Tensor2D, xNorm: tf.Tensor1D, centres: tf.Tensor2D, chunk: number): Promise<{ assign: Int32Array; dist2: Float32Array }> {
   const n = x.shape[0];
   const parts: { idx: tf.Tensor; min: tf.Tensor }[] = [];
@@ -93,20 +98,22 @@ async function distancesTo(x: tf.Tensor2D, xNorm: tf.Tensor1D, cands: number[]):
  * distance to the nearest seed so far, keeping the one that lowers the total most. Plain k-means++ puts two
  * seeds in one well-separated blob often enough to matter.
  */
-async function seedPlusPlus(x: tf.Tensor2D, xNorm: tf.Tensor1D, k: number, rng: Rng): Promise<number[]> {
+async function seedPlusPlus(x: tf.Tensor2D, xNorm: tf.Tensor1D, k: number, rng: Rng, w?: ArrayLike<number>): Promise<number[]> {
   const n = x.shape[0];
   const trials = 2 + Math.floor(Math.log(k));
-  const first = rng.int(n);
+  const first = w ? drawProportional(w, rng) : rng.int(n);
   const chosen = [first];
   const minD = (await distancesTo(x, xNorm, [first])).slice();
+  const wi = (i: number) => (w ? w[i]! : 1);
   while (chosen.length < k) {
-    const cands = Array.from({ length: trials }, () => drawProportional(minD, rng));
+    const mass = w ? Float64Array.from(minD, (d, i) => d * wi(i)) : minD;
+    const cands = Array.from({ length: trials }, () => drawProportional(mass, rng));
     const d = await distancesTo(x, xNorm, cands);
     let best = 0;
     let bestCost = Infinity;
     for (let t = 0; t < trials; t++) {
       let cost = 0;
-      for (let i = 0; i < n; i++) cost += Math.min(minD[i]!, d[i * trials + t]!);
+      for (let i = 0; i < n; i++) cost += wi(i) * Math.min(minD[i]!, d[i * trials + t]!);
       if (cost < bestCost) {
         bestCost = cost;
         best = t;
@@ -126,9 +133,11 @@ export async function kmeans(x: tf.Tensor2D, k: number, rng: Rng, options: Parti
   const opts = { ...KMEANS_DEFAULTS, ...options };
   const [n, d] = x.shape;
   if (k < 1 || k > n) throw new Error(`k-means needs 1 ≤ k ≤ n (k = ${k}, n = ${n})`);
+  const w = opts.weights;
+  if (w && w.length !== n) throw new Error(`k-means got ${w.length} weights for ${n} points`);
   const xNorm = tf.tidy(() => tf.sum(tf.square(x), 1)) as tf.Tensor1D;
   try {
-    const seeds = opts.init === 'kmeans++' ? await seedPlusPlus(x, xNorm, k, rng) : Array.from(rng.sampleWithoutReplacement(n, k));
+    const seeds = opts.init === 'kmeans++' ? await seedPlusPlus(x, xNorm, k, rng, w) : Array.from(rng.sampleWithoutReplacement(n, k));
     let centres = tf.gather(x, seeds) as tf.Tensor2D;
     const meanNorm = tf.mean(xNorm);
     const scale = (await meanNorm.data())[0]! * opts.tol;
@@ -137,18 +146,19 @@ export async function kmeans(x: tf.Tensor2D, k: number, rng: Rng, options: Parti
     let it = 0;
     for (; it < opts.iterations; it++) {
       const counts = new Float32Array(k);
-      for (let i = 0; i < n; i++) counts[assign[i]!]!++;
+      for (let i = 0; i < n; i++) counts[assign[i]!]! += w ? w[i]! : 1;
       const next = tf.tidy(() => {
         // Sums per cluster as a product with the one-hot assignment matrix, in row chunks.
         let sums: tf.Tensor = tf.zeros([k, d]);
         for (let s = 0; s < n; s += opts.chunk) {
           const m = Math.min(opts.chunk, n - s);
           // One-hot by comparison (tf.oneHot rejects a depth of 1, i.e. k = 1).
-          const oneHot = tf.cast(tf.equal(tf.expandDims(tf.tensor1d(assign.slice(s, s + m), 'int32'), 1), tf.range(0, k, 1, 'int32')), 'float32');
+          let oneHot: tf.Tensor = tf.cast(tf.equal(tf.expandDims(tf.tensor1d(assign.slice(s, s + m), 'int32'), 1), tf.range(0, k, 1, 'int32')), 'float32');
+          if (w) oneHot = tf.mul(oneHot, tf.tensor2d(Float32Array.from({ length: m }, (_, i) => w[s + i]!), [m, 1]));
           sums = tf.add(sums, tf.matMul(oneHot, tf.slice(x, [s, 0], [m, -1]), true, false));
         }
         const cnt = tf.tensor2d(counts, [k, 1]);
-        const empty = tf.equal(cnt, 0);
+        const empty = tf.lessEqual(cnt, 0);
         return tf.where(tf.broadcastTo(empty, [k, d]), centres, tf.div(sums, tf.maximum(cnt, 1))) as tf.Tensor2D;
       });
       const shift = tf.tidy(() => tf.max(tf.sum(tf.square(tf.sub(next, centres)), 1)));
@@ -169,6 +179,17 @@ export async function kmeans(x: tf.Tensor2D, k: number, rng: Rng, options: Parti
     return { centres: Float32Array.from(out), k, assign, dist2, sizes, iterations: it };
   } finally {
     xNorm.dispose();
+  }
+}
+
+/** Each row of x's nearest centre (centres row-major k x d, as kmeans returns them) and its squared distance. */
+export async function assignTo(x: tf.Tensor2D, centres: Float32Array, k: number, chunk = KMEANS_DEFAULTS.chunk): Promise<{ assign: Int32Array; dist2: Float32Array }> {
+  const c = tf.tensor2d(centres, [k, x.shape[1]]);
+  const xNorm = tf.tidy(() => tf.sum(tf.square(x), 1)) as tf.Tensor1D;
+  try {
+    return await nearest(x, xNorm, c, chunk);
+  } finally {
+    tf.dispose([c, xNorm]);
   }
 }
 
