@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runRecordSchema } from '../core/run/record';
+import { classMajorSet, decodeNpz, encodeNpz } from '../core/data/npz';
+import { DATASETS } from '../core/data/registry';
 import { datasetsDir } from '../testing/tf';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -28,7 +30,11 @@ describe('the distill command', () => {
     [['run', '--dataset', 'mnist', '--data', '.', '--ipc', '500'], /--ipc must be at most 50/],
     [['run', '--dataset', 'mnist', '--data', '.', '--frobnicate', '1'], /unknown option '--frobnicate'/],
     [['run', '--dataset', 'mnist'], /--data DIR is required/],
-    [['fly'], /unknown command 'fly'/],
+    [['fly'], /unknown command 'fly' \(expected: run, eval\)/],
+    [['eval', '--data', '.'], /--npz FILE is required/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--eval-models', '0'], /distill eval needs --eval-epochs and --eval-models of at least 1/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--dataset', 'svhn'], /--dataset must be one of mnist, fashion-mnist, cifar-10/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--method', 'dm'], /unknown option '--method'/],
   ])('rejects %j with a message naming the argument and exit code 2, no stack trace', async (args, message) => {
     const r = await distill(...args);
     expect(r.status).toBe(2);
@@ -150,5 +156,70 @@ describe('every method from the command line', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^distill: This MTT run needs about [\d.]+ GiB of memory; the wasm backend offers about 3.0 GiB\. Lower the student steps/m);
     expect(r.stderr).not.toMatch(/training expert/);
+  });
+});
+
+describe('the distill command and .npz files', () => {
+  it('run --npz writes the set; eval --npz evaluates it exactly as run did, beside the same baselines', { timeout: 600_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const npz = path.join(dir, 'sets', 'set.npz');
+    const evalFlags = ['--eval-epochs', '2', '--eval-models', '1', '--width', '8', '--seed', '3'];
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--real', '8',
+      ...evalFlags, '--npz', npz, '--out', path.join(dir, 'run.json'),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wrote ${npz}`);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    const set = decodeNpz(new Uint8Array(fs.readFileSync(npz)));
+    expect(set).toMatchObject({ dataset: 'mnist', shape: [28, 28, 1], ipc: 1, meta: { method: 'dm', app: rec.app } });
+    expect(set.meta.config).toEqual(rec.config);
+    expect(Array.from(set.labels)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The file holds the run's synthetic pixels, bit for bit.
+    const { createHash } = await import('node:crypto');
+    expect(createHash('sha256').update(new Uint8Array(set.pixels.buffer)).digest('hex')).toBe(rec.syntheticSha256);
+
+    const out = path.join(dir, 'eval.json');
+    const e = await distill('eval', '--npz', npz, '--data', datasetsDir(), ...evalFlags, '--out', out);
+    expect(e.status, e.stderr).toBe(0);
+    expect(e.stderr).toContain(`${npz}: 10 mnist images, 1 per class`);
+    expect(e.stderr).toMatch(/accuracy kCenter: /);
+    const ev = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown> & { accuracy: NonNullable<typeof rec.accuracy> };
+    expect(ev).toMatchObject({
+      schema: 'distill-playground/eval-record@1',
+      npz: { file: npz, images: 10, ipc: 1, meta: { method: 'dm' } },
+      dataset: { id: 'mnist', testCount: 10000 },
+      backend: 'wasm',
+      evaluation: { epochs: 2, models: 1, width: 8, testImages: 10000 },
+    });
+    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
+      expect(ev.accuracy[name].runs).toHaveLength(1);
+      expect(ev.accuracy[name].mean).toBeGreaterThan(0);
+      // Same set, same protocol, same seed: the same numbers as the run's own evaluation.
+      expect(ev.accuracy[name]).toEqual(rec.accuracy![name]);
+    }
+  });
+
+  it('eval names a corrupt, missing or mismatched file in one line and exits non-zero', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const bad = path.join(dir, 'bad.npz');
+    fs.writeFileSync(bad, 'PK\x03\x04 this is not a zip archive');
+    const notZip = path.join(dir, 'notzip.npz');
+    fs.writeFileSync(notZip, 'hello');
+    const mnist = path.join(dir, 'mnist.npz');
+    fs.writeFileSync(mnist, encodeNpz(classMajorSet(DATASETS.mnist, new Float32Array(10 * 784), 1)));
+    const cases: [string[], number, RegExp][] = [
+      [['--npz', mnist, '--dataset', 'cifar-10'], 1, new RegExp(`^distill: ${mnist}: the file holds a mnist set, not cifar-10$`)],
+      [['--npz', bad], 1, new RegExp(`^distill: ${bad}: not a readable \\.npz \\(zip\\) file`)],
+      [['--npz', notZip], 1, new RegExp(`^distill: ${notZip}: not an \\.npz file \\(no zip signature PK\\)$`)],
+      [['--npz', path.join(dir, 'absent.npz')], 2, /^distill: --npz .*absent\.npz: no such file$/],
+    ];
+    for (const [args, status, message] of cases) {
+      const r = await distill('eval', ...args, '--data', datasetsDir());
+      expect(r.status, r.stderr).toBe(status);
+      expect(r.stderr.split('\n')[0]).toMatch(message);
+      if (status === 1) expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The `distill` command: the engine in Node, on the same core as the browser.
- *   distill run --dataset mnist --data DIR --method dm --ipc 10 --iterations 200 --out run.json --png grid.png
+ *   distill run --dataset mnist --data DIR --method dm --ipc 10 --iterations 200 --out run.json --png grid.png --npz set.npz
+ *   distill eval --npz set.npz --data DIR --eval-epochs 300 --eval-models 2 --out eval.json
  * Progress goes to stderr; bad arguments and bad files exit non-zero with one line naming them.
  */
 import { parseArgs } from 'node:util';
@@ -18,11 +19,17 @@ import { initialOf, median, runRecordSchema, type RunRecord } from '../core/run/
 import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
+import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data/npz';
+import type { DatasetId, LoadedDataset } from '../core/data/types';
+import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
 import { INIT_DRAW_IDS, INIT_IDS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
+       distill eval --npz FILE --data DIR [--dataset ID] [evaluation options]
+
+distill run: distils a dataset into a few synthetic images per class, then evaluates them.
   --method dm|dc|krr|mtt    distillation method (default ${DEFAULT_RUN_CONFIG.method})
   --ipc N                   synthetic images per class (default ${DEFAULT_RUN_CONFIG.ipc})
   --iterations N            iterations (default ${DEFAULT_RUN_CONFIG.iterations})
@@ -45,7 +52,16 @@ const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data 
   --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
   --backend auto|wasm|cpu|webgpu   (default auto: wasm, else cpu)
   --out FILE                the JSON run record
-  --png FILE                the synthetic images as a PNG grid (one row per class)`;
+  --png FILE                the synthetic images as a PNG grid (one row per class)
+  --npz FILE                the synthetic set for NumPy / PyTorch: images float32 NCHW (normalised), labels
+                            int64, mean, std, ipc, meta (written before the evaluation)
+
+distill eval: evaluates an imported set (.npz: images NCHW, labels, mean, std) under the same protocol as run,
+beside random real images, herding and k-center at its images per class.
+  --npz FILE                the set (required)
+  --dataset ID              its dataset (default: the one the file's meta names)
+  --eval-epochs N, --eval-models N, --width N, --seed N, --backend B   as for run
+  --out FILE                a JSON record with the evaluation and the accuracy block`;
 
 class UsageError extends Error {}
 
@@ -58,9 +74,22 @@ const int = (name: string, min: number, max: number) =>
 const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]]) =>
   z.enum(values, { error: (iss) => `--${name} must be one of ${values.join(', ')} (got '${String(iss.input)}')` });
 
-const argsSchema = z.object({
-  dataset: oneOf('dataset', ['mnist', 'fashion-mnist', 'cifar-10']),
+const datasetFlag = oneOf('dataset', ['mnist', 'fashion-mnist', 'cifar-10']);
+
+/** The flags `run` and `eval` share: where the data is, and the evaluation protocol's settings. */
+const evalFlags = {
   data: z.string({ error: '--data DIR is required (a folder laid out like ../shared/datasets)' }),
+  seed: int('seed', 0, 2 ** 31 - 1).default(DEFAULT_RUN_CONFIG.seed),
+  width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
+  'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
+  'eval-models': int('eval-models', 0, 100).default(2),
+  backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
+  out: z.string().optional(),
+};
+
+const runSchema = z.object({
+  ...evalFlags,
+  dataset: datasetFlag,
   method: oneOf('method', METHOD_IDS).default(DEFAULT_RUN_CONFIG.method),
   ipc: int('ipc', 1, 50).default(DEFAULT_RUN_CONFIG.ipc),
   iterations: int('iterations', 0, 1_000_000).default(DEFAULT_RUN_CONFIG.iterations),
@@ -76,40 +105,56 @@ const argsSchema = z.object({
   'init-features': oneOf('init-features', ['embed', 'pixels']).default('embed'),
   'init-pool': int('init-pool', 0, 1_000_000).default(1000),
   'init-draw': oneOf('init-draw', INIT_DRAW_IDS).default('sample'),
-  seed: int('seed', 0, 2 ** 31 - 1).default(DEFAULT_RUN_CONFIG.seed),
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
-  width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
   'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),
   experts: int('experts', 1, 100).default(MTT_SETTINGS_DEFAULTS.experts),
   'expert-images': int('expert-images', 1, 10_000_000).default(MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch),
-  'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
-  'eval-models': int('eval-models', 0, 100).default(2),
-  backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
-  out: z.string().optional(),
   png: z.string().optional(),
+  npz: z.string().optional(),
 });
 
-function parse(argv: string[]) {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') throw new UsageError('');
-  if (command !== 'run') throw new UsageError(`unknown command '${command}' (expected: run)`);
+const evalSchema = z.object({
+  ...evalFlags,
+  npz: z.string({ error: '--npz FILE is required (a .npz from distill run --npz, or np.savez with images, labels, mean, std)' }),
+  dataset: datasetFlag.optional(),
+});
+
+type RunArgs = z.infer<typeof runSchema>;
+type EvalArgs = z.infer<typeof evalSchema>;
+type EvalFlags = Pick<RunArgs, keyof typeof evalFlags>;
+
+/** Parses `rest` strictly against `schema`'s flags; the first problem becomes a one-line UsageError. */
+function parseFlags<S extends z.ZodObject>(schema: S, rest: string[]): z.infer<S> {
   let values: Record<string, unknown>;
   try {
     values = parseArgs({
       args: rest,
       strict: true,
-      options: Object.fromEntries(Object.keys(argsSchema.shape).map((k) => [k, { type: 'string' as const }])),
+      options: Object.fromEntries(Object.keys(schema.shape).map((k) => [k, { type: 'string' as const }])),
     }).values;
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'));
   }
-  const parsed = argsSchema.safeParse(values);
+  const parsed = schema.safeParse(values);
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
   return parsed.data;
 }
 
+function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: 'eval'; args: EvalArgs } {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') throw new UsageError('');
+  if (command === 'run') return { command, args: parseFlags(runSchema, rest) };
+  if (command === 'eval') {
+    const args = parseFlags(evalSchema, rest);
+    if (args['eval-epochs'] < 1 || args['eval-models'] < 1) throw new UsageError('distill eval needs --eval-epochs and --eval-models of at least 1');
+    return { command, args };
+  }
+  throw new UsageError(`unknown command '${command}' (expected: run, eval)`);
+}
+
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+const app = { name: pkg.name, version: pkg.version };
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -129,19 +174,60 @@ async function prepareNode(name: BackendName): Promise<string> {
   return '';
 }
 
-async function main(argv: string[]): Promise<void> {
-  const a = parse(argv);
+/** Checks the data folder, chooses the backend and loads the dataset: how `run` and `eval` both start. */
+async function setUp(a: EvalFlags, id: DatasetId) {
   if (!fs.existsSync(a.data)) throw new UsageError(`--data ${a.data}: no such folder`);
   const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode, os.totalmem() / 2 ** 30);
   if (a.backend !== 'auto' && report.backend !== a.backend) {
     throw new Error(`--backend ${a.backend} is not available here: ${report.skipped.find((s) => s.backend === a.backend)?.reason}`);
   }
   log(`backend ${report.backend}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
-
-  const loaded = loadDatasetFromDir(a.dataset, a.data);
+  const loaded = loadDatasetFromDir(id, a.data);
   if (loaded.heldOutNote) log(loaded.heldOutNote);
-  const train = prepareRealData(loaded.train, loaded.spec);
-  const test = prepareRealData(loaded.test, loaded.spec);
+  return { report, loaded, train: prepareRealData(loaded.train, loaded.spec), test: prepareRealData(loaded.test, loaded.spec) };
+}
+
+/** The record's `dataset` block. */
+function datasetOf(loaded: LoadedDataset): RunRecord['dataset'] {
+  return {
+    id: loaded.spec.id,
+    variant: loaded.variant,
+    trainCount: loaded.train.count,
+    testCount: loaded.test.count,
+    ...(loaded.heldOutNote ? { heldOutNote: loaded.heldOutNote } : {}),
+  };
+}
+
+/**
+ * The evaluation protocol on `pixels` (NHWC, class-major, `ipc` per class, the dataset's normalisation) beside
+ * random real, herding and k-center at the same IPC, with progress and results on stderr. Null when skipped.
+ */
+async function evaluate(
+  pixels: Float32Array,
+  ipc: number,
+  train: RealData,
+  test: RealData,
+  a: EvalFlags,
+): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
+  if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, seed: a.seed };
+  const evaluation = { epochs: cfg.epochs, models: cfg.models, width: cfg.width, testImages: testIndices(test, cfg.testLimit).length };
+  let lastSet = '';
+  const { results } = await compareWithBaselines(pixels, ipc, train, test, cfg, (p) => {
+    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} network(s) x ${cfg.epochs} epochs`);
+  });
+  for (const name of EVAL_SETS) log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
+  return { evaluation, accuracy: results };
+}
+
+function write(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, data);
+  log(`wrote ${file}`);
+}
+
+async function runCommand(a: RunArgs): Promise<void> {
+  const { report, loaded, train, test } = await setUp(a, a.dataset);
   const config: RunConfig = {
     ...DEFAULT_RUN_CONFIG,
     dataset: a.dataset,
@@ -202,32 +288,16 @@ async function main(argv: string[]): Promise<void> {
     }
     const pixels = await run.pixels();
     const syntheticSha256 = await sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+    if (a.npz) write(a.npz, encodeNpz(classMajorSet(loaded.spec, pixels, a.ipc, { app, method: a.method, config })));
 
-    let accuracy: RunRecord['accuracy'] = null;
-    let evaluation: RunRecord['evaluation'] = null;
-    if (a['eval-epochs'] > 0 && a['eval-models'] > 0) {
-      const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, seed: a.seed };
-      evaluation = { epochs: cfg.epochs, models: cfg.models, width: cfg.width, testImages: testIndices(test, cfg.testLimit).length };
-      let lastSet = '';
-      const { results } = await compareWithBaselines(pixels, a.ipc, train, test, cfg, (p) => {
-        if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} network(s) x ${cfg.epochs} epochs`);
-      });
-      for (const name of EVAL_SETS) log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
-      accuracy = results;
-    }
+    const { evaluation, accuracy } = await evaluate(pixels, a.ipc, train, test, a);
 
     const record: RunRecord = runRecordSchema.parse({
       schema: 'distill-playground/run-record@1',
-      app: { name: pkg.name, version: pkg.version },
+      app,
       createdAt: new Date().toISOString(),
       config,
-      dataset: {
-        id: loaded.spec.id,
-        variant: loaded.variant,
-        trainCount: loaded.train.count,
-        testCount: loaded.test.count,
-        ...(loaded.heldOutNote ? { heldOutNote: loaded.heldOutNote } : {}),
-      },
+      dataset: datasetOf(loaded),
       initial: initialOf(run.initial),
       backend: report.backend,
       iterations: points,
@@ -236,20 +306,63 @@ async function main(argv: string[]): Promise<void> {
       evaluation,
       accuracy,
     });
-    if (a.out) {
-      fs.mkdirSync(path.dirname(path.resolve(a.out)), { recursive: true });
-      fs.writeFileSync(a.out, JSON.stringify(record, null, 2));
-      log(`wrote ${a.out}`);
-    }
-    if (a.png) {
-      fs.mkdirSync(path.dirname(path.resolve(a.png)), { recursive: true });
-      fs.writeFileSync(a.png, encodePng(await run.grid(), 4));
-      log(`wrote ${a.png}`);
-    }
+    if (a.out) write(a.out, JSON.stringify(record, null, 2));
+    if (a.png) write(a.png, encodePng(await run.grid(), 4));
     if (!a.out) process.stdout.write(`${JSON.stringify({ syntheticSha256, msPerIteration: record.msPerIteration, accuracy })}\n`);
   } finally {
     run.dispose();
   }
+}
+
+/** What `distill eval --out` writes: the imported set, the dataset and the evaluation beside its baselines. */
+const evalRecordSchema = z.object({
+  schema: z.literal('distill-playground/eval-record@1'),
+  app: runRecordSchema.shape.app,
+  createdAt: z.string(),
+  npz: z.object({
+    file: z.string(),
+    /** sha256 of the file's bytes. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    images: z.number().int().positive(),
+    ipc: z.number().int().positive(),
+    /** The file's normalisation (the images are re-normalised to the dataset's when it differs). */
+    mean: z.array(z.number()),
+    std: z.array(z.number()),
+    /** What the file's meta says about where it came from (app, method, config), if anything. */
+    meta: z.record(z.string(), z.unknown()),
+  }),
+  dataset: runRecordSchema.shape.dataset,
+  backend: z.string(),
+  evaluation: runRecordSchema.shape.evaluation,
+  accuracy: runRecordSchema.shape.accuracy,
+});
+
+async function evalCommand(a: EvalArgs): Promise<void> {
+  if (!fs.existsSync(a.npz) || !fs.statSync(a.npz).isFile()) throw new UsageError(`--npz ${a.npz}: no such file`);
+  const bytes = new Uint8Array(fs.readFileSync(a.npz));
+  const set = decodeNpz(bytes, { file: a.npz, ...(a.dataset ? { dataset: a.dataset } : {}) });
+  const { pixels, ipc } = forEvaluation(set);
+  log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
+  const { report, loaded, train, test } = await setUp(a, set.dataset);
+  const { evaluation, accuracy } = await evaluate(pixels, ipc, train, test, a);
+  const record = evalRecordSchema.parse({
+    schema: 'distill-playground/eval-record@1',
+    app,
+    createdAt: new Date().toISOString(),
+    npz: { file: a.npz, sha256: await sha256Hex(bytes), images: set.labels.length, ipc, mean: set.mean, std: set.std, meta: set.meta },
+    dataset: datasetOf(loaded),
+    backend: report.backend,
+    evaluation,
+    accuracy,
+  });
+  if (a.out) write(a.out, JSON.stringify(record, null, 2));
+  else process.stdout.write(`${JSON.stringify({ accuracy })}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const parsed = parse(argv);
+  if (parsed.command === 'run') await runCommand(parsed.args);
+  else await evalCommand(parsed.args);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

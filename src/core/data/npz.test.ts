@@ -53,14 +53,8 @@ function cifarSet(ipc: number, seed = 1): DistilledSet {
 }
 
 function expectFormatError(f: () => unknown, message: RegExp): void {
-  let caught: unknown;
-  try {
-    f();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(DatasetFormatError);
-  expect((caught as Error).message).toMatch(message);
+  expect(f).toThrow(DatasetFormatError);
+  expect(f).toThrow(message);
 }
 
 describe('encodeNpz / decodeNpz', () => {
