@@ -34,8 +34,12 @@ function rawDatasets(): Plugin {
   };
 }
 
+const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string };
+
 export default defineConfig({
   plugins: [react(), rawDatasets()],
+  // The app's version goes into links and exported records.
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   worker: { format: 'es' },
   server: { headers: isolation, host: '127.0.0.1', port: 5173 },
   preview: { headers: isolation, host: '127.0.0.1', port: 4173 },

@@ -5,6 +5,7 @@ import { DatasetCard } from './components/DatasetCard';
 import { ErrorBox } from './components/ErrorBox';
 import { EvaluatePanel } from './components/EvaluatePanel';
 import { Header } from './components/Header';
+import { LinkNotice } from './components/LinkNotice';
 import { LossPanel } from './components/LossPanel';
 import { SelectionPanel } from './components/SelectionPanel';
 import { StatusBar } from './components/StatusBar';
@@ -27,6 +28,7 @@ export function App() {
           <Controls />
         </aside>
         <main className="main">
+          <LinkNotice />
           <ErrorBox />
           <div className="main-grid">
             <div className="main-grid__col">

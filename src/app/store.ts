@@ -20,7 +20,7 @@ import * as engine from './engine';
 import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
 import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
-import { backendFromSearch, searchWithBackend } from './lib/url';
+import { readLink, writeLink } from './lib/url';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
 export type DatasetStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -59,6 +59,8 @@ export interface AppState {
   /** A pause/resume/stop was asked for and the engine has not confirmed it yet. */
   pending: 'pause' | 'resume' | 'stop' | null;
   doneReason: 'completed' | 'stopped' | null;
+  /** sha256 of the final synthetic set (from the engine's 'done'): equal for equal links on one backend. */
+  syntheticSha256: string | null;
   lossPoints: LossPoint[];
   initialGrid: ImageGrid | null;
   grid: ImageGrid | null;
@@ -77,6 +79,8 @@ export interface AppState {
   endedAt: number | null;
 
   error: AppError | null;
+  /** What the opening link asked for and could not be used, one message per field (dismissible). */
+  linkErrors: string[];
 
   // Actions
   /** First load: pick the backend, then load the current dataset. Safe to call more than once. */
@@ -93,6 +97,7 @@ export interface AppState {
   /** After a failure: fresh worker, backend again, dataset again. */
   retry: () => Promise<void>;
   dismissError: () => void;
+  dismissLinkErrors: () => void;
 }
 
 const RUN_RESET = {
@@ -101,6 +106,7 @@ const RUN_RESET = {
   runBackend: null,
   pending: null,
   doneReason: null,
+  syntheticSha256: null,
   lossPoints: [],
   initialGrid: null,
   grid: null,
@@ -126,15 +132,10 @@ export function canStart(s: Pick<AppState, 'datasetStatus' | 'backendStatus' | '
   return s.datasetStatus === 'ready' && s.backendStatus === 'ready' && !isRunActive(s.runStatus);
 }
 
-function initialPreference(): BackendPreference {
-  return typeof location === 'undefined' ? 'auto' : backendFromSearch(location.search);
-}
-
-function rememberPreference(pref: BackendPreference): void {
-  if (typeof location === 'undefined' || typeof history === 'undefined') return;
-  const search = searchWithBackend(location.search, pref);
-  if (search !== location.search) history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
-}
+/** The link the page was opened with: the config, the backend, and whether to start at once (`run=1`). */
+const link = readLink();
+/** Set by a clean `run=1` link; the first successful dataset load starts the run and clears it. */
+let autoRun = link.run;
 
 function isMoot(err: unknown): boolean {
   return err instanceof engine.EngineRestartedError;
@@ -245,7 +246,15 @@ export const useApp = create<AppState>()((set, get) => {
         set({ runStatus: 'running', iteration: e.iteration, pending: get().pending === 'resume' ? null : get().pending });
         break;
       case 'done':
-        set({ runStatus: 'done', doneReason: e.reason, iteration: e.iteration, pending: null, preparing: null, endedAt: performance.now() });
+        set({
+          runStatus: 'done',
+          doneReason: e.reason,
+          iteration: e.iteration,
+          syntheticSha256: e.syntheticSha256 ?? null,
+          pending: null,
+          preparing: null,
+          endedAt: performance.now(),
+        });
         break;
       case 'error':
         set({
@@ -301,16 +310,20 @@ export const useApp = create<AppState>()((set, get) => {
     | 'toggle'
     | 'retry'
     | 'dismissError'
+    | 'dismissLinkErrors'
   > = {
     async boot() {
       const s = get();
       if (s.datasetStatus === 'loading') return;
       if (s.datasetStatus === 'ready' && datasetGeneration === engine.engineGeneration()) return;
       await get().loadDataset(s.datasetId);
+      if (autoRun && get().datasetStatus === 'ready') {
+        autoRun = false;
+        await get().start();
+      }
     },
 
     async chooseBackend(preference) {
-      rememberPreference(preference);
       if (preference === get().backendPreference && get().backendStatus === 'ready') return;
       set({ backendPreference: preference, backendStatus: 'idle', backend: null, error: null });
       await stopActiveRun();
@@ -445,20 +458,30 @@ export const useApp = create<AppState>()((set, get) => {
     dismissError() {
       set({ error: null });
     },
+
+    dismissLinkErrors() {
+      set({ linkErrors: [] });
+    },
   };
 
   return {
-    backendPreference: initialPreference(),
+    backendPreference: link.backend,
     backendStatus: 'idle',
     backend: null,
-    datasetId: DEFAULT_DATASET,
+    datasetId: link.present ? link.config.dataset : DEFAULT_DATASET,
     datasetStatus: 'idle',
     dataset: null,
     loadProgress: null,
     loadError: null,
-    config: { ...DEFAULT_RUN_CONFIG, dataset: DEFAULT_DATASET },
+    config: link.present ? link.config : { ...DEFAULT_RUN_CONFIG, dataset: DEFAULT_DATASET },
     ...RUN_RESET,
     error: null,
+    linkErrors: link.errors,
     ...actions,
   };
+});
+
+// The address bar follows the controls, so a reload or a copied address keeps every setting.
+useApp.subscribe((s, prev) => {
+  if (s.config !== prev.config || s.backendPreference !== prev.backendPreference) writeLink(s.config, s.backendPreference);
 });

@@ -104,6 +104,13 @@ export const INIT_DRAWS: Record<InitDraw, { label: string; hint: string }> = {
   },
 };
 
+/** Defaults of the settings the kmeans and importance inits read (features, candidates per class, draw). */
+export const INIT_SETTINGS_DEFAULTS = { initFeatures: 'embed', initPool: 1000, initDraw: 'sample' } as const satisfies {
+  initFeatures: 'embed' | 'pixels';
+  initPool: number;
+  initDraw: InitDraw;
+};
+
 export type SamplerId = 'uniform' | 'importance' | 'dream';
 export const SAMPLER_IDS: readonly [SamplerId, ...SamplerId[]] = ['uniform', 'importance', 'dream'];
 

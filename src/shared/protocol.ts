@@ -155,7 +155,11 @@ export type RunEvent =
   | { type: 'selection'; view: SelectionView }
   | { type: 'paused'; iteration: number }
   | { type: 'resumed'; iteration: number }
-  | { type: 'done'; iteration: number; reason: 'completed' | 'stopped' }
+  /**
+   * The run ended. `syntheticSha256`: sha256 of the final synthetic set's float32 bytes (NHWC, class-major,
+   * normalised space), the same fingerprint as the run record's: equal links on one backend give equal values.
+   */
+  | { type: 'done'; iteration: number; reason: 'completed' | 'stopped'; syntheticSha256?: string }
   | { type: 'error'; message: string };
 
 /** Settings of an evaluation under the field's protocol (see src/core/eval/evaluate.ts). */

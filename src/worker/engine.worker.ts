@@ -2,6 +2,7 @@
  * The engine's Web Worker: owns TensorFlow.js, the loaded datasets and the running distillation, and
  * exposes `EngineApi` to the UI through comlink. Everything that crosses is plain data.
  */
+import { sha256Hex } from '../core/data/sha256';
 import * as Comlink from 'comlink';
 import type {
   BackendPreference,
@@ -136,8 +137,10 @@ const api: EngineApi = {
       // After prepare(): the 'kmeans' and 'importance' inits choose the initial images there.
       emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid() });
       const reason = await drive(run, { control: ctl, emit });
-      latest = { pixels: await run.pixels(), config, iteration: run.iteration };
-      emit({ type: 'done', iteration: run.iteration, reason });
+      const pixels = await run.pixels();
+      latest = { pixels, config, iteration: run.iteration };
+      const syntheticSha256 = await sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+      emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256 });
     } catch (err) {
       if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
       else emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });

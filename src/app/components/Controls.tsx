@@ -3,6 +3,8 @@ import type { BackendPreference, RunConfig } from '../../shared/protocol';
 import { DATASET_OPTIONS } from '../lib/datasets';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
+import { SharePanel } from './SharePanel';
+import { LIMITS } from '../../shared/config';
 import { INIT_DRAW_IDS, INIT_DRAWS, INIT_IDS, INITS, METHODS, SAMPLER_IDS, SAMPLERS, mttSettings, samplerSettings } from '../../shared/methods';
 import { estimateRunBytes, formatBytes } from '../../shared/memory';
 
@@ -225,8 +227,8 @@ function MttFields({ locked }: { locked: boolean }) {
         label="Student steps (N)"
         hint="Differentiable training steps per iteration; memory grows with N."
         value={m.syntheticSteps}
-        min={1}
-        max={100}
+        min={LIMITS.mtt.syntheticSteps.min}
+        max={LIMITS.mtt.syntheticSteps.max}
         disabled={locked}
         testId="mtt-steps-input"
         onCommit={(syntheticSteps) => setMtt({ syntheticSteps })}
@@ -235,8 +237,8 @@ function MttFields({ locked }: { locked: boolean }) {
         label="Experts"
         hint={`Networks trained on real data first (${m.maxStartEpoch + m.expertEpochs} epochs each), kept while the page is open.`}
         value={m.experts}
-        min={1}
-        max={20}
+        min={LIMITS.mtt.experts.min}
+        max={LIMITS.mtt.experts.max}
         disabled={locked}
         testId="mtt-experts-input"
         onCommit={(experts) => setMtt({ experts })}
@@ -245,8 +247,8 @@ function MttFields({ locked }: { locked: boolean }) {
         label="Expert images per epoch"
         hint="Real images each expert sees per epoch; fewer make the experts quicker to train and weaker."
         value={m.expertImagesPerEpoch}
-        min={10}
-        max={60000}
+        min={LIMITS.mtt.expertImagesPerEpoch.min}
+        max={LIMITS.mtt.expertImagesPerEpoch.max}
         step={500}
         disabled={locked}
         testId="mtt-expert-images-input"
@@ -287,8 +289,8 @@ function SamplerFields({ locked }: { locked: boolean }) {
           label="Refresh every R iterations"
           hint="How often the probe network is retrained and the batches recomputed (DREAM: 10)."
           value={st.interval}
-          min={1}
-          max={10000}
+          min={LIMITS.sampler.interval.min}
+          max={LIMITS.sampler.interval.max}
           disabled={locked}
           testId="sampler-interval-input"
           onCommit={(interval) => setSt({ interval })}
@@ -391,8 +393,8 @@ export function Controls() {
             label="Images per class"
             hint="Synthetic images learned per class (1–50)."
             value={config.ipc}
-            min={1}
-            max={50}
+            min={LIMITS.ipc.min}
+            max={LIMITS.ipc.max}
             disabled={locked}
             testId="ipc-input"
             onCommit={(ipc) => set({ ipc })}
@@ -401,8 +403,8 @@ export function Controls() {
             label="Iterations"
             hint={`One iteration is ${METHODS[config.method].iteration}.`}
             value={config.iterations}
-            min={1}
-            max={100000}
+            min={LIMITS.iterations.min}
+            max={LIMITS.iterations.max}
             step={50}
             disabled={locked}
             testId="iterations-input"
@@ -412,8 +414,8 @@ export function Controls() {
             label="Network width"
             hint="Channels per layer of the random ConvNet (8–128)."
             value={config.width}
-            min={8}
-            max={128}
+            min={LIMITS.width.min}
+            max={LIMITS.width.max}
             step={8}
             disabled={locked}
             testId="width-input"
@@ -423,8 +425,8 @@ export function Controls() {
             label="Real images per class"
             hint="Real images drawn per class each iteration."
             value={config.realPerClass}
-            min={1}
-            max={512}
+            min={LIMITS.realPerClass.min}
+            max={LIMITS.realPerClass.max}
             disabled={locked}
             testId="real-input"
             onCommit={(realPerClass) => set({ realPerClass })}
@@ -434,8 +436,8 @@ export function Controls() {
             label="Seed"
             hint="Same seed and settings, same run."
             value={config.seed}
-            min={0}
-            max={2147483647}
+            min={LIMITS.seed.min}
+            max={LIMITS.seed.max}
             disabled={locked}
             testId="seed-input"
             onCommit={(seed) => set({ seed })}
@@ -459,6 +461,8 @@ export function Controls() {
           </div>
         </div>
       </section>
+
+      <SharePanel />
 
       <section className="panel" aria-labelledby="controls-compute">
         <h2 className="panel__title" id="controls-compute">

@@ -45,6 +45,7 @@ export function SyntheticPanel() {
   const gridIteration = useApp((s) => s.gridIteration);
   const classes = useApp((s) => s.dataset?.classes);
   const runConfig = useApp((s) => s.runConfig);
+  const sha = useApp((s) => s.syntheticSha256);
   const ipc = runConfig?.ipc ?? 0;
 
   return (
@@ -95,6 +96,12 @@ export function SyntheticPanel() {
         </div>
       ) : (
         <EmptyState />
+      )}
+      {sha && (
+        <p className="card__foot" title={`sha256 ${sha}`}>
+          Fingerprint of the final set: <code data-testid="synthetic-sha">{sha.slice(0, 16)}</code>
+          <span className="card__foot-note"> (sha256 of its float32 values: the same link on the same backend gives the same one)</span>
+        </p>
       )}
     </section>
   );

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { errorMessage, formatBytes, formatDuration, formatInt, formatLoss, formatMs, formatRate } from './format';
-import { backendFromSearch, searchWithBackend } from './url';
 
 describe('formatters', () => {
   it('formats sizes, times and counts', () => {
@@ -15,19 +14,5 @@ describe('formatters', () => {
     expect(formatLoss(0.012345)).toBe('0.0123');
     expect(formatLoss(0.00001)).toBe('1.00e-5');
     expect(errorMessage(new Error('boom'))).toBe('boom');
-  });
-});
-
-describe('backend preference in the URL', () => {
-  it('reads ?backend= and ignores unknown values', () => {
-    expect(backendFromSearch('?backend=wasm')).toBe('wasm');
-    expect(backendFromSearch('?backend=WebGPU')).toBe('webgpu');
-    expect(backendFromSearch('?backend=tpu')).toBe('auto');
-    expect(backendFromSearch('')).toBe('auto');
-  });
-
-  it('writes it back, keeping other parameters', () => {
-    expect(searchWithBackend('?x=1', 'cpu')).toBe('?x=1&backend=cpu');
-    expect(searchWithBackend('?backend=cpu', 'auto')).toBe('');
   });
 });

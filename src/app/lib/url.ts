@@ -1,23 +1,27 @@
-/** The backend preference lives in the URL (`?backend=wasm`) so a link or a reload keeps it. */
-import type { BackendPreference } from '../../shared/protocol';
+/**
+ * The page's URL holds the whole run configuration and the backend preference (as TensorFlow Playground
+ * keeps its state in the link): read once at start, rewritten in place (no history entries) as the controls
+ * change, and copied by "Copy link". The codec and its validation live in src/shared/config.ts.
+ */
+import { configFromSearch, configToSearch, type LinkState } from '../../shared/config';
+import type { BackendPreference, RunConfig } from '../../shared/protocol';
 
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+export const APP_VERSION: string = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0';
 
-export function isBackendPreference(v: unknown): v is BackendPreference {
-  return typeof v === 'string' && (BACKEND_PREFERENCES as readonly string[]).includes(v);
+/** What the page's link says (defaults and no errors outside a browser). */
+export function readLink(): LinkState {
+  return configFromSearch(typeof location === 'undefined' ? '' : location.search);
 }
 
-/** Read `backend` from a query string; anything unknown means 'auto'. */
-export function backendFromSearch(search: string): BackendPreference {
-  const v = new URLSearchParams(search).get('backend')?.trim().toLowerCase();
-  return isBackendPreference(v) ? v : 'auto';
+/** The link for a configuration: this page's address with the config's query. */
+export function linkFor(config: RunConfig, backend: BackendPreference, run = false): string {
+  const search = configToSearch(config, { version: APP_VERSION, backend, run });
+  return typeof location === 'undefined' ? search : `${location.origin}${location.pathname}${search}`;
 }
 
-/** The same URL with `backend` set (or removed for 'auto'), other parameters kept. */
-export function searchWithBackend(search: string, pref: BackendPreference): string {
-  const params = new URLSearchParams(search);
-  if (pref === 'auto') params.delete('backend');
-  else params.set('backend', pref);
-  const s = params.toString();
-  return s ? `?${s}` : '';
+/** Rewrite the address bar to the current configuration (without `run=1`: a reload should not start a run). */
+export function writeLink(config: RunConfig, backend: BackendPreference): void {
+  if (typeof location === 'undefined' || typeof history === 'undefined') return;
+  const search = configToSearch(config, { version: APP_VERSION, backend });
+  if (search !== location.search) history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
 }

@@ -17,7 +17,7 @@ import { embedAll } from '../select/coresets';
 import { assignTo, clusterRepresentatives, drawProportional, kmeans, type KMeansResult } from '../select/kmeans';
 import { kmeansSensitivity, leverageScores, normalise, sampleByImportance, type ImportanceSample } from '../select/importance';
 import type { InitialSet } from '.';
-import type { InitDraw } from '../../shared/methods';
+import { INIT_SETTINGS_DEFAULTS, type InitDraw } from '../../shared/methods';
 
 export interface SelectInitOptions {
   features: 'embed' | 'pixels';
@@ -31,7 +31,13 @@ export interface SelectInitOptions {
   draw: InitDraw;
 }
 
-export const SELECT_INIT_DEFAULTS: SelectInitOptions = { features: 'embed', pool: 1000, lloyd: 20, kernel: false, draw: 'sample' };
+export const SELECT_INIT_DEFAULTS: SelectInitOptions = {
+  features: INIT_SETTINGS_DEFAULTS.initFeatures,
+  pool: INIT_SETTINGS_DEFAULTS.initPool,
+  lloyd: 20,
+  kernel: false,
+  draw: INIT_SETTINGS_DEFAULTS.initDraw,
+};
 
 /** What the importance init computed for one class: its candidates, their probabilities and the draw. */
 export interface ClassImportance {

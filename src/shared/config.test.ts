@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { completeConfig, configFromSearch, configToSearch, LIMITS, MAX_LINK_CHARS, validateRunConfig } from './config';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from './protocol';
+import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS } from './methods';
+
+const custom: RunConfig = {
+  ...DEFAULT_RUN_CONFIG,
+  dataset: 'fashion-mnist',
+  method: 'mtt',
+  ipc: 3,
+  iterations: 1234,
+  width: 16,
+  realPerClass: 100,
+  lrImages: 0.25,
+  momentum: 0.9,
+  init: 'importance',
+  initPool: 300,
+  initDraw: 'coreset',
+  sampler: 'dream',
+  samplerSettings: { ...SAMPLER_SETTINGS_DEFAULTS, interval: 7, alpha: 0.3 },
+  dsa: false,
+  seed: 987654,
+  mtt: { ...MTT_SETTINGS_DEFAULTS, experts: 3, syntheticSteps: 6 },
+};
+
+describe('run config links', () => {
+  it('round-trips every field, with the defaults that apply filled in, the backend and run=1', () => {
+    const search = configToSearch(custom, { version: '9.9.9', backend: 'wasm', run: true });
+    expect(search).toContain('sampler.interval=7');
+    expect(search).toContain('mtt.experts=3');
+    const s = configFromSearch(search);
+    expect(s.errors).toEqual([]);
+    expect(s.config).toEqual(completeConfig(custom));
+    expect(s.config.initFeatures).toBe('embed');
+    expect(s).toMatchObject({ backend: 'wasm', run: true, version: '9.9.9', present: true });
+  });
+
+  it('a default config round-trips too, and leaves out what does not apply (no mtt for DM, no sampler settings for uniform)', () => {
+    const search = configToSearch({ ...DEFAULT_RUN_CONFIG, mtt: MTT_SETTINGS_DEFAULTS, initDraw: 'coreset' }, { version: '1' });
+    expect(search).not.toMatch(/mtt\.|sampler\.|initDraw|backend|run=/);
+    const s = configFromSearch(search);
+    expect(s.errors).toEqual([]);
+    expect(s.config).toEqual(completeConfig(DEFAULT_RUN_CONFIG));
+    expect(s.run).toBe(false);
+  });
+
+  it('an empty query is the defaults, with no errors and nothing present', () => {
+    const s = configFromSearch('');
+    expect(s).toMatchObject({ config: DEFAULT_RUN_CONFIG, errors: [], present: false, backend: 'auto', run: false });
+  });
+
+  it('rejects bad fields one by one, naming the field and its range, and keeps the good ones', () => {
+    const s = configFromSearch('?ipc=500&width=16&method=sorcery&seed=-1&lrImages=NaN&dsa=maybe&sampler.alpha=2&colour=red&run=1');
+    expect(s.config.width).toBe(16);
+    expect(s.config.ipc).toBe(DEFAULT_RUN_CONFIG.ipc);
+    expect(s.config.method).toBe(DEFAULT_RUN_CONFIG.method);
+    expect(s.errors).toEqual([
+      `ipc must be a whole number from ${LIMITS.ipc.min} to ${LIMITS.ipc.max} (got '500')`,
+      "method must be one of dm, dc, krr, mtt (got 'sorcery')",
+      `seed must be a whole number from 0 to ${LIMITS.seed.max} (got '-1')`,
+      `lrImages must be a number from ${LIMITS.lrImages.min} to ${LIMITS.lrImages.max} (got 'NaN')`,
+      "dsa must be true or false (got 'maybe')",
+      "sampler.alpha must be a number from 0 to 1 (got '2')",
+      "unknown field 'colour'",
+    ]);
+    // A link with errors never starts a run by itself.
+    expect(s.run).toBe(false);
+  });
+
+  it('tampered links: scripts, huge values, fractions, repeats, a huge query and a bad backend are refused', () => {
+    const script = configFromSearch(`?dataset=${encodeURIComponent('<script>alert(1)</script>')}&iterations=1e308&ipc=2.5&ipc=3&backend=quantum`);
+    expect(script.config).toEqual(DEFAULT_RUN_CONFIG);
+    expect(script.errors[0]).toMatch(/^dataset must be one of mnist, fashion-mnist, cifar-10 \(got '<script>alert\(1\)<\/script>'\)$/);
+    expect(script.errors[1]).toMatch(/^iterations must be a whole number from 1 to 100000/);
+    expect(script.errors[2]).toMatch(/^ipc must be a whole number/);
+    expect(script.errors[3]).toBe("'ipc' appears more than once; the first value is used");
+    expect(script.errors[4]).toMatch(/^backend must be one of auto, webgpu/);
+    const long = configFromSearch(`?ipc=${'1'.repeat(MAX_LINK_CHARS)}`);
+    expect(long.config).toEqual(DEFAULT_RUN_CONFIG);
+    expect(long.errors[0]).toMatch(/at most 4096 are read/);
+    // Echoed values are clipped.
+    const clipped = configFromSearch(`?method=${'x'.repeat(200)}`);
+    expect(clipped.errors[0]!.length).toBeLessThan(120);
+  });
+
+  it('validateRunConfig: a whole config object (an imported record) with unknown fields and wrong types', () => {
+    expect(validateRunConfig(custom)).toEqual({ ok: true, config: custom });
+    const bad = validateRunConfig({ ...custom, ipc: '3', extra: 1, mtt: { ...custom.mtt, experts: 0 } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.errors).toContain("unknown field 'extra'");
+      expect(bad.errors.some((e) => e.startsWith('ipc must be a whole number'))).toBe(true);
+      expect(bad.errors.some((e) => e.startsWith('mtt.experts must be a whole number from 1 to 20'))).toBe(true);
+    }
+  });
+});

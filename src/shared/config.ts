@@ -1,0 +1,279 @@
+/**
+ * The one schema of a run's configuration: its limits (what a browser tab can afford), its validation and its
+ * URL encoding. The UI's controls take their ranges from `LIMITS`; links, imports and the CLI validate with
+ * `runConfigSchema`. Plain data and zod only: the app, the worker and Node all import it.
+ *
+ * A link carries the whole configuration, flat and readable:
+ *   ?v=0.1.0&dataset=mnist&method=dm&ipc=10&…&sampler.interval=10&mtt.experts=2&backend=wasm&run=1
+ * Nested settings use a dotted prefix (`sampler.`, `mtt.`). Unknown parameters and bad values are reported
+ * one by one, naming the field and its allowed values; every field that is fine is kept, the rest take
+ * their defaults.
+ */
+import { z } from 'zod';
+import {
+  INIT_DRAW_IDS,
+  INIT_IDS,
+  INIT_SETTINGS_DEFAULTS,
+  mttSettings,
+  samplerSettings,
+  METHOD_IDS,
+  MTT_SETTINGS_DEFAULTS,
+  SAMPLER_IDS,
+  SAMPLER_SETTINGS_DEFAULTS,
+  type MttSettings,
+  type SamplerSettings,
+} from './methods';
+import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from './protocol';
+
+export const DATASET_IDS = ['mnist', 'fashion-mnist', 'cifar-10'] as const;
+export const BACKEND_PREFERENCES: readonly [BackendPreference, ...BackendPreference[]] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** A numeric field's range and whether it must be whole. */
+export interface Limit {
+  min: number;
+  max: number;
+  int: boolean;
+}
+const whole = (min: number, max: number): Limit => ({ min, max, int: true });
+const real = (min: number, max: number): Limit => ({ min, max, int: false });
+
+/** Ranges that protect the browser (and keep links honest). The controls use the same numbers. */
+export const LIMITS = {
+  ipc: whole(1, 50),
+  iterations: whole(1, 100_000),
+  width: whole(4, 256),
+  depth: whole(1, 4),
+  realPerClass: whole(1, 512),
+  lrImages: real(1e-6, 10_000),
+  momentum: real(0, 0.999),
+  initPool: whole(0, 60_000),
+  seed: whole(0, 2_147_483_647),
+  sampler: {
+    interval: whole(1, 10_000),
+    alpha: real(0, 1),
+    pool: whole(0, 60_000),
+    probeSteps: whole(0, 1000),
+  },
+  mtt: {
+    syntheticSteps: whole(1, 100),
+    batchSyn: whole(0, 10_000),
+    expertEpochs: whole(1, 50),
+    maxStartEpoch: whole(0, 50),
+    experts: whole(1, 20),
+    expertImagesPerEpoch: whole(10, 60_000),
+  },
+} as const;
+
+function num(name: string, l: Limit) {
+  const range = `${l.int ? 'a whole number' : 'a number'} from ${l.min} to ${l.max}`;
+  let s = z.number({ error: `${name} must be ${range}` });
+  if (l.int) s = s.int({ error: `${name} must be ${range}` });
+  return s.min(l.min, { error: `${name} must be ${range}` }).max(l.max, { error: `${name} must be ${range}` });
+}
+function oneOf<T extends string>(name: string, values: readonly [T, ...T[]]) {
+  return z.enum(values, { error: `${name} must be one of ${values.join(', ')}` });
+}
+
+const samplerSettingsSchema = z.strictObject({
+  interval: num('sampler.interval', LIMITS.sampler.interval),
+  alpha: num('sampler.alpha', LIMITS.sampler.alpha),
+  pool: num('sampler.pool', LIMITS.sampler.pool),
+  probeSteps: num('sampler.probeSteps', LIMITS.sampler.probeSteps),
+}) satisfies z.ZodType<SamplerSettings>;
+
+const mttSchema = z.strictObject({
+  syntheticSteps: num('mtt.syntheticSteps', LIMITS.mtt.syntheticSteps),
+  batchSyn: num('mtt.batchSyn', LIMITS.mtt.batchSyn),
+  expertEpochs: num('mtt.expertEpochs', LIMITS.mtt.expertEpochs),
+  maxStartEpoch: num('mtt.maxStartEpoch', LIMITS.mtt.maxStartEpoch),
+  experts: num('mtt.experts', LIMITS.mtt.experts),
+  expertImagesPerEpoch: num('mtt.expertImagesPerEpoch', LIMITS.mtt.expertImagesPerEpoch),
+}) satisfies z.ZodType<MttSettings>;
+
+/** A whole run configuration (strict: unknown fields are errors). */
+export const runConfigSchema = z.strictObject({
+  dataset: oneOf('dataset', DATASET_IDS),
+  method: oneOf('method', METHOD_IDS),
+  ipc: num('ipc', LIMITS.ipc),
+  iterations: num('iterations', LIMITS.iterations),
+  width: num('width', LIMITS.width),
+  depth: num('depth', LIMITS.depth),
+  realPerClass: num('realPerClass', LIMITS.realPerClass),
+  lrImages: num('lrImages', LIMITS.lrImages),
+  momentum: num('momentum', LIMITS.momentum),
+  init: oneOf('init', INIT_IDS),
+  initFeatures: oneOf('initFeatures', ['embed', 'pixels']).optional(),
+  initPool: num('initPool', LIMITS.initPool).optional(),
+  initDraw: oneOf('initDraw', INIT_DRAW_IDS).optional(),
+  sampler: oneOf('sampler', SAMPLER_IDS).optional(),
+  samplerSettings: samplerSettingsSchema.optional(),
+  dsa: z.boolean({ error: 'dsa must be true or false' }),
+  seed: num('seed', LIMITS.seed),
+  mtt: mttSchema.optional(),
+}) satisfies z.ZodType<RunConfig>;
+
+/**
+ * The configuration with every setting that applies filled in with its default, and the settings that do not
+ * apply (another method's, another init's, a uniform sampler's) left out: what a link and a record carry.
+ */
+export function completeConfig(config: RunConfig): RunConfig {
+  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, ...base } = config;
+  const sampler = config.sampler ?? 'uniform';
+  const selects = config.init === 'kmeans' || config.init === 'importance';
+  return {
+    ...base,
+    sampler,
+    ...(sampler !== 'uniform' ? { samplerSettings: samplerSettings(config) } : {}),
+    ...(selects
+      ? { initFeatures: config.initFeatures ?? INIT_SETTINGS_DEFAULTS.initFeatures, initPool: config.initPool ?? INIT_SETTINGS_DEFAULTS.initPool }
+      : {}),
+    ...(config.init === 'importance' ? { initDraw: config.initDraw ?? INIT_SETTINGS_DEFAULTS.initDraw } : {}),
+    ...(config.method === 'mtt' ? { mtt: mttSettings(config) } : {}),
+  };
+}
+
+/** Validates a configuration; the messages name each bad field and what it allows. */
+export function validateRunConfig(value: unknown): { ok: true; config: RunConfig } | { ok: false; errors: string[] } {
+  const r = runConfigSchema.safeParse(value);
+  if (r.success) return { ok: true, config: r.data };
+  return { ok: false, errors: r.error.issues.map(issueMessage) };
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${clip(k)}'`).join(', ')}`;
+  return issue.message;
+}
+
+/** Echo at most 40 characters of something a link or a file said. */
+export function clip(s: string): string {
+  const t = Array.from(s, (ch) => (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127 ? '?' : ch)).join('');
+  return t.length > 40 ? `${t.slice(0, 40)}…` : t;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// URL codec
+
+/** The query parameters the codec owns besides the config's fields. */
+const META_PARAMS = ['v', 'backend', 'run'] as const;
+
+type FieldKind = { kind: 'enum' } | { kind: 'number' } | { kind: 'bool' };
+/** Every URL parameter of the config: its path in RunConfig and how its text is read. */
+const FIELDS: Record<string, { path: [string] | [string, string]; kind: FieldKind['kind'] }> = {
+  dataset: { path: ['dataset'], kind: 'enum' },
+  method: { path: ['method'], kind: 'enum' },
+  ipc: { path: ['ipc'], kind: 'number' },
+  iterations: { path: ['iterations'], kind: 'number' },
+  width: { path: ['width'], kind: 'number' },
+  depth: { path: ['depth'], kind: 'number' },
+  realPerClass: { path: ['realPerClass'], kind: 'number' },
+  lrImages: { path: ['lrImages'], kind: 'number' },
+  momentum: { path: ['momentum'], kind: 'number' },
+  init: { path: ['init'], kind: 'enum' },
+  initFeatures: { path: ['initFeatures'], kind: 'enum' },
+  initPool: { path: ['initPool'], kind: 'number' },
+  initDraw: { path: ['initDraw'], kind: 'enum' },
+  sampler: { path: ['sampler'], kind: 'enum' },
+  dsa: { path: ['dsa'], kind: 'bool' },
+  seed: { path: ['seed'], kind: 'number' },
+  ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k) => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
+  ...Object.fromEntries(Object.keys(MTT_SETTINGS_DEFAULTS).map((k) => [`mtt.${k}`, { path: ['mtt', k], kind: 'number' }])),
+} as Record<string, { path: [string] | [string, string]; kind: FieldKind['kind'] }>;
+
+/** The longest query string a link may carry (a shared link is untrusted input). */
+export const MAX_LINK_CHARS = 4096;
+
+export interface LinkState {
+  config: RunConfig;
+  backend: BackendPreference;
+  /** `run=1`: start the run once the dataset is loaded (only when the link had no errors). */
+  run: boolean;
+  /** The app version the link was made with, if it said. */
+  version: string | null;
+  /** One message per rejected parameter; empty when the link was clean. */
+  errors: string[];
+  /** Whether the link said anything about the config at all. */
+  present: boolean;
+}
+
+/** A URL query string for the whole config (every field, so a later version's new defaults cannot change it). */
+export function configToSearch(input: RunConfig, opts: { version: string; backend?: BackendPreference; run?: boolean }): string {
+  const config = completeConfig(input);
+  const p = new URLSearchParams();
+  p.set('v', opts.version);
+  for (const [name, f] of Object.entries(FIELDS)) {
+    const v = f.path.length === 1 ? (config as unknown as Record<string, unknown>)[f.path[0]] : ((config as unknown as Record<string, Record<string, unknown> | undefined>)[f.path[0]]?.[f.path[1]]);
+    if (v === undefined) continue;
+    p.set(name, String(v));
+  }
+  if (opts.backend && opts.backend !== 'auto') p.set('backend', opts.backend);
+  if (opts.run) p.set('run', '1');
+  return `?${p.toString()}`;
+}
+
+/** Reads a link. Never throws: what it cannot use it reports in `errors` and replaces by the default. */
+export function configFromSearch(search: string, defaults: RunConfig = DEFAULT_RUN_CONFIG): LinkState {
+  const errors: string[] = [];
+  const state: LinkState = { config: structuredClone(defaults), backend: 'auto', run: false, version: null, errors, present: false };
+  if (search.length > MAX_LINK_CHARS) {
+    errors.push(`the link's settings are ${search.length} characters long; at most ${MAX_LINK_CHARS} are read, so all were ignored`);
+    return state;
+  }
+  const params = new URLSearchParams(search);
+  const seen = new Set<string>();
+  const draft: Record<string, unknown> = structuredClone(defaults) as unknown as Record<string, unknown>;
+  const entries: [string, string][] = [];
+  params.forEach((text, name) => entries.push([name, text]));
+  for (const [name, text] of entries) {
+    if (seen.has(name)) {
+      errors.push(`'${clip(name)}' appears more than once; the first value is used`);
+      continue;
+    }
+    seen.add(name);
+    if ((META_PARAMS as readonly string[]).includes(name)) continue;
+    const f = FIELDS[name];
+    if (!f) {
+      errors.push(`unknown field '${clip(name)}'`);
+      continue;
+    }
+    state.present = true;
+    const value = f.kind === 'number' ? parseNumber(text) : f.kind === 'bool' ? parseBool(text) : text;
+    // Validate the field alone, in place: a bad field is reported and left at its default.
+    const trial = structuredClone(draft);
+    if (f.path.length === 1) trial[f.path[0]] = value;
+    else {
+      const [group, key] = f.path;
+      const fallback = group === 'mtt' ? MTT_SETTINGS_DEFAULTS : SAMPLER_SETTINGS_DEFAULTS;
+      trial[group] = { ...fallback, ...(trial[group] as object | undefined), [key]: value };
+    }
+    const r = runConfigSchema.safeParse(trial);
+    const mine = r.success ? [] : r.error.issues.filter((i) => i.path.join('.') === f.path.join('.'));
+    if (mine.length) errors.push(`${mine[0]!.message} (got '${clip(text)}')`);
+    else Object.assign(draft, trial);
+  }
+  const backend = params.get('backend');
+  if (backend !== null) {
+    const b = backend.trim().toLowerCase();
+    if ((BACKEND_PREFERENCES as readonly string[]).includes(b)) state.backend = b as BackendPreference;
+    else errors.push(`backend must be one of ${BACKEND_PREFERENCES.join(', ')} (got '${clip(backend)}')`);
+  }
+  state.version = params.get('v');
+  const final = runConfigSchema.safeParse(draft);
+  // Each field was checked against the others as they stood; a last check keeps the whole consistent.
+  if (final.success) state.config = final.data;
+  else errors.push(...final.error.issues.map(issueMessage));
+  state.run = params.get('run') === '1' && errors.length === 0;
+  return state;
+}
+
+function parseNumber(text: string): number | string {
+  const t = text.trim();
+  if (t === '' || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return text;
+  return Number(t);
+}
+
+function parseBool(text: string): boolean | string {
+  const t = text.trim().toLowerCase();
+  if (t === 'true' || t === '1' || t === 'on') return true;
+  if (t === 'false' || t === '0' || t === 'off') return false;
+  return text;
+}
