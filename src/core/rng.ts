@@ -3,17 +3,33 @@
  * mulberry32 for JS-side draws; `nextSeed()` hands integer seeds to tfjs ops that take one.
  */
 export class Rng {
-  private state: number;
+  private state_: number;
 
   constructor(seed: number) {
     // Mix the seed so that small consecutive seeds give unrelated streams.
-    this.state = hashSeed(seed);
+    this.state_ = hashSeed(seed);
+  }
+
+  /** The generator's whole state (one 32-bit integer): `Rng.fromState(r.state)` continues its stream exactly. */
+  get state(): number {
+    return this.state_;
+  }
+
+  static fromState(state: number): Rng {
+    const r = new Rng(0);
+    r.state_ = state | 0;
+    return r;
+  }
+
+  /** Continue from a saved state (see `state`). */
+  restore(state: number): void {
+    this.state_ = state | 0;
   }
 
   /** Uniform float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
+    this.state_ = (this.state_ + 0x6d2b79f5) | 0;
+    let t = this.state_;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

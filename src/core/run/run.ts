@@ -11,7 +11,7 @@ import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
 import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../init/select';
-import { createSampler, type RealSampler } from '../select/samplers';
+import { createSampler, type RealSampler, type SamplerSnapshot } from '../select/samplers';
 import { samplerSettings } from '../../shared/methods';
 import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
@@ -29,6 +29,24 @@ import { Rng } from '../rng';
 export interface ExpertCache {
   get(key: string): Trajectories | undefined;
   set(key: string, t: Trajectories): void;
+}
+
+/**
+ * Everything a run needs to go on from an iteration exactly as if it had never stopped (plain data, for
+ * IndexedDB or a file): the synthetic set and its momentum, the random streams, the sampler's state, MTT's
+ * step size, and the first set (for display). A resumed run gives the same bytes as an uninterrupted one.
+ */
+export interface RunCheckpoint {
+  iteration: number;
+  /** The run's random stream. */
+  rng: number;
+  images: Float32Array;
+  velocity: Float32Array;
+  initial: InitialSet;
+  sampler: SamplerSnapshot;
+  /** The sampler's last refresh. */
+  refreshedAt: number;
+  mtt?: { stepSize: number; stepVelocity: number };
 }
 
 /** Reports work before the first iteration: what is happening and the fraction done (0..1). May throw to cancel. */
@@ -56,6 +74,8 @@ export class DistillRun {
   private readonly shape: readonly [number, number, number];
   /** Iterations completed so far. */
   iteration = 0;
+  /** MTT's step size from a checkpoint, applied once prepare() has built the method. */
+  private pendingMtt: RunCheckpoint['mtt'] | null = null;
 
   constructor(data: RealData, config: RunConfig) {
     this.config = config;
@@ -138,22 +158,26 @@ export class DistillRun {
       // Experts have their own random stream, so cached and fresh experts leave the run's stream alike.
       const expertRng = new Rng(this.config.seed ^ 0x5eed);
       const epochs = cfg.maxStartEpoch + cfg.expertEpochs;
-      trajectories = await trainExperts(this.net, this.data, cfg, expertRng, key, this.augment, (p) =>
+      // Their DSA draws from the experts' stream too (not the run's).
+      const expertAugment = this.config.dsa ? this.dsa(expertRng) : undefined;
+      trajectories = await trainExperts(this.net, this.data, cfg, expertRng, key, expertAugment, (p) =>
         onProgress?.(`training expert ${p.expert + 1} of ${p.experts}: epoch ${p.epoch} of ${p.epochs}`, (p.expert * epochs + p.epoch) / (p.experts * epochs)),
       );
       cache?.set(key, trajectories);
     }
     const method = new MttMethod(this.net, trajectories, this.state, cfg, this.rng, this.augment);
+    if (this.pendingMtt) method.load(this.pendingMtt);
+    this.pendingMtt = null;
     this.mtt = { method, owned: cache ? null : trajectories };
     this.stepFn = () => method.step();
   }
 
-  /** DSA with the reference strategy; no flips for MNIST, whose digits are not mirror-symmetric. */
-  private dsa(): DrawAugment {
+  /** DSA with the reference strategy, drawing from `rng`; no flips for MNIST, whose digits are not mirror-symmetric. */
+  private dsa(rng: Rng = this.rng): DrawAugment {
     const [height, width] = this.shape;
     const flip = this.config.dataset !== 'mnist';
     return () => {
-      const p = drawDsa(this.rng, DSA_DEFAULT_STRATEGY, { height, width, flip });
+      const p = drawDsa(rng, DSA_DEFAULT_STRATEGY, { height, width, flip });
       return (x) => applyDsa(x, p);
     };
   }
@@ -175,6 +199,46 @@ export class DistillRun {
     const loss = this.stepFn();
     this.iteration++;
     return loss;
+  }
+
+  /** The run's state now (between iterations), to resume from later with `restore()`. */
+  async checkpoint(): Promise<RunCheckpoint> {
+    if (!this.initialised) throw new Error('Call prepare() before taking a checkpoint.');
+    const [images, velocity] = await Promise.all([this.state.images.data(), this.state.velocity.data()]);
+    return {
+      iteration: this.iteration,
+      rng: this.rng.state,
+      images: images as Float32Array,
+      velocity: velocity as Float32Array,
+      initial: this.initial,
+      sampler: this.sampler.save(),
+      refreshedAt: this.refreshedAt,
+      ...(this.mtt ? { mtt: await this.mtt.method.save() } : {}),
+    };
+  }
+
+  /**
+   * Continue from a checkpoint of a run with the same config and data: call on a fresh run, before prepare()
+   * (which then chooses no initial images, and for MTT takes the experts from the cache or retrains the same
+   * ones from the seed).
+   */
+  restore(cp: RunCheckpoint): void {
+    if (this.iteration !== 0 || this.mtt) throw new Error('restore() needs a fresh run.');
+    const size = this.state.images.size;
+    if (cp.images.length !== size || cp.velocity.length !== size) {
+      throw new Error(`The checkpoint holds ${cp.images.length} synthetic values; this run's set has ${size}.`);
+    }
+    tf.tidy(() => {
+      this.state.images.assign(tf.tensor4d(cp.images, this.state.images.shape));
+      this.state.velocity.assign(tf.tensor4d(cp.velocity, this.state.velocity.shape));
+    });
+    this.rng.restore(cp.rng);
+    this.sampler.load(cp.sampler);
+    this.initial = cp.initial;
+    this.initialised = true;
+    this.refreshedAt = cp.refreshedAt;
+    this.iteration = cp.iteration;
+    this.pendingMtt = cp.mtt ?? null;
   }
 
   /** The current synthetic pixels (NHWC, class-major, normalised). */

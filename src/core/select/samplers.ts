@@ -43,6 +43,16 @@ export interface RealSampler {
   readonly draws: Uint32Array;
   /** Per class, the current DREAM representatives or the importance candidates with their π (for display). */
   readonly view: { candidates: Int32Array; weights: Float64Array }[] | null;
+  /** Everything the sampler will use later (plain data), and its inverse: a resumed run draws what it would have. */
+  save(): SamplerSnapshot;
+  load(s: SamplerSnapshot): void;
+}
+
+/** A sampler's state in a checkpoint. `rng` is its own stream's state (absent for uniform, which shares the run's). */
+export interface SamplerSnapshot {
+  draws: Uint32Array;
+  rng?: number;
+  view: { candidates: Int32Array; weights: Float64Array }[] | null;
 }
 
 /** Trains a fresh ConvNet `steps` SGD steps (lr 0.01, momentum 0.9) on the synthetic set. */
@@ -109,6 +119,17 @@ abstract class BaseSampler implements RealSampler {
   protected candidates(c: number): Int32Array {
     return classPool(this.data, c, this.settings.pool, this.rng);
   }
+
+  save(): SamplerSnapshot {
+    return { draws: this.draws.slice(), ...(this.refreshes ? { rng: this.rng.state } : {}), view: this.view };
+  }
+
+  load(s: SamplerSnapshot): void {
+    if (s.draws.length !== this.draws.length) throw new Error(`checkpoint has draw counts for ${s.draws.length} images; the dataset has ${this.draws.length}`);
+    this.draws.set(s.draws);
+    if (s.rng !== undefined) this.rng.restore(s.rng);
+    this.view = s.view;
+  }
 }
 
 class UniformSampler extends BaseSampler {
@@ -143,6 +164,11 @@ class ImportanceSampler extends BaseSampler {
     } finally {
       disposeConvNet(probe);
     }
+  }
+
+  override load(s: SamplerSnapshot): void {
+    super.load(s);
+    this.pi = s.view ? s.view.map((v) => v.weights) : null;
   }
 
   protected choose(c: number, n: number): Int32Array {
@@ -187,6 +213,11 @@ class DreamSampler extends BaseSampler {
     } finally {
       disposeConvNet(probe);
     }
+  }
+
+  override load(s: SamplerSnapshot): void {
+    super.load(s);
+    this.reps = s.view ? s.view.map((v) => v.candidates) : null;
   }
 
   protected choose(c: number, n: number): Int32Array {

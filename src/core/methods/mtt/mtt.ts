@@ -208,6 +208,19 @@ export class MttMethod {
     });
   }
 
+  /** The learned step size and its momentum (what a checkpoint needs beyond the images). */
+  async save(): Promise<{ stepSize: number; stepVelocity: number }> {
+    const [a, v] = await Promise.all([this.stepSize.data(), this.stepVelocity.data()]);
+    return { stepSize: a[0]!, stepVelocity: v[0]! };
+  }
+
+  load(s: { stepSize: number; stepVelocity: number }): void {
+    tf.tidy(() => {
+      this.stepSize.assign(tf.scalar(s.stepSize));
+      this.stepVelocity.assign(tf.scalar(s.stepVelocity));
+    });
+  }
+
   dispose(): void {
     tf.dispose([this.stepSize, this.stepVelocity, this.labels]);
   }
