@@ -7,6 +7,7 @@ import { EvaluatePanel } from './components/EvaluatePanel';
 import { Header } from './components/Header';
 import { LinkNotice } from './components/LinkNotice';
 import { LossPanel } from './components/LossPanel';
+import { SavedRuns } from './components/SavedRuns';
 import { SelectionPanel } from './components/SelectionPanel';
 import { StatusBar } from './components/StatusBar';
 import { SyntheticPanel } from './components/SyntheticPanel';
@@ -39,6 +40,7 @@ export function App() {
             </div>
             <div className="main-grid__side">
               <LossPanel />
+              <SavedRuns />
               <DatasetCard />
             </div>
           </div>

@@ -16,6 +16,7 @@ import type {
   EvalReport,
   EvalRequest,
   LoadProgress,
+  RunCheckpoint,
   RunConfig,
   RunEvent,
 } from '../shared/protocol';
@@ -130,8 +131,8 @@ export function loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void
 }
 
 /** Start a run; events stream to `onEvent`; resolves when the run completes, is stopped or fails. */
-export function startRun(config: RunConfig, onEvent: (e: RunEvent) => void): Promise<void> {
-  return call((api) => api.start(config, Comlink.proxy(onEvent)));
+export function startRun(config: RunConfig, onEvent: (e: RunEvent) => void, resume?: RunCheckpoint): Promise<void> {
+  return call((api) => api.start(config, Comlink.proxy(onEvent), resume));
 }
 
 export function pauseRun(): Promise<void> {

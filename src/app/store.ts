@@ -21,6 +21,8 @@ import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
 import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
 import { readLink, writeLink } from './lib/url';
+import * as runsDb from './lib/runs-db';
+import type { SavedRun, SavedRunSummary } from './lib/runs-db';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
 export type DatasetStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -82,13 +84,23 @@ export interface AppState {
   /** What the opening link asked for and could not be used, one message per field (dismissible). */
   linkErrors: string[];
 
+  // Saved runs (IndexedDB)
+  savedRuns: SavedRunSummary[];
+  /** The saved run the current run writes to. */
+  currentRunId: string | null;
+  /** The iteration of the current run's latest saved checkpoint. */
+  savedIteration: number | null;
+  /** Why runs are not being saved (quota, no IndexedDB); the run itself goes on. */
+  saveError: string | null;
+
   // Actions
   /** First load: pick the backend, then load the current dataset. Safe to call more than once. */
   boot: () => Promise<void>;
   chooseBackend: (preference: BackendPreference) => Promise<void>;
   loadDataset: (id: DatasetId) => Promise<void>;
   setConfig: (patch: Partial<RunConfig>) => void;
-  start: () => Promise<void>;
+  /** Start a run from the controls, or go on with a saved one from its checkpoint. */
+  start: (from?: SavedRun) => Promise<void>;
   pause: () => void;
   resume: () => void;
   stop: () => Promise<void>;
@@ -98,6 +110,11 @@ export interface AppState {
   retry: () => Promise<void>;
   dismissError: () => void;
   dismissLinkErrors: () => void;
+  refreshSavedRuns: () => Promise<void>;
+  /** Go on with a saved run from its last checkpoint (loads its dataset and config first). */
+  resumeSaved: (id: string) => Promise<void>;
+  deleteSaved: (id: string) => Promise<void>;
+  clearSaved: () => Promise<void>;
 }
 
 const RUN_RESET = {
@@ -107,6 +124,8 @@ const RUN_RESET = {
   pending: null,
   doneReason: null,
   syntheticSha256: null,
+  currentRunId: null,
+  savedIteration: null,
   lossPoints: [],
   initialGrid: null,
   grid: null,
@@ -203,8 +222,27 @@ export const useApp = create<AppState>()((set, get) => {
     if (isRunActive(get().runStatus)) set({ runStatus: 'done', doneReason: 'stopped', pending: null, endedAt: performance.now() });
   }
 
+  /** Saves of the current run, one after another (a later save never lands before an earlier one). */
+  let saving: Promise<void> = Promise.resolve();
+  let record: SavedRun | null = null;
+  function save(patch: Partial<SavedRun>): void {
+    if (!record) return;
+    record = { ...record, ...patch, updatedAt: Date.now() };
+    const snapshot = record;
+    saving = saving
+      .then(() => runsDb.saveRun(snapshot))
+      .then(() => {
+        if (snapshot.checkpoint && get().currentRunId === snapshot.id) set({ savedIteration: snapshot.checkpoint.iteration });
+      })
+      .catch((err: unknown) => set({ saveError: errorMessage(err) }))
+      .then(() => get().refreshSavedRuns());
+  }
+
   function handleRunEvent(e: RunEvent): void {
     switch (e.type) {
+      case 'checkpoint':
+        save({ status: 'running', iteration: e.checkpoint.iteration, checkpoint: e.checkpoint, lossPoints: get().lossPoints });
+        break;
       case 'started':
         set({
           runStatus: 'running',
@@ -255,8 +293,11 @@ export const useApp = create<AppState>()((set, get) => {
           preparing: null,
           endedAt: performance.now(),
         });
+        save({ status: e.reason === 'completed' ? 'done' : 'stopped', iteration: e.iteration, lossPoints: get().lossPoints, syntheticSha256: e.syntheticSha256 ?? null });
         break;
       case 'error':
+        // The last good checkpoint stays saved; the run can be resumed from it.
+        save({ status: 'stopped' });
         set({
           preparing: null,
           runStatus: 'error',
@@ -311,8 +352,13 @@ export const useApp = create<AppState>()((set, get) => {
     | 'retry'
     | 'dismissError'
     | 'dismissLinkErrors'
+    | 'refreshSavedRuns'
+    | 'resumeSaved'
+    | 'deleteSaved'
+    | 'clearSaved'
   > = {
     async boot() {
+      void get().refreshSavedRuns();
       const s = get();
       if (s.datasetStatus === 'loading') return;
       if (s.datasetStatus === 'ready' && datasetGeneration === engine.engineGeneration()) return;
@@ -386,7 +432,7 @@ export const useApp = create<AppState>()((set, get) => {
       set({ config: { ...get().config, ...patch } });
     },
 
-    async start() {
+    async start(from?: SavedRun) {
       const s = get();
       if (!canStart(s) || !s.dataset) return;
       if (datasetGeneration !== engine.engineGeneration()) {
@@ -394,8 +440,24 @@ export const useApp = create<AppState>()((set, get) => {
         return;
       }
       const token = ++runToken;
-      const config: RunConfig = { ...s.config, dataset: s.dataset.id };
-      set({ ...RUN_RESET, runStatus: 'loading', runConfig: config, error: null });
+      const config: RunConfig = from ? from.config : { ...s.config, dataset: s.dataset.id };
+      const resume = from?.checkpoint ?? undefined;
+      const now = Date.now();
+      record = from
+        ? { ...from, status: 'running' }
+        : { id: runsDb.newRunId(), createdAt: now, updatedAt: now, config, backend: s.backend?.backend ?? null, status: 'running', iteration: 0, lossPoints: [], checkpoint: null, syntheticSha256: null };
+      set({
+        ...RUN_RESET,
+        runStatus: 'loading',
+        runConfig: config,
+        error: null,
+        currentRunId: record.id,
+        savedIteration: resume?.iteration ?? null,
+        // A resumed run's curve continues from its checkpoint.
+        lossPoints: resume ? (from?.lossPoints ?? []).filter((p) => p.iteration <= resume.iteration) : [],
+        iteration: resume?.iteration ?? 0,
+      });
+      if (!from) save({});
       const run = engine.startRun(config, (e) => {
         if (token === runToken) handleRunEvent(e);
       });
@@ -462,6 +524,48 @@ export const useApp = create<AppState>()((set, get) => {
     dismissLinkErrors() {
       set({ linkErrors: [] });
     },
+
+    async refreshSavedRuns() {
+      try {
+        set({ savedRuns: await runsDb.listRuns() });
+      } catch (err) {
+        set({ saveError: errorMessage(err) });
+      }
+    },
+
+    async resumeSaved(id) {
+      if (isRunActive(get().runStatus)) return;
+      let saved: SavedRun | undefined;
+      try {
+        saved = await runsDb.loadRun(id);
+      } catch (err) {
+        set({ saveError: errorMessage(err) });
+        return;
+      }
+      if (!saved?.checkpoint) return;
+      if (get().datasetId !== saved.config.dataset || get().datasetStatus !== 'ready') await get().loadDataset(saved.config.dataset);
+      if (get().datasetStatus !== 'ready') return;
+      set({ config: saved.config });
+      await get().start(saved);
+    },
+
+    async deleteSaved(id) {
+      try {
+        await runsDb.deleteRun(id);
+      } catch (err) {
+        set({ saveError: errorMessage(err) });
+      }
+      await get().refreshSavedRuns();
+    },
+
+    async clearSaved() {
+      try {
+        await runsDb.clearRuns();
+      } catch (err) {
+        set({ saveError: errorMessage(err) });
+      }
+      await get().refreshSavedRuns();
+    },
   };
 
   return {
@@ -477,6 +581,8 @@ export const useApp = create<AppState>()((set, get) => {
     ...RUN_RESET,
     error: null,
     linkErrors: link.errors,
+    savedRuns: [],
+    saveError: null,
     ...actions,
   };
 });

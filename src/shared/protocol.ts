@@ -138,6 +138,31 @@ export interface SelectionView {
   draws?: DrawHistogram;
 }
 
+/**
+ * A run's state between two iterations, enough to go on exactly as if it had never stopped (plain data: it
+ * travels to the page and into IndexedDB). Written by DistillRun.checkpoint(), read by restore().
+ */
+export interface RunCheckpoint {
+  iteration: number;
+  /** The run's random stream (mulberry32 state). */
+  rng: number;
+  /** The synthetic set and its momentum (NHWC, class-major, normalised space). */
+  images: Float32Array;
+  velocity: Float32Array;
+  /** The first set, and what the init chose (for display after a resume). */
+  initial: {
+    pixels: Float32Array;
+    chosen: Int32Array[];
+    importance?: { candidates: Int32Array; pi: Float64Array; drawn: Int32Array; weights: Float64Array }[];
+  };
+  /** The sampler: draw counts, its own stream (non-uniform ones), its current choice per class. */
+  sampler: { draws: Uint32Array; rng?: number; view: { candidates: Int32Array; weights: Float64Array }[] | null };
+  /** The sampler's last refresh (-1: none). */
+  refreshedAt: number;
+  /** MTT's learned step size and its momentum. */
+  mtt?: { stepSize: number; stepVelocity: number };
+}
+
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */
 export type RunEvent =
   | { type: 'started'; config: RunConfig; backend: BackendName; initial: ImageGrid }
@@ -153,6 +178,8 @@ export type RunEvent =
     }
   | { type: 'images'; iteration: number; grid: ImageGrid }
   | { type: 'selection'; view: SelectionView }
+  /** The state after `checkpoint.iteration` iterations (every few seconds, at pause and at the end): save it to resume. */
+  | { type: 'checkpoint'; checkpoint: RunCheckpoint }
   | { type: 'paused'; iteration: number }
   | { type: 'resumed'; iteration: number }
   /**
@@ -201,8 +228,11 @@ export interface EngineApi {
   initBackend(preference: BackendPreference): Promise<BackendReport>;
   /** Fetch, verify, decompress and parse a dataset from /datasets/<id>/. */
   loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void): Promise<DatasetSummary>;
-  /** Run a distillation; resolves when it completes, is stopped, or fails (the failure also arrives as an event). */
-  start(config: RunConfig, onEvent: (e: RunEvent) => void): Promise<void>;
+  /**
+   * Run a distillation (from `resume`'s iteration when given, a checkpoint of a run with this config); resolves
+   * when it completes, is stopped, or fails (the failure also arrives as an event).
+   */
+  start(config: RunConfig, onEvent: (e: RunEvent) => void, resume?: RunCheckpoint): Promise<void>;
   pause(): void;
   resume(): void;
   stop(): void;

@@ -12,6 +12,7 @@ import type {
   EvalProgress,
   EvalRequest,
   LoadProgress,
+  RunCheckpoint,
   RunConfig,
   RunEvent,
 } from '../shared/protocol';
@@ -53,6 +54,9 @@ const expertCache: ExpertCache = {
 const deviceGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
 
 /** Every event carrying images transfers their buffers instead of copying them. */
+/** How often a run sends its state to the page to be saved (and at each pause and at the end). */
+const CHECKPOINT_MS = 5000;
+
 function transferable(e: RunEvent): RunEvent {
   if (e.type === 'images') return Comlink.transfer(e, [e.grid.rgba.buffer]);
   if (e.type === 'started') return Comlink.transfer(e, [e.initial.rgba.buffer]);
@@ -104,7 +108,7 @@ const api: EngineApi = {
     return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
   },
 
-  async start(config: RunConfig, onEvent: (e: RunEvent) => void) {
+  async start(config: RunConfig, onEvent: (e: RunEvent) => void, resume?: RunCheckpoint) {
     const emit = (e: RunEvent) => void onEvent(transferable(e));
     if (control) throw new Error('A run is already in progress.');
     if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
@@ -124,6 +128,7 @@ const api: EngineApi = {
     try {
       run = new DistillRun(entry.real, config);
       current = run;
+      if (resume) run.restore(resume);
       let lastPrep = 0;
       await run.prepare(expertCache, async (message, fraction) => {
         if (ctl.isStopped) throw new Error('Stopped while preparing.');
@@ -136,7 +141,7 @@ const api: EngineApi = {
       });
       // After prepare(): the 'kmeans' and 'importance' inits choose the initial images there.
       emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid() });
-      const reason = await drive(run, { control: ctl, emit });
+      const reason = await drive(run, { control: ctl, emit, checkpointMs: CHECKPOINT_MS });
       const pixels = await run.pixels();
       latest = { pixels, config, iteration: run.iteration };
       const syntheticSha256 = await sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));

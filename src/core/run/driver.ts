@@ -47,6 +47,8 @@ export interface DriveOptions {
   /** Minimum milliseconds between progress flushes and between image snapshots. */
   progressMs?: number;
   imagesMs?: number;
+  /** Milliseconds between 'checkpoint' events (also sent at each pause and at the end); none when absent. */
+  checkpointMs?: number;
 }
 
 /** Lets queued messages (pause, stop) through between iterations. */
@@ -64,6 +66,12 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
   let pending: { iteration: number; loss: tf.Scalar }[] = [];
   let windowStart = performance.now();
   let lastImages = 0;
+  let lastCheckpoint = performance.now();
+  const checkpoint = async () => {
+    if (opts.checkpointMs === undefined) return;
+    lastCheckpoint = performance.now();
+    emit({ type: 'checkpoint', checkpoint: await run.checkpoint() });
+  };
 
   const flush = async () => {
     if (pending.length === 0) return;
@@ -96,6 +104,7 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
       if (control.isPaused) {
         await flush();
         await snapshot();
+        await checkpoint();
         emit({ type: 'paused', iteration: run.iteration });
         await control.waitWhilePaused();
         windowStart = performance.now();
@@ -109,10 +118,16 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
       // A cap on queued iterations keeps pause responsive on GPU backends, where step() only enqueues work.
       if (now - windowStart >= progressMs || pending.length >= 16) await flush();
       if (now - lastImages >= imagesMs) await snapshot();
+      if (opts.checkpointMs !== undefined && now - lastCheckpoint >= opts.checkpointMs) {
+        // Loss points first, so a saved run's curve reaches its checkpoint.
+        await flush();
+        await checkpoint();
+      }
       await yieldToEvents();
     }
     await flush();
     await snapshot();
+    await checkpoint();
   } finally {
     tf.dispose(pending.map((p) => p.loss));
   }

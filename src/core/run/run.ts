@@ -4,14 +4,14 @@
  * driver around it differs. It owns its tensors: call `dispose()`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RunConfig, ImageGrid, SelectionView } from '../../shared/protocol';
+import type { RunCheckpoint, RunConfig, ImageGrid, SelectionView } from '../../shared/protocol';
 import { gatherPixels } from '../data/batches';
 import { drawHistogram, importanceStrip } from '../select/view';
 import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
 import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../init/select';
-import { createSampler, type RealSampler, type SamplerSnapshot } from '../select/samplers';
+import { createSampler, type RealSampler } from '../select/samplers';
 import { samplerSettings } from '../../shared/methods';
 import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
@@ -31,23 +31,8 @@ export interface ExpertCache {
   set(key: string, t: Trajectories): void;
 }
 
-/**
- * Everything a run needs to go on from an iteration exactly as if it had never stopped (plain data, for
- * IndexedDB or a file): the synthetic set and its momentum, the random streams, the sampler's state, MTT's
- * step size, and the first set (for display). A resumed run gives the same bytes as an uninterrupted one.
- */
-export interface RunCheckpoint {
-  iteration: number;
-  /** The run's random stream. */
-  rng: number;
-  images: Float32Array;
-  velocity: Float32Array;
-  initial: InitialSet;
-  sampler: SamplerSnapshot;
-  /** The sampler's last refresh. */
-  refreshedAt: number;
-  mtt?: { stepSize: number; stepVelocity: number };
-}
+/** A run's state between iterations (see the type in shared/protocol.ts). */
+export type { RunCheckpoint };
 
 /** Reports work before the first iteration: what is happening and the fraction done (0..1). May throw to cancel. */
 export type PrepareProgress = (message: string, fraction: number) => void | Promise<void>;

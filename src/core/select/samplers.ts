@@ -22,6 +22,7 @@ import { clusterRepresentatives, kmeans } from './kmeans';
 import { sampleByImportance } from './importance';
 import { embedAll } from './coresets';
 import type { SamplerId, SamplerSettings } from '../../shared/methods';
+import type { RunCheckpoint } from '../../shared/protocol';
 
 export type { SamplerId, SamplerSettings };
 
@@ -49,11 +50,7 @@ export interface RealSampler {
 }
 
 /** A sampler's state in a checkpoint. `rng` is its own stream's state (absent for uniform, which shares the run's). */
-export interface SamplerSnapshot {
-  draws: Uint32Array;
-  rng?: number;
-  view: { candidates: Int32Array; weights: Float64Array }[] | null;
-}
+export type SamplerSnapshot = RunCheckpoint['sampler'];
 
 /** Trains a fresh ConvNet `steps` SGD steps (lr 0.01, momentum 0.9) on the synthetic set. */
 function trainProbe(ctx: RefreshContext, steps: number, seed: number): ConvNetParams {
