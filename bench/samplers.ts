@@ -144,28 +144,28 @@ function speedups(method: string) {
     });
 }
 function writeResults(done: boolean): void {
-const ratios = methods.flatMap(speedups);
+  const ratios = methods.flatMap(speedups);
 
-const pct = (m: number, s: number) => `${(m * 100).toFixed(1)} ± ${(s * 100).toFixed(1)}`;
-const sections = methods.filter((m) => curves.some((c) => c.method === m)).map((method) => {
-  const cps = plan[method].checkpoints;
-  const head = `| ${method.toUpperCase()} sampler | ${cps.map((c) => `it ${c}`).join(' | ')} |\n|---|${cps.map(() => '---').join('|')}|`;
-  const body = curves
-    .filter((c) => c.method === method)
-    .map((c) => `| ${c.sampler} | ${c.points.map((p) => pct(p.mean, p.std)).join(' | ')} |`)
-    .join('\n');
-  return `${head}\n${body}`;
-});
-const ratioLines = ratios.map(
-  (r) => `- ${r.method.toUpperCase()} ${r.sampler}: uniform reaches ${(r.target * 100).toFixed(1)}% at iteration ${r.uniformIterations}; ${r.sampler} ${r.iterations === null ? 'does not reach it within the budget' : `at iteration ${r.iterations}`}${r.ratio ? ` → speed-up ${r.ratio.toFixed(2)}x` : ''}`,
-);
-const budget = `MNIST, IPC ${BUDGET.ipc}, ConvNet-3 width ${BUDGET.width}, ${BUDGET.realPerClass} real images per class per draw (DREAM: ${BUDGET.realPerClass} clusters), DSA on, init real (same images for every sampler); samplers refresh every ${plan.dm.interval} (DM) / ${plan.dc.interval} (DC) iterations on ${pool} candidates per class with a probe trained ${probeSteps} steps; DC with outer/inner loops ${plan.dc.outerLoop}/${plan.dc.innerLoop}. Evaluation: ${evalCfg.models} networks x ${evalCfg.epochs} epochs, ${evalCfg.testLimit || 'all'} test images. wasm in Node.`;
-const partial = done ? '' : '**Partial: the run was still going when this was written (after each curve).**\n\n';
-const table = `${partial}Test accuracy (%) against distillation iterations, mean ± std over the evaluation networks.\n\n${budget}\n\n${sections.join('\n\n')}\n\nSpeed-up at uniform's final accuracy (checkpoint resolution):\n${ratioLines.join('\n')}\n`;
-const command = `npm run bench:samplers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-fs.mkdirSync(path.dirname(a.out), { recursive: true });
-fs.writeFileSync(a.out, JSON.stringify({ command, complete: done, date: new Date().toISOString(), backend: tf.getBackend(), budget: { ...BUDGET, plan, pool, probeSteps, evalCfg }, seconds: Math.round((performance.now() - t0) / 1000), curves, ratios }, null, 2));
-fs.writeFileSync(a.out.replace(/\.json$/, '.md'), `# bench:samplers\n\n\`${command}\`\n\n${table}`);
-if (done) process.stdout.write(table);
+  const pct = (m: number, s: number) => `${(m * 100).toFixed(1)} ± ${(s * 100).toFixed(1)}`;
+  const sections = methods.filter((m) => curves.some((c) => c.method === m)).map((method) => {
+    const cps = plan[method].checkpoints;
+    const head = `| ${method.toUpperCase()} sampler | ${cps.map((c) => `it ${c}`).join(' | ')} |\n|---|${cps.map(() => '---').join('|')}|`;
+    const body = curves
+      .filter((c) => c.method === method)
+      .map((c) => `| ${c.sampler} | ${c.points.map((p) => pct(p.mean, p.std)).join(' | ')} |`)
+      .join('\n');
+    return `${head}\n${body}`;
+  });
+  const ratioLines = ratios.map(
+    (r) => `- ${r.method.toUpperCase()} ${r.sampler}: uniform reaches ${(r.target * 100).toFixed(1)}% at iteration ${r.uniformIterations}; ${r.sampler} ${r.iterations === null ? 'does not reach it within the budget' : `at iteration ${r.iterations}`}${r.ratio ? ` → speed-up ${r.ratio.toFixed(2)}x` : ''}`,
+  );
+  const budget = `MNIST, IPC ${BUDGET.ipc}, ConvNet-3 width ${BUDGET.width}, ${BUDGET.realPerClass} real images per class per draw (DREAM: ${BUDGET.realPerClass} clusters), DSA on, init real (same images for every sampler); samplers refresh every ${plan.dm.interval} (DM) / ${plan.dc.interval} (DC) iterations on ${pool} candidates per class with a probe trained ${probeSteps} steps; DC with outer/inner loops ${plan.dc.outerLoop}/${plan.dc.innerLoop}. Evaluation: ${evalCfg.models} networks x ${evalCfg.epochs} epochs, ${evalCfg.testLimit || 'all'} test images. wasm in Node.`;
+  const partial = done ? '' : '**Partial: the run was still going when this was written (after each curve).**\n\n';
+  const table = `${partial}Test accuracy (%) against distillation iterations, mean ± std over the evaluation networks.\n\n${budget}\n\n${sections.join('\n\n')}\n\nSpeed-up at uniform's final accuracy (checkpoint resolution):\n${ratioLines.join('\n')}\n`;
+  const command = `npm run bench:samplers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  fs.mkdirSync(path.dirname(a.out), { recursive: true });
+  fs.writeFileSync(a.out, JSON.stringify({ command, complete: done, date: new Date().toISOString(), backend: tf.getBackend(), budget: { ...BUDGET, plan, pool, probeSteps, evalCfg }, seconds: Math.round((performance.now() - t0) / 1000), curves, ratios }, null, 2));
+  fs.writeFileSync(a.out.replace(/\.json$/, '.md'), `# bench:samplers\n\n\`${command}\`\n\n${table}`);
+  if (done) process.stdout.write(table);
 }
 writeResults(true);
