@@ -232,10 +232,13 @@ export const useApp = create<AppState>()((set, get) => {
     saving = saving
       .then(() => runsDb.saveRun(snapshot))
       .then(() => {
+        // The list changes in memory: no re-read of every saved run (and its checkpoint) at each save.
+        const entry = runsDb.summarise(snapshot);
+        const others = get().savedRuns.filter((r) => r.id !== entry.id);
+        set({ savedRuns: [entry, ...others].sort((x, y) => y.createdAt - x.createdAt) });
         if (snapshot.checkpoint && get().currentRunId === snapshot.id) set({ savedIteration: snapshot.checkpoint.iteration });
       })
-      .catch((err: unknown) => set({ saveError: errorMessage(err) }))
-      .then(() => get().refreshSavedRuns());
+      .catch((err: unknown) => set({ saveError: errorMessage(err) }));
   }
 
   function handleRunEvent(e: RunEvent): void {

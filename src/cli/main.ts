@@ -23,7 +23,7 @@ import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data
 import type { DatasetId, LoadedDataset } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
-import { INIT_DRAW_IDS, INIT_IDS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
+import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
@@ -39,7 +39,7 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --sampler-alpha A         importance: π = α·loss share + (1 − α)/n (default ${SAMPLER_SETTINGS_DEFAULTS.alpha})
   --sampler-pool N          candidates per class at each refresh (default ${SAMPLER_SETTINGS_DEFAULTS.pool}; 0 = all)
   --init-features embed|pixels   features kmeans/importance look at (default embed: a random ConvNet's)
-  --init-pool N             images per class kmeans/importance consider (default 1000; 0 = all)
+  --init-pool N             images per class kmeans/importance consider (default ${INIT_SETTINGS_DEFAULTS.initPool}; 0 = all)
   --init-draw sample|coreset  importance: draw IPC images by π (default), or 10·IPC by π then weighted k-means
   --dsa on|off              differentiable siamese augmentation (default on)
   --seed N                  seed of every random choice (default ${DEFAULT_RUN_CONFIG.seed})
@@ -102,9 +102,9 @@ const runSchema = z.object({
     .max(1, { error: '--sampler-alpha must be between 0 and 1' })
     .default(SAMPLER_SETTINGS_DEFAULTS.alpha),
   'sampler-pool': int('sampler-pool', 0, 1_000_000).default(SAMPLER_SETTINGS_DEFAULTS.pool),
-  'init-features': oneOf('init-features', ['embed', 'pixels']).default('embed'),
-  'init-pool': int('init-pool', 0, 1_000_000).default(1000),
-  'init-draw': oneOf('init-draw', INIT_DRAW_IDS).default('sample'),
+  'init-features': oneOf('init-features', ['embed', 'pixels']).default(INIT_SETTINGS_DEFAULTS.initFeatures),
+  'init-pool': int('init-pool', 0, 1_000_000).default(INIT_SETTINGS_DEFAULTS.initPool),
+  'init-draw': oneOf('init-draw', INIT_DRAW_IDS).default(INIT_SETTINGS_DEFAULTS.initDraw),
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
   'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),

@@ -156,9 +156,12 @@ export function clip(s: string): string {
 /** The query parameters the codec owns besides the config's fields. */
 const META_PARAMS = ['v', 'backend', 'run'] as const;
 
-type FieldKind = { kind: 'enum' } | { kind: 'number' } | { kind: 'bool' };
 /** Every URL parameter of the config: its path in RunConfig and how its text is read. */
-const FIELDS: Record<string, { path: [string] | [string, string]; kind: FieldKind['kind'] }> = {
+interface Field {
+  path: [string] | [string, string];
+  kind: 'enum' | 'number' | 'bool';
+}
+const FIELDS: Record<string, Field> = {
   dataset: { path: ['dataset'], kind: 'enum' },
   method: { path: ['method'], kind: 'enum' },
   ipc: { path: ['ipc'], kind: 'number' },
@@ -175,9 +178,9 @@ const FIELDS: Record<string, { path: [string] | [string, string]; kind: FieldKin
   sampler: { path: ['sampler'], kind: 'enum' },
   dsa: { path: ['dsa'], kind: 'bool' },
   seed: { path: ['seed'], kind: 'number' },
-  ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k) => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
-  ...Object.fromEntries(Object.keys(MTT_SETTINGS_DEFAULTS).map((k) => [`mtt.${k}`, { path: ['mtt', k], kind: 'number' }])),
-} as Record<string, { path: [string] | [string, string]; kind: FieldKind['kind'] }>;
+  ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k): [string, Field] => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
+  ...Object.fromEntries(Object.keys(MTT_SETTINGS_DEFAULTS).map((k): [string, Field] => [`mtt.${k}`, { path: ['mtt', k], kind: 'number' }])),
+};
 
 /** The longest query string a link may carry (a shared link is untrusted input). */
 export const MAX_LINK_CHARS = 4096;

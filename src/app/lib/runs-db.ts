@@ -66,10 +66,15 @@ export async function loadRun(id: string): Promise<SavedRun | undefined> {
   return (await open()).get('runs', id);
 }
 
+/** A run as the list shows it. */
+export function summarise({ checkpoint, lossPoints: _l, ...rest }: SavedRun): SavedRunSummary {
+  return { ...rest, checkpointIteration: checkpoint?.iteration ?? null };
+}
+
 /** Every saved run, newest first, without checkpoints and curves. */
 export async function listRuns(): Promise<SavedRunSummary[]> {
   const all = await (await open()).getAllFromIndex('runs', 'byCreated');
-  return all.reverse().map(({ checkpoint, lossPoints: _l, ...rest }) => ({ ...rest, checkpointIteration: checkpoint?.iteration ?? null }));
+  return all.reverse().map(summarise);
 }
 
 export async function deleteRun(id: string): Promise<void> {

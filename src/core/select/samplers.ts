@@ -42,11 +42,17 @@ export interface RealSampler {
   pick(c: number, n: number): Int32Array;
   /** How often each dataset index has been drawn so far. */
   readonly draws: Uint32Array;
-  /** Per class, the current DREAM representatives or the importance candidates with their π (for display). */
-  readonly view: { candidates: Int32Array; weights: Float64Array }[] | null;
+  /** Per class, the current DREAM representatives or the importance candidates with their π (drawn from, and shown). */
+  readonly view: ClassChoice[] | null;
   /** Everything the sampler will use later (plain data), and its inverse: a resumed run draws what it would have. */
   save(): SamplerSnapshot;
   load(s: SamplerSnapshot): void;
+}
+
+/** A refreshing sampler's choice for one class: candidates and their weights (π, or DREAM's cluster sizes). */
+export interface ClassChoice {
+  candidates: Int32Array;
+  weights: Float64Array;
 }
 
 /** A sampler's state in a checkpoint. `rng` is its own stream's state (absent for uniform, which shares the run's). */
@@ -83,7 +89,7 @@ async function lossesOf(data: RealData, idx: Int32Array, c: number, net: ConvNet
 abstract class BaseSampler implements RealSampler {
   abstract readonly id: SamplerId;
   readonly draws: Uint32Array;
-  view: { candidates: Int32Array; weights: Float64Array }[] | null = null;
+  view: ClassChoice[] | null = null;
 
   constructor(
     protected readonly data: RealData,
@@ -117,6 +123,21 @@ abstract class BaseSampler implements RealSampler {
     return classPool(this.data, c, this.settings.pool, this.rng);
   }
 
+  /**
+   * A refresh: a fresh probe trained on the synthetic set, then per class a fresh pool of candidates and
+   * `perClass`'s choice among them, which becomes the view (the state pick() draws from).
+   */
+  protected async refreshWithProbe(ctx: RefreshContext, perClass: (c: number, cand: Int32Array, probe: ConvNetParams) => Promise<ClassChoice>): Promise<void> {
+    const probe = trainProbe(ctx, this.settings.probeSteps, this.rng.nextSeed());
+    try {
+      const view: ClassChoice[] = [];
+      for (let c = 0; c < this.data.numClasses; c++) view.push(await perClass(c, this.candidates(c), probe));
+      this.view = view;
+    } finally {
+      disposeConvNet(probe);
+    }
+  }
+
   save(): SamplerSnapshot {
     return { draws: this.draws.slice(), ...(this.refreshes ? { rng: this.rng.state } : {}), view: this.view };
   }
@@ -139,46 +160,28 @@ class UniformSampler extends BaseSampler {
 class ImportanceSampler extends BaseSampler {
   readonly id = 'importance' as const;
   protected override readonly refreshes = true;
-  private pi: Float64Array[] | null = null;
 
-  override async refresh(ctx: RefreshContext): Promise<void> {
-    const probe = trainProbe(ctx, this.settings.probeSteps, this.rng.nextSeed());
-    try {
-      const view: { candidates: Int32Array; weights: Float64Array }[] = [];
-      const pis: Float64Array[] = [];
-      const { alpha } = this.settings;
-      for (let c = 0; c < this.data.numClasses; c++) {
-        const cand = this.candidates(c);
-        const loss = await lossesOf(this.data, cand, c, ctx.net, probe);
-        const total = loss.reduce((a, b) => a + b, 0);
-        const n = cand.length;
-        const pi = Float64Array.from(loss, (l) => (total > 0 ? (alpha * l) / total : alpha / n) + (1 - alpha) / n);
-        pis.push(pi);
-        view.push({ candidates: cand, weights: pi });
-      }
-      this.pi = pis;
-      this.view = view;
-    } finally {
-      disposeConvNet(probe);
-    }
-  }
-
-  override load(s: SamplerSnapshot): void {
-    super.load(s);
-    this.pi = s.view ? s.view.map((v) => v.weights) : null;
+  /** view[c]: the candidates and their π = α·ℓ/Σℓ + (1 − α)/n. */
+  override refresh(ctx: RefreshContext): Promise<void> {
+    const { alpha } = this.settings;
+    return this.refreshWithProbe(ctx, async (c, cand, probe) => {
+      const loss = await lossesOf(this.data, cand, c, ctx.net, probe);
+      const total = loss.reduce((a, b) => a + b, 0);
+      const n = cand.length;
+      return { candidates: cand, weights: Float64Array.from(loss, (l) => (total > 0 ? (alpha * l) / total : alpha / n) + (1 - alpha) / n) };
+    });
   }
 
   protected choose(c: number, n: number): Int32Array {
-    if (!this.pi || !this.view) return sampleClass(this.data, c, n, this.rng);
-    const cand = this.view[c]!.candidates;
-    const s = sampleByImportance(this.pi[c]!, Math.min(n, cand.length), this.rng);
-    return Int32Array.from(s.indices, (p) => cand[p]!);
+    const v = this.view?.[c];
+    if (!v) return sampleClass(this.data, c, n, this.rng);
+    const s = sampleByImportance(v.weights, Math.min(n, v.candidates.length), this.rng);
+    return Int32Array.from(s.indices, (p) => v.candidates[p]!);
   }
 }
 
 class DreamSampler extends BaseSampler {
   readonly id = 'dream' as const;
-  private reps: Int32Array[] | null = null;
   protected override readonly refreshes = true;
   private batch = 0;
 
@@ -187,38 +190,22 @@ class DreamSampler extends BaseSampler {
     this.batch = n;
   }
 
-  override async refresh(ctx: RefreshContext): Promise<void> {
-    const probe = trainProbe(ctx, this.settings.probeSteps, this.rng.nextSeed());
-    try {
-      const reps: Int32Array[] = [];
-      const view: { candidates: Int32Array; weights: Float64Array }[] = [];
-      for (let c = 0; c < this.data.numClasses; c++) {
-        const cand = this.candidates(c);
-        const k = Math.min(this.batch || cand.length, cand.length);
-        const f = embedAll(ctx.net, probe, this.data, cand);
-        try {
-          const r = await kmeans(f, k, this.rng, { iterations: 100, tol: 1e-4, init: 'random' });
-          const chosen = Int32Array.from(clusterRepresentatives(r), (p) => cand[p]!);
-          reps.push(chosen);
-          view.push({ candidates: chosen, weights: Float64Array.from(r.sizes) });
-        } finally {
-          f.dispose();
-        }
+  /** view[c]: the image nearest each k-means centre, and the cluster sizes. */
+  override refresh(ctx: RefreshContext): Promise<void> {
+    return this.refreshWithProbe(ctx, async (_c, cand, probe) => {
+      const k = Math.min(this.batch || cand.length, cand.length);
+      const f = embedAll(ctx.net, probe, this.data, cand);
+      try {
+        const r = await kmeans(f, k, this.rng, { iterations: 100, tol: 1e-4, init: 'random' });
+        return { candidates: Int32Array.from(clusterRepresentatives(r), (p) => cand[p]!), weights: Float64Array.from(r.sizes) };
+      } finally {
+        f.dispose();
       }
-      this.reps = reps;
-      this.view = view;
-    } finally {
-      disposeConvNet(probe);
-    }
-  }
-
-  override load(s: SamplerSnapshot): void {
-    super.load(s);
-    this.reps = s.view ? s.view.map((v) => v.candidates) : null;
+    });
   }
 
   protected choose(c: number, n: number): Int32Array {
-    const reps = this.reps?.[c];
+    const reps = this.view?.[c]?.candidates;
     if (!reps) return sampleClass(this.data, c, n, this.rng);
     return n >= reps.length ? reps : reps.subarray(0, n);
   }
