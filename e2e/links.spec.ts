@@ -114,6 +114,8 @@ test('a run survives a reload: it is listed as interrupted and resumes from its 
   fs.mkdirSync('e2e-artifacts', { recursive: true });
   await page.screenshot({ path: 'e2e-artifacts/saved-runs-interrupted.png' });
   await interrupted.getByTestId('resume-run').click();
+  // The engine confirms it went on from the checkpoint (a fresh run from the same link would give the same bytes too).
+  await expect(page.getByTestId('resumed-from')).toHaveText(String(cut));
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
   await expect(page.getByTestId('status-iteration')).toHaveText('24');
   const resumed = await page.getByTestId('synthetic-sha').textContent();

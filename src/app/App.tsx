@@ -3,6 +3,7 @@ import { AboutCard } from './components/AboutCard';
 import { Controls } from './components/Controls';
 import { DatasetCard } from './components/DatasetCard';
 import { ErrorBox } from './components/ErrorBox';
+import { FilesPanel } from './components/FilesPanel';
 import { EvaluatePanel } from './components/EvaluatePanel';
 import { Header } from './components/Header';
 import { LinkNotice } from './components/LinkNotice';
@@ -41,6 +42,7 @@ export function App() {
             <div className="main-grid__side">
               <LossPanel />
               <SavedRuns />
+              <FilesPanel />
               <DatasetCard />
             </div>
           </div>

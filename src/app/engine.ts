@@ -16,9 +16,13 @@ import type {
   EvalReport,
   EvalRequest,
   LoadProgress,
-  RunCheckpoint,
+  ExportContext,
+  ExportFile,
+  ExportKind,
+  ImportSummary,
   RunConfig,
   RunEvent,
+  StartOptions,
 } from '../shared/protocol';
 
 /** The worker died or failed to start; the message says why. */
@@ -131,8 +135,8 @@ export function loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void
 }
 
 /** Start a run; events stream to `onEvent`; resolves when the run completes, is stopped or fails. */
-export function startRun(config: RunConfig, onEvent: (e: RunEvent) => void, resume?: RunCheckpoint): Promise<void> {
-  return call((api) => api.start(config, Comlink.proxy(onEvent), resume));
+export function startRun(config: RunConfig, onEvent: (e: RunEvent) => void, options?: StartOptions): Promise<void> {
+  return call((api) => api.start(config, Comlink.proxy(onEvent), options));
 }
 
 export function pauseRun(): Promise<void> {
@@ -154,4 +158,14 @@ export function evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => 
 
 export function cancelEvaluation(): Promise<void> {
   return call((api) => api.cancelEvaluation());
+}
+
+/** Read a user's `.npz` set or run record in the worker (the bytes are transferred, not copied). */
+export function importFile(bytes: Uint8Array, name: string): Promise<ImportSummary> {
+  return call((api) => api.importFile(Comlink.transfer(bytes, [bytes.buffer]), name) as Promise<ImportSummary>);
+}
+
+/** The latest synthetic set as a `.npz`, a PNG grid or a run record. */
+export function exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile> {
+  return call((api) => api.exportSet(kind, context));
 }

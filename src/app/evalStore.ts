@@ -15,6 +15,8 @@ interface EvalState {
   setRequest: (patch: Partial<EvalRequest>) => void;
   evaluate: () => Promise<void>;
   cancel: () => void;
+  /** Forget the last report (the set it was about is no longer the one shown). */
+  reset: () => void;
 }
 
 export const useEval = create<EvalState>((set, get) => ({
@@ -34,6 +36,9 @@ export const useEval = create<EvalState>((set, get) => ({
       const message = errorMessage(err);
       set(/cancelled/i.test(message) ? { status: 'cancelled' } : { status: 'error', error: message });
     }
+  },
+  reset() {
+    if (get().status !== 'running') set({ status: 'idle', progress: null, report: null, error: null });
   },
   cancel() {
     if (get().status === 'running') void engine.cancelEvaluation();

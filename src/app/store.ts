@@ -9,7 +9,9 @@ import {
   type BackendPreference,
   type BackendReport,
   type DatasetSummary,
+  type ExportKind,
   type ImageGrid,
+  type ImportSummary,
   type LoadProgress,
   type LossPoint,
   type RunConfig,
@@ -17,10 +19,12 @@ import {
   type SelectionView,
 } from '../shared/protocol';
 import * as engine from './engine';
+import { useEval } from './evalStore';
 import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
 import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
-import { readLink, writeLink } from './lib/url';
+import { APP_VERSION, readLink, writeLink } from './lib/url';
+import { downloadFile } from './lib/download';
 import * as runsDb from './lib/runs-db';
 import type { SavedRun, SavedRunSummary } from './lib/runs-db';
 
@@ -64,6 +68,10 @@ export interface AppState {
   /** sha256 of the final synthetic set (from the engine's 'done'): equal for equal links on one backend. */
   syntheticSha256: string | null;
   lossPoints: LossPoint[];
+  /** The iteration the engine resumed the current run from (its checkpoint), null for a fresh run. */
+  resumedFrom: number | null;
+  /** The imported file the current run started from (instead of its init), if it did. */
+  startedFromFile: string | null;
   initialGrid: ImageGrid | null;
   grid: ImageGrid | null;
   gridIteration: number;
@@ -93,14 +101,33 @@ export interface AppState {
   /** Why runs are not being saved (quota, no IndexedDB); the run itself goes on. */
   saveError: string | null;
 
+  // Imports and exports
+  /** The imported `.npz` set (what Evaluate works on until a run ends, and what a run can continue from). */
+  imported: Extract<ImportSummary, { kind: 'set' }> | null;
+  /** The imported run record (its config went to the controls; a run with it should give its fingerprint). */
+  importedRecord: Extract<ImportSummary, { kind: 'record' }> | null;
+  importStatus: 'idle' | 'reading' | 'error';
+  /** Why the last import failed (the file is named); what was loaded before is untouched. */
+  importError: string | null;
+  /** The export being prepared, and why the last one failed. */
+  exporting: ExportKind | null;
+  exportError: string | null;
+
   // Actions
   /** First load: pick the backend, then load the current dataset. Safe to call more than once. */
   boot: () => Promise<void>;
   chooseBackend: (preference: BackendPreference) => Promise<void>;
   loadDataset: (id: DatasetId) => Promise<void>;
   setConfig: (patch: Partial<RunConfig>) => void;
-  /** Start a run from the controls, or go on with a saved one from its checkpoint. */
-  start: (from?: SavedRun) => Promise<void>;
+  /** Start a run from the controls, or go on with a saved one from its checkpoint, or from the imported set. */
+  start: (from?: SavedRun, options?: { fromImport?: boolean }) => Promise<void>;
+  /** Read a `.npz` set or a run record chosen by the user. */
+  importFile: (file: File) => Promise<void>;
+  /** Distil further from the imported set (its dataset and images per class, the other settings from the controls). */
+  continueFromImport: () => Promise<void>;
+  dismissImport: () => void;
+  /** Download the latest set as a `.npz`, a PNG grid or a run record. */
+  exportSet: (kind: ExportKind) => Promise<void>;
   pause: () => void;
   resume: () => void;
   stop: () => Promise<void>;
@@ -124,6 +151,8 @@ const RUN_RESET = {
   pending: null,
   doneReason: null,
   syntheticSha256: null,
+  resumedFrom: null,
+  startedFromFile: null,
   currentRunId: null,
   savedIteration: null,
   lossPoints: [],
@@ -139,6 +168,9 @@ const RUN_RESET = {
   startedAt: null,
   endedAt: null,
 } satisfies Partial<AppState>;
+
+/** Files larger than this are refused before they are read (the worker checks again, by content). */
+const MAX_IMPORT_FILE_BYTES = 2 ** 27;
 
 const ACTIVE: readonly RunStatus[] = ['loading', 'running', 'paused'];
 
@@ -253,6 +285,7 @@ export const useApp = create<AppState>()((set, get) => {
           runBackend: e.backend,
           initialGrid: e.initial,
           grid: e.initial,
+          resumedFrom: e.fromIteration > 0 ? e.fromIteration : null,
           gridIteration: 0,
           startedAt: performance.now(),
           preparing: null,
@@ -359,6 +392,10 @@ export const useApp = create<AppState>()((set, get) => {
     | 'resumeSaved'
     | 'deleteSaved'
     | 'clearSaved'
+    | 'importFile'
+    | 'continueFromImport'
+    | 'dismissImport'
+    | 'exportSet'
   > = {
     async boot() {
       void get().refreshSavedRuns();
@@ -435,7 +472,7 @@ export const useApp = create<AppState>()((set, get) => {
       set({ config: { ...get().config, ...patch } });
     },
 
-    async start(from?: SavedRun) {
+    async start(from?: SavedRun, options: { fromImport?: boolean } = {}) {
       const s = get();
       if (!canStart(s) || !s.dataset) return;
       if (datasetGeneration !== engine.engineGeneration()) {
@@ -455,15 +492,22 @@ export const useApp = create<AppState>()((set, get) => {
         runConfig: config,
         error: null,
         currentRunId: record.id,
+        startedFromFile: options.fromImport ? (s.imported?.file ?? null) : null,
         savedIteration: resume?.iteration ?? null,
         // A resumed run's curve continues from its checkpoint.
         lossPoints: resume ? (from?.lossPoints ?? []).filter((p) => p.iteration <= resume.iteration) : [],
         iteration: resume?.iteration ?? 0,
       });
       if (!from) save({});
-      const run = engine.startRun(config, (e) => {
-        if (token === runToken) handleRunEvent(e);
-      });
+      // The last evaluation was of another set.
+      useEval.getState().reset();
+      const run = engine.startRun(
+        config,
+        (e) => {
+          if (token === runToken) handleRunEvent(e);
+        },
+        { ...(resume ? { resume } : {}), ...(options.fromImport ? { fromImport: true } : {}) },
+      );
       activeRun = run;
       try {
         await run;
@@ -561,6 +605,61 @@ export const useApp = create<AppState>()((set, get) => {
       await get().refreshSavedRuns();
     },
 
+    async importFile(file) {
+      if (isRunActive(get().runStatus) || get().importStatus === 'reading') return;
+      set({ importStatus: 'reading', importError: null });
+      let summary: ImportSummary;
+      try {
+        if (file.size > MAX_IMPORT_FILE_BYTES) {
+          throw new Error(`${file.name}: the file has ${file.size} bytes; at most ${MAX_IMPORT_FILE_BYTES} are accepted`);
+        }
+        summary = await engine.importFile(new Uint8Array(await file.arrayBuffer()), file.name);
+      } catch (err) {
+        set({ importStatus: 'error', importError: errorMessage(err) });
+        return;
+      }
+      set({ importStatus: 'idle' });
+      if (get().datasetId !== summary.config.dataset || get().datasetStatus !== 'ready') await get().loadDataset(summary.config.dataset);
+      if (get().datasetStatus !== 'ready') return;
+      if (summary.kind === 'record') {
+        set({ config: summary.config, importedRecord: summary });
+        return;
+      }
+      // The imported set is now what Evaluate and the exports work on.
+      set({
+        ...RUN_RESET,
+        config: summary.config,
+        imported: summary,
+        runConfig: summary.config,
+        grid: summary.grid,
+        gridIteration: 0,
+      });
+      useEval.getState().reset();
+    },
+
+    async continueFromImport() {
+      const { imported } = get();
+      if (!imported || isRunActive(get().runStatus)) return;
+      set({ config: { ...get().config, dataset: imported.dataset, ipc: imported.ipc } });
+      await get().start(undefined, { fromImport: true });
+    },
+
+    dismissImport() {
+      set({ imported: null, importedRecord: null, importError: null, importStatus: 'idle' });
+    },
+
+    async exportSet(kind) {
+      if (get().exporting) return;
+      set({ exporting: kind, exportError: null });
+      try {
+        const file = await engine.exportSet(kind, { lossPoints: get().lossPoints, app: { name: 'distill-playground', version: APP_VERSION } });
+        downloadFile(file.bytes, file.name, file.mime);
+        set({ exporting: null });
+      } catch (err) {
+        set({ exporting: null, exportError: errorMessage(err) });
+      }
+    },
+
     async clearSaved() {
       try {
         await runsDb.clearRuns();
@@ -586,6 +685,12 @@ export const useApp = create<AppState>()((set, get) => {
     linkErrors: link.errors,
     savedRuns: [],
     saveError: null,
+    imported: null,
+    importedRecord: null,
+    importStatus: 'idle',
+    importError: null,
+    exporting: null,
+    exportError: null,
     ...actions,
   };
 });

@@ -15,12 +15,12 @@ import { loadDatasetFromDir } from '../node/datasets';
 import { prepareRealData } from '../core/data/batches';
 import { sha256Hex } from '../core/data/sha256';
 import { DistillRun } from '../core/run/run';
-import { initialOf, median, runRecordSchema, type RunRecord } from '../core/run/record';
+import { buildRunRecord, datasetOf, runRecordSchema, type RunRecord } from '../core/run/record';
 import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data/npz';
-import type { DatasetId, LoadedDataset } from '../core/data/types';
+import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
 import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
@@ -187,17 +187,6 @@ async function setUp(a: EvalFlags, id: DatasetId) {
   return { report, loaded, train: prepareRealData(loaded.train, loaded.spec), test: prepareRealData(loaded.test, loaded.spec) };
 }
 
-/** The record's `dataset` block. */
-function datasetOf(loaded: LoadedDataset): RunRecord['dataset'] {
-  return {
-    id: loaded.spec.id,
-    variant: loaded.variant,
-    trainCount: loaded.train.count,
-    testCount: loaded.test.count,
-    ...(loaded.heldOutNote ? { heldOutNote: loaded.heldOutNote } : {}),
-  };
-}
-
 /**
  * The evaluation protocol on `pixels` (NHWC, class-major, `ipc` per class, the dataset's normalisation) beside
  * random real, herding and k-center at the same IPC, with progress and results on stderr. Null when skipped.
@@ -292,16 +281,13 @@ async function runCommand(a: RunArgs): Promise<void> {
 
     const { evaluation, accuracy } = await evaluate(pixels, a.ipc, train, test, a);
 
-    const record: RunRecord = runRecordSchema.parse({
-      schema: 'distill-playground/run-record@1',
+    const record = buildRunRecord({
       app,
-      createdAt: new Date().toISOString(),
       config,
       dataset: datasetOf(loaded),
-      initial: initialOf(run.initial),
+      initial: run.initial,
       backend: report.backend,
       iterations: points,
-      msPerIteration: median(points.map((p) => p.ms)),
       syntheticSha256,
       evaluation,
       accuracy,

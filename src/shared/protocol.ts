@@ -165,7 +165,8 @@ export interface RunCheckpoint {
 
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */
 export type RunEvent =
-  | { type: 'started'; config: RunConfig; backend: BackendName; initial: ImageGrid }
+  /** `fromIteration`: 0 for a fresh run, the checkpoint's iteration when it resumed one. */
+  | { type: 'started'; config: RunConfig; backend: BackendName; initial: ImageGrid; fromIteration: number }
   /** Work before the first iteration (MTT's expert training), with its fraction done. */
   | { type: 'preparing'; message: string; fraction: number }
   | {
@@ -222,6 +223,54 @@ export interface EvalReport {
   results: Record<EvalSetName, { mean: number; std: number; runs: number[] }>;
 }
 
+/** How a run starts: afresh from its init, from a checkpoint of the same config, or from the imported set. */
+export interface StartOptions {
+  resume?: RunCheckpoint;
+  /** Start from the set last imported with importFile() (its dataset and ipc must be the config's). */
+  fromImport?: boolean;
+}
+
+/** The files a synthetic set is exported as: NumPy set, PNG grid, run record (JSON). */
+export type ExportKind = 'npz' | 'png' | 'record';
+
+export interface ExportFile {
+  name: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+/** What the page needs to build a run record that the worker does not keep: the loss curve and the app. */
+export interface ExportContext {
+  lossPoints: LossPoint[];
+  app: { name: string; version: string };
+}
+
+/** An imported file, as the page shows it. */
+export type ImportSummary =
+  | {
+      kind: 'set';
+      file: string;
+      /** sha256 of the file's bytes. */
+      sha256: string;
+      dataset: DatasetId;
+      ipc: number;
+      /** What evaluating or continuing it uses, and where that came from. */
+      config: RunConfig;
+      configNote: string;
+      grid: ImageGrid;
+    }
+  | {
+      kind: 'record';
+      file: string;
+      config: RunConfig;
+      /** The recorded run's fingerprint, backend, iterations and accuracy (when it was evaluated). */
+      syntheticSha256: string;
+      backend: string;
+      iterations: number;
+      createdAt: string;
+      accuracy: { mean: number; std: number } | null;
+    };
+
 /** The engine's API as the UI sees it (through comlink). */
 export interface EngineApi {
   /** Choose the backend (preference first, then the fallback order) after a smoke test of the ops. */
@@ -229,10 +278,10 @@ export interface EngineApi {
   /** Fetch, verify, decompress and parse a dataset from /datasets/<id>/. */
   loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void): Promise<DatasetSummary>;
   /**
-   * Run a distillation (from `resume`'s iteration when given, a checkpoint of a run with this config); resolves
-   * when it completes, is stopped, or fails (the failure also arrives as an event).
+   * Run a distillation (from a checkpoint of a run with this config, or from the imported set, per `options`);
+   * resolves when it completes, is stopped, or fails (the failure also arrives as an event).
    */
-  start(config: RunConfig, onEvent: (e: RunEvent) => void, resume?: RunCheckpoint): Promise<void>;
+  start(config: RunConfig, onEvent: (e: RunEvent) => void, options?: StartOptions): Promise<void>;
   pause(): void;
   resume(): void;
   stop(): void;
@@ -242,4 +291,11 @@ export interface EngineApi {
    */
   evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => void): Promise<EvalReport>;
   cancelEvaluation(): void;
+  /**
+   * Reads a `.npz` set or a run record the user chose (parsed here, in the worker, with size limits). A set becomes
+   * the one Evaluate works on and the one a run can start from; rejects with a message naming the file.
+   */
+  importFile(bytes: Uint8Array, name: string): Promise<ImportSummary>;
+  /** The latest synthetic set (of the current paused run, the last run, or the imported set) as a file. */
+  exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile>;
 }

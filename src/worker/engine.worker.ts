@@ -10,11 +10,16 @@ import type {
   DatasetSummary,
   EngineApi,
   EvalProgress,
+  EvalReport,
   EvalRequest,
+  ExportContext,
+  ExportFile,
+  ExportKind,
+  ImportSummary,
   LoadProgress,
-  RunCheckpoint,
   RunConfig,
   RunEvent,
+  StartOptions,
 } from '../shared/protocol';
 import { EVAL_DEFAULTS } from '../core/eval/evaluate';
 import { compareWithBaselines } from '../core/eval/compare';
@@ -29,14 +34,40 @@ import { disposeTrajectories, type Trajectories } from '../core/methods/mtt/mtt'
 import { estimateRunBytes, memoryRefusal } from '../shared/memory';
 import { RunControl, drive } from '../core/run/driver';
 import { fetchDatasetFiles } from './fetch-dataset';
+import { readImport, type ImportedSet } from '../core/run/imports';
+import { buildRunRecord, datasetOf, initialOf } from '../core/run/record';
+import { classMajorSet, encodeNpz } from '../core/data/npz';
+import { encodePng } from '../core/png';
 import { prepareBrowserBackend } from './backends';
 
 const datasets = new Map<DatasetId, { loaded: LoadedDataset; real: RealData }>();
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
-/** The run in progress (or paused), and the synthetic set of the last finished one, for evaluation. */
+/** The run in progress (or paused). */
 let current: DistillRun | null = null;
-let latest: { pixels: Float32Array; config: RunConfig; iteration: number } | null = null;
+
+/** A synthetic set the page can evaluate and export: of a run (paused or finished), or imported. */
+interface SetSource {
+  pixels: Float32Array;
+  config: RunConfig;
+  iteration: number;
+  backend: string;
+  /** What the run started from (its init's choice), for the record; absent for an imported set. */
+  initial?: Parameters<typeof initialOf>[0];
+  /** The imported file the run started from, or that this set is. */
+  startedFrom?: { file: string; sha256: string };
+  imported: boolean;
+  /** The last evaluation of exactly this set. */
+  evaluation?: EvalReport;
+}
+/** The last finished run's set, or the imported set (whichever came last). */
+let latest: SetSource | null = null;
+/** The last imported set, which a run can start from. */
+let imported: ImportedSet | null = null;
+/** The paused run's set, captured once per pause (evaluation and exports read the same one). */
+let pausedSource: SetSource | null = null;
+/** The imported file the current run started from, if it did. */
+let currentStartedFrom: { file: string; sha256: string } | undefined;
 let evalCancelled = false;
 let evaluating = false;
 
@@ -108,7 +139,8 @@ const api: EngineApi = {
     return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
   },
 
-  async start(config: RunConfig, onEvent: (e: RunEvent) => void, resume?: RunCheckpoint) {
+  async start(config: RunConfig, onEvent: (e: RunEvent) => void, options: StartOptions = {}) {
+    const { resume, fromImport } = options;
     const emit = (e: RunEvent) => void onEvent(transferable(e));
     if (control) throw new Error('A run is already in progress.');
     if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
@@ -122,6 +154,13 @@ const api: EngineApi = {
       emit({ type: 'error', message: refusal });
       return;
     }
+    const from = fromImport ? imported : null;
+    if (fromImport) {
+      if (!from) throw new Error('Import a .npz set before continuing from it.');
+      if (from.dataset !== config.dataset || from.ipc !== config.ipc) {
+        throw new Error(`The imported set is ${from.dataset} at ${from.ipc} per class; the run asks for ${config.dataset} at ${config.ipc}.`);
+      }
+    }
     const ctl = new RunControl();
     control = ctl;
     let run: DistillRun | null = null;
@@ -129,6 +168,9 @@ const api: EngineApi = {
       run = new DistillRun(entry.real, config);
       current = run;
       if (resume) run.restore(resume);
+      else if (from) run.startFrom(from.pixels);
+      const startedFrom = from ? { file: from.file, sha256: from.sha256 } : undefined;
+      currentStartedFrom = startedFrom;
       let lastPrep = 0;
       await run.prepare(expertCache, async (message, fraction) => {
         if (ctl.isStopped) throw new Error('Stopped while preparing.');
@@ -140,10 +182,10 @@ const api: EngineApi = {
         await new Promise((r) => setTimeout(r, 0));
       });
       // After prepare(): the 'kmeans' and 'importance' inits choose the initial images there.
-      emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid() });
+      emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid(), fromIteration: run.iteration });
       const reason = await drive(run, { control: ctl, emit, checkpointMs: CHECKPOINT_MS });
       const pixels = await run.pixels();
-      latest = { pixels, config, iteration: run.iteration };
+      latest = { pixels, config, iteration: run.iteration, backend: backend.backend, initial: run.initial, startedFrom, imported: false };
       const syntheticSha256 = await sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
       emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256 });
     } catch (err) {
@@ -153,6 +195,7 @@ const api: EngineApi = {
       run?.dispose();
       current = null;
       control = null;
+      pausedSource = null;
     }
   },
 
@@ -168,11 +211,7 @@ const api: EngineApi = {
 
   async evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => void) {
     if (evaluating) throw new Error('An evaluation is already running.');
-    if (current && !control?.isPaused) throw new Error('Pause or stop the run before evaluating.');
-    const source = current
-      ? { pixels: await current.pixels(), config: current.config, iteration: current.iteration }
-      : latest;
-    if (!source) throw new Error('Run a distillation first: there is no synthetic set to evaluate yet.');
+    const source = await setSource('evaluating');
     const entry = datasets.get(source.config.dataset);
     if (!entry) throw new Error(`Load ${source.config.dataset} before evaluating.`);
     evaluating = true;
@@ -191,7 +230,9 @@ const api: EngineApi = {
         // Let a cancel message through between epochs.
         await new Promise((r) => setTimeout(r, 0));
       });
-      return { request, iteration: source.iteration, ipc: source.config.ipc, width: cfg.width, testImages, results };
+      const report: EvalReport = { request, iteration: source.iteration, ipc: source.config.ipc, width: cfg.width, testImages, results };
+      source.evaluation = report;
+      return report;
     } finally {
       evaluating = false;
     }
@@ -200,6 +241,78 @@ const api: EngineApi = {
   cancelEvaluation() {
     evalCancelled = true;
   },
+
+  async importFile(bytes: Uint8Array, name: string): Promise<ImportSummary> {
+    const got = await readImport(bytes, name);
+    if (got.kind === 'record') {
+      const r = got.record;
+      return {
+        kind: 'record',
+        file: got.file,
+        config: got.config,
+        syntheticSha256: r.syntheticSha256,
+        backend: r.backend,
+        iterations: r.iterations.length,
+        createdAt: r.createdAt,
+        accuracy: r.accuracy ? { mean: r.accuracy.distilled.mean, std: r.accuracy.distilled.std } : null,
+      };
+    }
+    if (control) throw new Error('Stop the run before importing a set.');
+    imported = got;
+    latest = { pixels: got.pixels, config: got.config, iteration: 0, backend: backend?.backend ?? 'none', startedFrom: { file: got.file, sha256: got.sha256 }, imported: true };
+    const spec = getDataset(got.dataset);
+    const grid = imagesToGrid(got.pixels, spec.shape, spec.classes.length, got.ipc, spec);
+    const summary: ImportSummary = { kind: 'set', file: got.file, sha256: got.sha256, dataset: got.dataset, ipc: got.ipc, config: got.config, configNote: got.configNote, grid };
+    return Comlink.transfer(summary, [grid.rgba.buffer]);
+  },
+
+  async exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile> {
+    const source = await setSource('exporting');
+    const { config } = source;
+    const spec = getDataset(config.dataset);
+    const stem = `${config.dataset}-${config.method}-ipc${config.ipc}-seed${config.seed}-it${source.iteration}${source.imported ? '-imported' : ''}`;
+    let file: ExportFile;
+    if (kind === 'npz') {
+      const bytes = encodeNpz(classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }));
+      file = { name: `${stem}.npz`, mime: 'application/octet-stream', bytes };
+    } else if (kind === 'png') {
+      const grid = imagesToGrid(source.pixels, spec.shape, spec.classes.length, config.ipc, spec);
+      file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(grid, 4) };
+    } else {
+      if (source.imported) throw new Error('An imported set has no run to record: continue distilling from it, then export the run record.');
+      const entry = datasets.get(config.dataset);
+      if (!entry) throw new Error(`Load ${config.dataset} before exporting its run record.`);
+      const sha = await sha256Hex(new Uint8Array(source.pixels.buffer, source.pixels.byteOffset, source.pixels.byteLength));
+      const ev = source.evaluation;
+      const record = buildRunRecord({
+        app: context.app,
+        config,
+        dataset: datasetOf(entry.loaded),
+        initial: source.initial ?? { chosen: [] },
+        ...(source.startedFrom ? { startedFrom: source.startedFrom } : {}),
+        backend: source.backend,
+        iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
+        syntheticSha256: sha,
+        evaluation: ev ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, testImages: ev.testImages } : null,
+        accuracy: ev ? ev.results : null,
+      });
+      file = { name: `${stem}.json`, mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(record, null, 2)) };
+    }
+    return Comlink.transfer(file, [file.bytes.buffer]);
+  },
 };
+
+/** The set that evaluation and exports work on: the paused run's, else the latest (finished run or import). */
+async function setSource(doing: string): Promise<SetSource> {
+  if (current && !control?.isPaused) throw new Error(`Pause or stop the run before ${doing} its images.`);
+  if (current) {
+    if (!pausedSource || pausedSource.iteration !== current.iteration || pausedSource.config !== current.config) {
+      pausedSource = { pixels: await current.pixels(), config: current.config, iteration: current.iteration, backend: backend?.backend ?? 'none', initial: current.initial, startedFrom: currentStartedFrom, imported: false };
+    }
+    return pausedSource;
+  }
+  if (!latest) throw new Error(`Run a distillation (or import a set) first: there is nothing to ${doing === 'evaluating' ? 'evaluate' : 'export'} yet.`);
+  return latest;
+}
 
 Comlink.expose(api);

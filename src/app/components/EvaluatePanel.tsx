@@ -16,13 +16,15 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 /** Evaluate the synthetic set under the field's protocol, beside random-real and coreset baselines. */
 export function EvaluatePanel() {
   const runStatus = useApp((s) => s.runStatus);
+  const importedFile = useApp((s) => (s.runStatus === 'idle' ? (s.imported?.file ?? null) : null));
   const { request, status, progress, report, error, setRequest, evaluate, cancel } = useEval();
   const running = status === 'running';
-  const canEvaluate = (runStatus === 'paused' || runStatus === 'done') && !running;
+  const canEvaluate = (runStatus === 'paused' || runStatus === 'done' || importedFile !== null) && !running;
   const best = report ? Math.max(...ROWS.map((r) => report.results[r.name].mean)) : 0;
 
   let note = 'Pause or finish a run, then evaluate its synthetic images.';
   if (canEvaluate) note = 'Trains fresh networks on each set only, then tests them on the real test images.';
+  if (canEvaluate && importedFile) note = `Evaluates the imported set (${importedFile}): trains fresh networks on it only, then tests them on the real test images.`;
   if (running && progress) note = `Training on the ${ROWS.find((r) => r.name === progress.set)?.label.toLowerCase()} set: network ${progress.model + 1} of ${progress.models}, epoch ${progress.epoch + 1} of ${progress.epochs}.`;
   if (running && !progress) note = 'Preparing the baselines…';
   if (status === 'cancelled') note = 'Evaluation cancelled.';
@@ -107,7 +109,7 @@ export function EvaluatePanel() {
               return (
                 <tr key={row.name} data-set={row.name} className={row.name === 'distilled' ? 'eval-table__ours' : undefined}>
                   <th scope="row" title={row.hint}>
-                    {row.label}
+                    {row.name === 'distilled' && importedFile ? 'Distilled (imported set)' : row.label}
                     {r.mean === best && <span className="eval-table__best"> (best)</span>}
                   </th>
                   <td>

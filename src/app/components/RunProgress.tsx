@@ -10,6 +10,7 @@ export function RunProgress() {
   const doneReason = useApp((s) => s.doneReason);
   const pending = useApp((s) => s.pending);
   const preparing = useApp((s) => s.preparing);
+  const resumedFrom = useApp((s) => s.resumedFrom);
 
   if (preparing && (runStatus === 'loading' || runStatus === 'running')) {
     const pct = Math.round(preparing.fraction * 100);
@@ -41,6 +42,12 @@ export function RunProgress() {
       <div className="run-progress__labels">
         <span>
           Iteration <strong className="num">{formatInt(iteration)}</strong> of {formatInt(total)}
+          {resumedFrom !== null && (
+            <span className="run-progress__resumed">
+              {' '}
+              · resumed from its checkpoint at <span data-testid="resumed-from">{formatInt(resumedFrom)}</span>
+            </span>
+          )}
         </span>
         <span className="run-progress__eta">{right}</span>
       </div>

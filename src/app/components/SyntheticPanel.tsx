@@ -46,6 +46,7 @@ export function SyntheticPanel() {
   const classes = useApp((s) => s.dataset?.classes);
   const runConfig = useApp((s) => s.runConfig);
   const sha = useApp((s) => s.syntheticSha256);
+  const fromFile = useApp((s) => s.startedFromFile ?? (s.runStatus === 'idle' ? (s.imported?.file ?? null) : null));
   const ipc = runConfig?.ipc ?? 0;
 
   return (
@@ -56,7 +57,7 @@ export function SyntheticPanel() {
         </h2>
         {runConfig && grid && (
           <p className="card__meta">
-            {ipc} per class · started from {INIT_PHRASE[runConfig.init]}
+            {ipc} per class · {fromFile ? <>from <span data-testid="synthetic-source">{fromFile}</span></> : <>started from {INIT_PHRASE[runConfig.init]}</>}
           </p>
         )}
       </header>

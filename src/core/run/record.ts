@@ -67,6 +67,8 @@ export const runRecordSchema = z.object({
       weights: z.array(z.array(z.number().positive())).optional(),
     })
     .optional(),
+  /** Set when the run started from an imported set (a `.npz`) instead of its `init`: the file and its sha256. */
+  startedFrom: z.object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   backend: z.string(),
   iterations: z.array(z.object({ iteration: z.number().int(), loss: z.number(), ms: z.number() })),
   /** Median wall-clock milliseconds per iteration. */
@@ -109,5 +111,56 @@ export function initialOf(initial: {
     ...(imp
       ? { probabilities: imp.map((ci) => Array.from(ci.drawn, (p) => ci.pi[p]!)), weights: imp.map((ci) => Array.from(ci.weights)) }
       : {}),
+  };
+}
+
+/** What a run record is made of, wherever the run happened (the CLI, the page's worker). */
+export interface RunRecordParts {
+  app: RunRecord['app'];
+  config: RunRecord['config'];
+  dataset: RunRecord['dataset'];
+  initial: Parameters<typeof initialOf>[0];
+  startedFrom?: RunRecord['startedFrom'];
+  backend: string;
+  iterations: RunRecord['iterations'];
+  syntheticSha256: string;
+  evaluation: RunRecord['evaluation'];
+  accuracy: RunRecord['accuracy'];
+  createdAt?: Date;
+}
+
+/** The run record of a finished (or paused) run, validated against the schema. */
+export function buildRunRecord(p: RunRecordParts): RunRecord {
+  return runRecordSchema.parse({
+    schema: 'distill-playground/run-record@1',
+    app: p.app,
+    createdAt: (p.createdAt ?? new Date()).toISOString(),
+    config: p.config,
+    dataset: p.dataset,
+    initial: initialOf(p.initial),
+    ...(p.startedFrom ? { startedFrom: p.startedFrom } : {}),
+    backend: p.backend,
+    iterations: p.iterations,
+    msPerIteration: median(p.iterations.map((x) => x.ms)),
+    syntheticSha256: p.syntheticSha256,
+    evaluation: p.evaluation,
+    accuracy: p.accuracy,
+  });
+}
+
+/** The record's `dataset` block of a loaded dataset. */
+export function datasetOf(loaded: {
+  spec: { id: string };
+  variant: string;
+  train: { count: number };
+  test: { count: number };
+  heldOutNote?: string;
+}): RunRecord['dataset'] {
+  return {
+    id: loaded.spec.id,
+    variant: loaded.variant,
+    trainCount: loaded.train.count,
+    testCount: loaded.test.count,
+    ...(loaded.heldOutNote ? { heldOutNote: loaded.heldOutNote } : {}),
   };
 }

@@ -226,6 +226,21 @@ export class DistillRun {
     this.pendingMtt = cp.mtt ?? null;
   }
 
+  /**
+   * Start from a given set (class-major NHWC pixels in the dataset's normalisation, e.g. an imported `.npz`)
+   * instead of the config's init: call on a fresh run, before prepare(). The run's own random stream is left as
+   * the init would have left it (inits draw from a fork of it).
+   */
+  startFrom(pixels: Float32Array): void {
+    if (this.iteration !== 0 || this.mtt) throw new Error('startFrom() needs a fresh run.');
+    const size = this.state.images.size;
+    if (pixels.length !== size) throw new Error(`The set holds ${pixels.length} values; this run's set has ${size}.`);
+    const copy = pixels.slice();
+    tf.tidy(() => this.state.images.assign(tf.tensor4d(copy, this.state.images.shape)));
+    this.initial = { pixels: copy, chosen: [] };
+    this.initialised = true;
+  }
+
   /** The current synthetic pixels (NHWC, class-major, normalised). */
   async pixels(): Promise<Float32Array> {
     return (await this.state.images.data()) as Float32Array;
