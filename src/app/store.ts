@@ -25,6 +25,7 @@ import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
 import { APP_VERSION, readLink, writeLink } from './lib/url';
 import { downloadFile } from './lib/download';
+import { cachedDatasets, clearCachedDatasets, type CachedDatasets } from '../shared/dataset-cache';
 import * as runsDb from './lib/runs-db';
 import type { SavedRun, SavedRunSummary } from './lib/runs-db';
 
@@ -54,6 +55,8 @@ export interface AppState {
   dataset: DatasetSummary | null;
   loadProgress: LoadProgress | null;
   loadError: string | null;
+  /** The dataset files this browser keeps (Cache API); null until first looked at. */
+  datasetCache: CachedDatasets | null;
 
   // Run
   /** What the controls edit. */
@@ -126,6 +129,9 @@ export interface AppState {
   /** Distil further from the imported set (its dataset and images per class, the other settings from the controls). */
   continueFromImport: () => Promise<void>;
   dismissImport: () => void;
+  refreshDatasetCache: () => Promise<void>;
+  /** Forget the cached dataset files (the loaded dataset stays loaded; the next load downloads again). */
+  clearDatasetCache: () => Promise<void>;
   /** Download the latest set as a `.npz`, a PNG grid or a run record. */
   exportSet: (kind: ExportKind) => Promise<void>;
   pause: () => void;
@@ -396,6 +402,8 @@ export const useApp = create<AppState>()((set, get) => {
     | 'continueFromImport'
     | 'dismissImport'
     | 'exportSet'
+    | 'refreshDatasetCache'
+    | 'clearDatasetCache'
   > = {
     async boot() {
       void get().refreshSavedRuns();
@@ -449,6 +457,7 @@ export const useApp = create<AppState>()((set, get) => {
         if (token !== loadToken) return;
         datasetGeneration = engine.engineGeneration();
         set({ dataset: summary, datasetStatus: 'ready', loadProgress: null });
+        void get().refreshDatasetCache();
       } catch (err) {
         if (token !== loadToken || err instanceof Superseded || isMoot(err)) return;
         const message = errorMessage(err);
@@ -660,6 +669,19 @@ export const useApp = create<AppState>()((set, get) => {
       }
     },
 
+    async refreshDatasetCache() {
+      try {
+        set({ datasetCache: await cachedDatasets() });
+      } catch {
+        set({ datasetCache: { available: false, files: 0, bytes: 0, datasets: [] } });
+      }
+    },
+
+    async clearDatasetCache() {
+      await clearCachedDatasets().catch(() => {});
+      await get().refreshDatasetCache();
+    },
+
     async clearSaved() {
       try {
         await runsDb.clearRuns();
@@ -679,6 +701,7 @@ export const useApp = create<AppState>()((set, get) => {
     dataset: null,
     loadProgress: null,
     loadError: null,
+    datasetCache: null,
     config: link.present ? link.config : { ...DEFAULT_RUN_CONFIG, dataset: DEFAULT_DATASET },
     ...RUN_RESET,
     error: null,

@@ -25,7 +25,8 @@ export interface BackendReport {
 
 /** Progress while a dataset is fetched, verified, decompressed and parsed (in the worker). */
 export interface LoadProgress {
-  phase: 'download' | 'verify' | 'decompress' | 'parse' | 'ready';
+  /** 'cache': reading (and verifying) a file this browser kept from an earlier download. */
+  phase: 'cache' | 'download' | 'verify' | 'decompress' | 'parse' | 'ready';
   file: string;
   /** Bytes (download) or items done so far, and the total (0 when unknown). */
   loaded: number;
@@ -57,6 +58,11 @@ export interface DatasetSummary {
   heldOutNote?: string;
   /** A few real training images per class (rows = classes). */
   sample: ImageGrid;
+  /**
+   * Where the files came from this time: all from this browser's cache, all downloaded, or some of each; `note`
+   * says when cached files were corrupt (and downloaded again) or when the files could not be cached.
+   */
+  storage: { source: 'cache' | 'download' | 'mixed'; note?: string };
 }
 
 /** The configuration of one distillation run (the skeleton's subset; the engine issue extends it). */

@@ -40,7 +40,7 @@ import { classMajorSet, encodeNpz } from '../core/data/npz';
 import { encodePng } from '../core/png';
 import { prepareBrowserBackend } from './backends';
 
-const datasets = new Map<DatasetId, { loaded: LoadedDataset; real: RealData }>();
+const datasets = new Map<DatasetId, { loaded: LoadedDataset; real: RealData; storage: DatasetSummary['storage'] }>();
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
 /** The run in progress (or paused). */
@@ -98,7 +98,7 @@ function transferable(e: RunEvent): RunEvent {
   return e;
 }
 
-function summarise(d: LoadedDataset, real: RealData): DatasetSummary {
+function summarise(d: LoadedDataset, real: RealData, storage: DatasetSummary['storage']): DatasetSummary {
   const perClass = 8;
   const picks: number[] = [];
   for (const idx of real.byClass) for (let k = 0; k < perClass; k++) picks.push(idx[k] ?? idx[0] ?? 0);
@@ -114,6 +114,7 @@ function summarise(d: LoadedDataset, real: RealData): DatasetSummary {
     classCounts: real.byClass.map((a) => a.length),
     heldOutNote: d.heldOutNote,
     sample,
+    storage,
   };
 }
 
@@ -128,14 +129,19 @@ const api: EngineApi = {
     let entry = datasets.get(id);
     if (!entry) {
       const spec = getDataset(id);
-      const { manifest, files } = await fetchDatasetFiles(id, onProgress);
+      const { manifest, files, report } = await fetchDatasetFiles(id, onProgress);
       onProgress({ phase: 'parse', file: manifest.variant, loaded: 0, total: 0 });
       const loaded = decodeDataset(spec, manifest.variant, files);
-      entry = { loaded, real: prepareRealData(loaded.train, spec) };
+      const source = report.downloaded === 0 ? 'cache' : report.fromCache === 0 ? 'download' : 'mixed';
+      const notes = [
+        report.corruptCached.length ? `${report.corruptCached.join(', ')} failed the checksum in this browser's cache and ${report.corruptCached.length > 1 ? 'were' : 'was'} downloaded again.` : '',
+        report.notCached ?? '',
+      ].filter(Boolean);
+      entry = { loaded, real: prepareRealData(loaded.train, spec), storage: { source, ...(notes.length ? { note: notes.join(' ') } : {}) } };
       datasets.set(id, entry);
     }
     onProgress({ phase: 'ready', file: '', loaded: 1, total: 1 });
-    const summary = summarise(entry.loaded, entry.real);
+    const summary = summarise(entry.loaded, entry.real, entry.storage);
     return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
   },
 

@@ -5,6 +5,7 @@
 import type { DatasetId, DatasetManifest } from '../core/data/types';
 import type { LoadProgress } from '../shared/protocol';
 import { sha256Hex } from '../core/data/sha256';
+import { dropCached, readCached, writeCached } from '../shared/dataset-cache';
 
 const HOW_TO_FIX = 'Run `npm run datasets` (with internet, or DATASETS_DIR pointing at a local copy) and reload.';
 
@@ -31,26 +32,72 @@ async function readWithProgress(res: Response, expected: number, onChunk: (loade
   return out;
 }
 
-/** Fetches the manifest and every file in it, verified; throws a message that says what to do. */
+/** Where each file came from, and why some could not be kept in the browser's cache. */
+export interface FetchReport {
+  fromCache: number;
+  downloaded: number;
+  /** Cached entries that failed their checksum and were downloaded again. */
+  corruptCached: string[];
+  /** Set when verified files could not be cached (storage full or disabled): the next visit downloads them again. */
+  notCached?: string;
+}
+
+/** The manifest from the server, else (offline, server down) the copy cached with the files. */
+async function fetchManifest(id: DatasetId): Promise<DatasetManifest> {
+  const url = datasetUrl(id, 'manifest.json');
+  try {
+    const res = await fetch(url, { cache: 'no-cache' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const text = await res.text();
+    const manifest = JSON.parse(text) as DatasetManifest;
+    await writeCached(url, new TextEncoder().encode(text));
+    return manifest;
+  } catch (err) {
+    const cached = await readCached(url);
+    if (cached) {
+      try {
+        return JSON.parse(new TextDecoder().decode(cached)) as DatasetManifest;
+      } catch {
+        await dropCached(url);
+      }
+    }
+    throw new Error(`The ${id} files are not installed (${err instanceof Error ? err.message : String(err)}). ${HOW_TO_FIX}`);
+  }
+}
+
+/**
+ * Fetches the manifest and every file in it, verified; files verified once are kept in the browser (Cache API)
+ * and read from there next time, verified again. Throws a message that says what to do.
+ */
 export async function fetchDatasetFiles(
   id: DatasetId,
   onProgress: (p: LoadProgress) => void,
-): Promise<{ manifest: DatasetManifest; files: Map<string, Uint8Array> }> {
-  let manifest: DatasetManifest;
-  try {
-    const res = await fetch(datasetUrl(id, 'manifest.json'));
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    manifest = (await res.json()) as DatasetManifest;
-  } catch (err) {
-    throw new Error(`The ${id} files are not installed (${err instanceof Error ? err.message : String(err)}). ${HOW_TO_FIX}`);
-  }
+): Promise<{ manifest: DatasetManifest; files: Map<string, Uint8Array>; report: FetchReport }> {
+  const manifest = await fetchManifest(id);
   const total = manifest.files.reduce((n, f) => n + f.bytes, 0);
   let done = 0;
   const files = new Map<string, Uint8Array>();
+  const report: FetchReport = { fromCache: 0, downloaded: 0, corruptCached: [] };
   for (const f of manifest.files) {
+    const url = datasetUrl(id, f.name);
+    // Only files with a checksum are cached: what comes back from the cache is verified like a download.
+    if (f.sha256) {
+      const cached = await readCached(url, f.sha256);
+      if (cached) {
+        onProgress({ phase: 'cache', file: f.name, loaded: done + cached.length, total });
+        if (cached.length === f.bytes && (await sha256Hex(cached)) === f.sha256) {
+          done += f.bytes;
+          files.set(f.name, cached);
+          report.fromCache++;
+          continue;
+        }
+        report.corruptCached.push(f.name);
+        await dropCached(url, f.sha256);
+      }
+    }
     let bytes: Uint8Array;
     try {
-      const res = await fetch(datasetUrl(id, f.name));
+      const res = await fetch(url);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       if (res.headers.get('content-encoding')) {
         throw new Error(
@@ -71,6 +118,10 @@ export async function fetchDatasetFiles(
       throw new Error(`${f.name} is corrupt (sha256 ${digest.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…). ${HOW_TO_FIX}`);
     }
     files.set(f.name, bytes);
+    report.downloaded++;
+    if (f.sha256 && !(await writeCached(url, bytes, f.sha256))) {
+      report.notCached = 'This browser did not keep the files (storage full or disabled): the next visit downloads them again.';
+    }
   }
-  return { manifest, files };
+  return { manifest, files, report };
 }

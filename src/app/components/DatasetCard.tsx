@@ -1,11 +1,12 @@
 import type { LoadProgress } from '../../shared/protocol';
-import { datasetLabel } from '../lib/datasets';
+import { datasetLabel, isDatasetId } from '../lib/datasets';
 import { formatBytes, formatInt } from '../lib/format';
 import { useApp } from '../store';
 import { GridFigure } from './GridFigure';
 import { Icon } from './Icon';
 
 const PHASES: Record<LoadProgress['phase'], string> = {
+  cache: 'Reading from this browser',
   download: 'Downloading',
   verify: 'Verifying',
   decompress: 'Decompressing',
@@ -55,6 +56,9 @@ export function DatasetCard() {
   const progress = useApp((s) => s.loadProgress);
   const loadError = useApp((s) => s.loadError);
   const errorShown = useApp((s) => s.error !== null);
+  const cache = useApp((s) => s.datasetCache);
+  const clearCache = useApp((s) => s.clearDatasetCache);
+  const busy = useApp((s) => s.datasetStatus === 'loading');
 
   return (
     <section className="card" aria-labelledby="dataset-title">
@@ -115,6 +119,14 @@ export function DatasetCard() {
               </>
             }
           />
+          <p className="card__foot" data-testid="dataset-storage" data-source={dataset.storage.source}>
+            {dataset.storage.source === 'cache'
+              ? 'Read from this browser’s cache (checksums verified again).'
+              : dataset.storage.source === 'download'
+                ? 'Downloaded and verified; kept in this browser for next time.'
+                : 'Partly from this browser’s cache, partly downloaded; all verified.'}
+            {dataset.storage.note && <span className="card__foot-note" data-testid="dataset-storage-note"> {dataset.storage.note}</span>}
+          </p>
           {dataset.heldOutNote && (
             <p className="note">
               <Icon name="info" />
@@ -122,6 +134,18 @@ export function DatasetCard() {
             </p>
           )}
         </>
+      )}
+      {cache?.available && (
+        <div className="cache-row">
+          <span data-testid="dataset-cache-size">
+            {cache.files > 0
+              ? `Kept in this browser: ${cache.datasets.map((d) => (isDatasetId(d) ? datasetLabel(d) : d)).join(', ') || 'files'} (${formatBytes(cache.bytes)})`
+              : 'No datasets kept in this browser.'}
+          </span>
+          <button type="button" className="btn btn--small btn--ghost" disabled={cache.files === 0 || busy} data-testid="clear-dataset-cache" onClick={() => void clearCache()}>
+            Clear
+          </button>
+        </div>
       )}
     </section>
   );
