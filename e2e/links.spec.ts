@@ -124,3 +124,4 @@ test('a run survives a reload: it is listed as interrupted and resumes from its 
   await page.screenshot({ path: 'e2e-artifacts/saved-runs-resumed.png' });
   expect(errors).toEqual([]);
 });
+

@@ -90,6 +90,13 @@ const mttSchema = z.strictObject({
   expertImagesPerEpoch: num('mtt.expertImagesPerEpoch', LIMITS.mtt.expertImagesPerEpoch),
 }) satisfies z.ZodType<MttSettings>;
 
+/**
+ * Determinism: on cpu and wasm the same link gives the same synthetic bytes. GPU backends may sum in another
+ * order from one run to the next (on some drivers), so there the promise is the same values within this much
+ * (largest absolute difference, in the normalised pixel space); e2e checks it on Chromium's WebGPU.
+ */
+export const WEBGPU_TOLERANCE = 1e-3;
+
 /** A whole run configuration (strict: unknown fields are errors). */
 export const runConfigSchema = z.strictObject({
   dataset: oneOf('dataset', DATASET_IDS),
