@@ -4,6 +4,7 @@ import { useApp } from '../store';
 import { GridFigure } from './GridFigure';
 import { RunProgress } from './RunProgress';
 import type { InitId } from '../../shared/methods';
+import { WEBGPU_TOLERANCE } from '../../shared/config';
 
 const INIT_PHRASE: Record<InitId, string> = {
   real: 'random real images',
@@ -46,6 +47,7 @@ export function SyntheticPanel() {
   const classes = useApp((s) => s.dataset?.classes);
   const runConfig = useApp((s) => s.runConfig);
   const sha = useApp((s) => s.syntheticSha256);
+  const runBackend = useApp((s) => s.runBackend);
   const fromFile = useApp((s) => s.startedFromFile ?? (s.runStatus === 'idle' ? (s.imported?.file ?? null) : null));
   const ipc = runConfig?.ipc ?? 0;
 
@@ -101,7 +103,11 @@ export function SyntheticPanel() {
       {sha && (
         <p className="card__foot" title={`sha256 ${sha}`}>
           Fingerprint of the final set: <code data-testid="synthetic-sha">{sha.slice(0, 16)}</code>
-          <span className="card__foot-note"> (sha256 of its float32 values: the same link on the same backend gives the same one)</span>
+          <span className="card__foot-note">
+            {' '}
+            (sha256 of its float32 values: the same link on the same backend gives the same one
+            {runBackend === 'webgpu' || runBackend === 'webgl' ? `; on a GPU the values agree within ${WEBGPU_TOLERANCE}, so the fingerprint can differ` : ''})
+          </span>
         </p>
       )}
     </section>
