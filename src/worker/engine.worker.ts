@@ -2,6 +2,7 @@
  * The engine's Web Worker: owns TensorFlow.js, the loaded datasets and the running distillation, and
  * exposes `EngineApi` to the UI through comlink. Everything that crosses is plain data.
  */
+import '../shared/zod-setup';
 import { sha256Hex } from '../core/data/sha256';
 import * as Comlink from 'comlink';
 import type {
