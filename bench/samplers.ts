@@ -56,6 +56,8 @@ const { values: a } = parseArgs({
     models: { type: 'string', default: String(BUDGET.models) },
     'test-limit': { type: 'string', default: String(BUDGET.testLimit) },
     out: { type: 'string', default: 'bench/results/samplers.json' },
+    /** The first set, the same for every sampler (default real: the committed results). */
+    init: { type: 'string', default: 'real' },
   },
 });
 const methods = a.methods.split(',') as Extract<MethodId, 'dm' | 'dc'>[];
@@ -103,6 +105,7 @@ for (const method of methods) {
       realPerClass: BUDGET.realPerClass,
       iterations,
       seed: BUDGET.seed,
+      init: a.init as RunConfig['init'],
       sampler,
       samplerSettings: { ...SAMPLER_SETTINGS_DEFAULTS, interval: plan[method].interval, pool, probeSteps },
       ...(method === 'dc' ? { outerLoop: plan.dc.outerLoop, innerLoop: plan.dc.innerLoop } : {}),
@@ -159,7 +162,7 @@ function writeResults(done: boolean): void {
   const ratioLines = ratios.map(
     (r) => `- ${r.method.toUpperCase()} ${r.sampler}: uniform reaches ${(r.target * 100).toFixed(1)}% at iteration ${r.uniformIterations}; ${r.sampler} ${r.iterations === null ? 'does not reach it within the budget' : `at iteration ${r.iterations}`}${r.ratio ? ` → speed-up ${r.ratio.toFixed(2)}x` : ''}`,
   );
-  const budget = `MNIST, IPC ${BUDGET.ipc}, ConvNet-3 width ${BUDGET.width}, ${BUDGET.realPerClass} real images per class per draw (DREAM: ${BUDGET.realPerClass} clusters), DSA on, init real (same images for every sampler); samplers refresh every ${plan.dm.interval} (DM) / ${plan.dc.interval} (DC) iterations on ${pool} candidates per class with a probe trained ${probeSteps} steps; DC with outer/inner loops ${plan.dc.outerLoop}/${plan.dc.innerLoop}. Evaluation: ${evalCfg.models} networks x ${evalCfg.epochs} epochs, ${evalCfg.testLimit || 'all'} test images. wasm in Node.`;
+  const budget = `MNIST, IPC ${BUDGET.ipc}, ConvNet-3 width ${BUDGET.width}, ${BUDGET.realPerClass} real images per class per draw (DREAM: ${BUDGET.realPerClass} clusters), DSA on, init ${a.init} (the same first set for every sampler); samplers refresh every ${plan.dm.interval} (DM) / ${plan.dc.interval} (DC) iterations on ${pool} candidates per class with a probe trained ${probeSteps} steps; DC with outer/inner loops ${plan.dc.outerLoop}/${plan.dc.innerLoop}. Evaluation: ${evalCfg.models} networks x ${evalCfg.epochs} epochs, ${evalCfg.testLimit || 'all'} test images. wasm in Node.`;
   const partial = done ? '' : '**Partial: the run was still going when this was written (after each curve).**\n\n';
   const table = `${partial}Test accuracy (%) against distillation iterations, mean ± std over the evaluation networks.\n\n${budget}\n\n${sections.join('\n\n')}\n\nSpeed-up at uniform's final accuracy (checkpoint resolution):\n${ratioLines.join('\n')}\n`;
   const command = `npm run bench:samplers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
