@@ -83,7 +83,8 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     const path = page.getByTestId('loss-chart').locator('path.recharts-line-curve');
     await expect(path).toHaveCount(1);
     const d = (await path.getAttribute('d')) ?? '';
-    expect(d.split(/[LC]/).length).toBeGreaterThan(3);
+    // One segment per point after the first (3 points for the webgpu test's 3 iterations).
+    expect(d.split(/[LC]/).length).toBeGreaterThanOrEqual(Math.min(iterations, 4));
 
     fs.mkdirSync('e2e-artifacts', { recursive: true });
     const shot = `e2e-artifacts/distill-${backend}.png`;
