@@ -1,6 +1,6 @@
 import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
 import fs from 'node:fs';
-import { decodeNpz, forEvaluation } from '../src/core/data/npz';
+import { exportedPixels, maxAbsDiff, setNumber } from './helpers';
 import { WEBGPU_TOLERANCE } from '../src/shared/config';
 
 /**
@@ -31,20 +31,6 @@ async function canvasSignature(page: Page): Promise<string> {
     for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]!) | 0;
     return `${c.width}x${c.height}:${h}`;
   });
-}
-
-/** The synthetic set of the finished run, through the page's .npz export, in the dataset's normalised space. */
-async function exportedPixels(page: Page): Promise<Float32Array> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-npz').click()]);
-  return forEvaluation(decodeNpz(new Uint8Array(fs.readFileSync(await dl.path())))).pixels;
-}
-
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-
-async function setNumber(page: Page, testId: string, value: number) {
-  const input = page.getByTestId(testId);
-  await input.fill(String(value));
-  await input.press('Tab');
 }
 
 // Every backend the app offers; webgpu and webgl run on Chromium's software adapter here.

@@ -1,23 +1,11 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { decodeNpz, forEvaluation } from '../src/core/data/npz';
 import { runRecordSchema } from '../src/core/run/record';
-
-/** Clicks an export button and returns the downloaded file's name and bytes. */
-async function download(page: Page, kind: 'npz' | 'png' | 'record'): Promise<{ name: string; bytes: Buffer; path: string }> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${kind}`).click()]);
-  const path = await dl.path();
-  return { name: dl.suggestedFilename(), bytes: fs.readFileSync(path), path };
-}
+import { download, setNumber } from './helpers';
 
 const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
-
-async function setNumber(page: Page, testId: string, value: number) {
-  const input = page.getByTestId(testId);
-  await input.fill(String(value));
-  await input.press('Tab');
-}
 
 test('exports the set as .npz, PNG and run record; imports them back to evaluate, continue, and reproduce (wasm)', async ({ page }) => {
   const errors: string[] = [];

@@ -24,6 +24,7 @@ import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
 import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
 import { APP_VERSION, readLink, writeLink } from './lib/url';
+import { MAX_IMPORT_BYTES } from '../shared/config';
 import { downloadFile } from './lib/download';
 import { cachedDatasets, clearCachedDatasets, type CachedDatasets } from '../shared/dataset-cache';
 import * as runsDb from './lib/runs-db';
@@ -174,9 +175,6 @@ const RUN_RESET = {
   startedAt: null,
   endedAt: null,
 } satisfies Partial<AppState>;
-
-/** Files larger than this are refused before they are read (the worker checks again, by content). */
-const MAX_IMPORT_FILE_BYTES = 2 ** 27;
 
 const ACTIVE: readonly RunStatus[] = ['loading', 'running', 'paused'];
 
@@ -619,8 +617,8 @@ export const useApp = create<AppState>()((set, get) => {
       set({ importStatus: 'reading', importError: null });
       let summary: ImportSummary;
       try {
-        if (file.size > MAX_IMPORT_FILE_BYTES) {
-          throw new Error(`${file.name}: the file has ${file.size} bytes; at most ${MAX_IMPORT_FILE_BYTES} are accepted`);
+        if (file.size > MAX_IMPORT_BYTES) {
+          throw new Error(`${file.name}: the file has ${file.size} bytes; at most ${MAX_IMPORT_BYTES} are accepted`);
         }
         summary = await engine.importFile(new Uint8Array(await file.arrayBuffer()), file.name);
       } catch (err) {

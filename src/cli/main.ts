@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../core/backend';
 import { loadDatasetFromDir } from '../node/datasets';
 import { prepareRealData } from '../core/data/batches';
-import { sha256Hex } from '../core/data/sha256';
+import { pixelsSha256, sha256Hex } from '../core/data/sha256';
 import { DistillRun } from '../core/run/run';
 import { buildRunRecord, datasetOf, runRecordSchema, type RunRecord } from '../core/run/record';
 import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
@@ -276,7 +276,7 @@ async function runCommand(a: RunArgs): Promise<void> {
       }
     }
     const pixels = await run.pixels();
-    const syntheticSha256 = await sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+    const syntheticSha256 = await pixelsSha256(pixels);
     if (a.npz) write(a.npz, encodeNpz(classMajorSet(loaded.spec, pixels, a.ipc, { app, method: a.method, config })));
 
     const { evaluation, accuracy } = await evaluate(pixels, a.ipc, train, test, a);

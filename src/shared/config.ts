@@ -97,6 +97,9 @@ const mttSchema = z.strictObject({
  */
 export const WEBGPU_TOLERANCE = 1e-3;
 
+/** The largest file the page imports (a `.npz` set or a run record); the page checks it before reading the file. */
+export const MAX_IMPORT_BYTES = 2 ** 27;
+
 /** A whole run configuration (strict: unknown fields are errors). */
 export const runConfigSchema = z.strictObject({
   dataset: oneOf('dataset', DATASET_IDS),

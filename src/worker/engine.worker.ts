@@ -3,7 +3,7 @@
  * exposes `EngineApi` to the UI through comlink. Everything that crosses is plain data.
  */
 import '../shared/zod-setup';
-import { sha256Hex } from '../core/data/sha256';
+import { pixelsSha256 } from '../core/data/sha256';
 import * as Comlink from 'comlink';
 import type {
   BackendPreference,
@@ -50,6 +50,8 @@ let current: DistillRun | null = null;
 /** A synthetic set the page can evaluate and export: of a run (paused or finished), or imported. */
 interface SetSource {
   pixels: Float32Array;
+  /** Its fingerprint (pixelsSha256), once computed. */
+  sha256?: string;
   config: RunConfig;
   iteration: number;
   backend: string;
@@ -192,8 +194,8 @@ const api: EngineApi = {
       emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid(), fromIteration: run.iteration });
       const reason = await drive(run, { control: ctl, emit, checkpointMs: CHECKPOINT_MS });
       const pixels = await run.pixels();
-      latest = { pixels, config, iteration: run.iteration, backend: backend.backend, initial: run.initial, startedFrom, imported: false };
-      const syntheticSha256 = await sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+      const syntheticSha256 = await pixelsSha256(pixels);
+      latest = { pixels, sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, initial: run.initial, startedFrom, imported: false };
       emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256 });
     } catch (err) {
       if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
@@ -267,8 +269,7 @@ const api: EngineApi = {
     if (control) throw new Error('Stop the run before importing a set.');
     imported = got;
     latest = { pixels: got.pixels, config: got.config, iteration: 0, backend: backend?.backend ?? 'none', startedFrom: { file: got.file, sha256: got.sha256 }, imported: true };
-    const spec = getDataset(got.dataset);
-    const grid = imagesToGrid(got.pixels, spec.shape, spec.classes.length, got.ipc, spec);
+    const grid = setGrid(got.pixels, got.config);
     const summary: ImportSummary = { kind: 'set', file: got.file, sha256: got.sha256, dataset: got.dataset, ipc: got.ipc, config: got.config, configNote: got.configNote, grid };
     return Comlink.transfer(summary, [grid.rgba.buffer]);
   },
@@ -283,13 +284,12 @@ const api: EngineApi = {
       const bytes = encodeNpz(classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }));
       file = { name: `${stem}.npz`, mime: 'application/octet-stream', bytes };
     } else if (kind === 'png') {
-      const grid = imagesToGrid(source.pixels, spec.shape, spec.classes.length, config.ipc, spec);
-      file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(grid, 4) };
+      file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(setGrid(source.pixels, config), 4) };
     } else {
       if (source.imported) throw new Error('An imported set has no run to record: continue distilling from it, then export the run record.');
       const entry = datasets.get(config.dataset);
       if (!entry) throw new Error(`Load ${config.dataset} before exporting its run record.`);
-      const sha = await sha256Hex(new Uint8Array(source.pixels.buffer, source.pixels.byteOffset, source.pixels.byteLength));
+      source.sha256 ??= await pixelsSha256(source.pixels);
       const ev = source.evaluation;
       const record = buildRunRecord({
         app: context.app,
@@ -299,7 +299,7 @@ const api: EngineApi = {
         ...(source.startedFrom ? { startedFrom: source.startedFrom } : {}),
         backend: source.backend,
         iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
-        syntheticSha256: sha,
+        syntheticSha256: source.sha256,
         evaluation: ev ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, testImages: ev.testImages } : null,
         accuracy: ev ? ev.results : null,
       });
@@ -308,6 +308,12 @@ const api: EngineApi = {
     return Comlink.transfer(file, [file.bytes.buffer]);
   },
 };
+
+/** A class-major synthetic set as an RGBA grid, one row per class (de-normalised with its dataset's mean/std). */
+function setGrid(pixels: Float32Array, config: RunConfig) {
+  const spec = getDataset(config.dataset);
+  return imagesToGrid(pixels, spec.shape, spec.classes.length, config.ipc, spec);
+}
 
 /** The set that evaluation and exports work on: the paused run's, else the latest (finished run or import). */
 async function setSource(doing: string): Promise<SetSource> {

@@ -10,3 +10,11 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   for (const b of new Uint8Array(digest)) hex += b.toString(16).padStart(2, '0');
   return hex;
 }
+
+/**
+ * The fingerprint of a synthetic set: sha256 of its float32 values' bytes (NHWC, class-major, normalised space),
+ * the run record's `syntheticSha256` and the page's fingerprint.
+ */
+export function pixelsSha256(pixels: Float32Array): Promise<string> {
+  return sha256Hex(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+}

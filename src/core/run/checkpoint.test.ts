@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DistillRun, type RunCheckpoint } from './run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/protocol';
 import { SAMPLER_SETTINGS_DEFAULTS, MTT_SETTINGS_DEFAULTS } from '../../shared/methods';
-import { sha256Hex } from '../data/sha256';
+import { pixelsSha256 } from '../data/sha256';
 import { useBackend } from '../../testing/tf';
 import { mnistSubset } from '../../testing/data';
 import type { RealData } from '../data/batches';
@@ -14,7 +14,7 @@ const sampler = { ...SAMPLER_SETTINGS_DEFAULTS, interval: 2, pool: 12, probeStep
 
 async function sha(run: DistillRun): Promise<string> {
   const p = await run.pixels();
-  return sha256Hex(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+  return pixelsSha256(p);
 }
 
 async function steps(run: DistillRun, to: number): Promise<void> {

@@ -9,11 +9,11 @@ import { getDataset } from '../data/registry';
 import type { DatasetId } from '../data/types';
 import { sha256Hex } from '../data/sha256';
 import { runRecordSchema, type RunRecord } from './record';
-import { validateRunConfig } from '../../shared/config';
+import { MAX_IMPORT_BYTES, validateRunConfig } from '../../shared/config';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/protocol';
 
-/** The largest file accepted for import (a CIFAR-10 set at IPC 50 as float64 is about 25 MiB). */
-export const MAX_IMPORT_BYTES = 2 ** 27;
+/** The largest file accepted for import (shared/config.ts; a CIFAR-10 set at IPC 50 as float64 is about 25 MiB). */
+export { MAX_IMPORT_BYTES };
 /** The largest run record (JSON) accepted: records of 100,000 iterations are about 6 MiB. */
 export const MAX_RECORD_BYTES = 2 ** 25;
 
