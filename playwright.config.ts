@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
 /** End-to-end tests in Debian's Chromium (never a downloaded browser), against the production build. */
-const port = 4173;
+// E2E_PORT lets two checkouts run their e2e tests at once on one machine.
+const port = Number(process.env.E2E_PORT ?? 4173);
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',
