@@ -2,11 +2,14 @@
  * `npm run bench:speed [-- --iterations N --only dm,krr --backends wasm,cpu]`: ms per iteration of each
  * method on each backend available in Node, on real MNIST (DATASETS_DIR or ../shared/datasets).
  * Configurations are stated in the output and in bench/results/speed.json. The reference figure is
- * PyTorch 1.13 on this 2-core machine: ≈ 4.4 s for the DM iteration at width 128, IPC 10, 256 real/class.
+ * PyTorch 1.13 on this 2-core machine: ≈ 4.4 s for the DM iteration at width 128, IPC 10, 256 real/class
+ * (platform.md). When Debian's python3-torch is installed, the same iteration is timed in PyTorch right before
+ * ours (bench/pytorch_dm.py), so the ratio compares two runs under the same machine load; `--no-pytorch` skips it.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData } from '../src/core/data/batches';
@@ -20,6 +23,21 @@ const iterations = Number(arg('--iterations') ?? 3);
 const methods = (arg('--only')?.split(',') ?? ['dm', 'dc', 'krr', 'mtt']) as MethodId[];
 const backends = (arg('--backends')?.split(',') ?? ['wasm', 'cpu']) as ('wasm' | 'cpu')[];
 const PYTORCH_DM_MS = 4400;
+
+/** PyTorch's ms per DM iteration (width 128, IPC 10, 256 real/class) measured now, or undefined without torch. */
+function pytorchDm(): { msPerIteration: number; all: number[]; threads: number; torch: string } | undefined {
+  if (process.argv.includes('--no-pytorch')) return undefined;
+  const py = '/usr/bin/python3';
+  if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) {
+    console.log('PyTorch not found (apt-get install python3-torch): comparing with the documented 4.4 s');
+    return undefined;
+  }
+  const r = spawnSync(py, ['bench/pytorch_dm.py', dir, String(Math.max(iterations, 2)), '128', '2'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench/pytorch_dm.py failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { msPerIteration: number; all: number[]; threads: number; torch: string };
+  console.log(`PyTorch ${out.torch} (${out.threads} threads) dm width 128 IPC 10 real/class 256: ${Math.round(out.msPerIteration)} ms/iteration (all: ${out.all.join(', ')})`);
+  return out;
+}
 
 /** The configuration measured for each method and backend (cpu is too slow for width 128). */
 function configFor(method: MethodId, backend: 'wasm' | 'cpu'): RunConfig {
@@ -36,6 +54,9 @@ const dir = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
 const d = loadDatasetFromDir('mnist', dir);
 const data = prepareRealData(d.train, d.spec);
 const rows: Record<string, unknown>[] = [];
+const load = () => (fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown');
+const reference = methods.includes('dm') && backends.includes('wasm') ? pytorchDm() : undefined;
+const referenceMs = reference?.msPerIteration ?? PYTORCH_DM_MS;
 for (const backend of backends) {
   await tf.setBackend(backend);
   await tf.ready();
@@ -54,9 +75,16 @@ for (const backend of backends) {
     run.dispose();
     // The first iteration includes one-time costs; leave it out when there are others.
     const m = median(ms.length > 1 ? ms.slice(1) : ms);
-    const row = { backend, method, width: config.width, ipc: config.ipc, realPerClass: config.realPerClass, ...(config.mtt ? { mtt: config.mtt } : {}), msPerIteration: Math.round(m), all: ms.map(Math.round) };
+    const row: Record<string, unknown> = { backend, method, width: config.width, ipc: config.ipc, realPerClass: config.realPerClass, ...(config.mtt ? { mtt: config.mtt } : {}), msPerIteration: Math.round(m), all: ms.map(Math.round) };
     rows.push(row);
-    const ratio = method === 'dm' && config.width === 128 ? `  (PyTorch 1.13 CPU ≈ ${PYTORCH_DM_MS} ms: ratio ${(m / PYTORCH_DM_MS).toFixed(2)}x)` : '';
+    const compared = method === 'dm' && config.width === 128;
+    if (compared) {
+      row.pytorchMs = Math.round(referenceMs);
+      row.pytorchMeasured = reference !== undefined;
+      row.ratioToPytorch = Number((m / referenceMs).toFixed(2));
+    }
+    row.loadAverage = load();
+    const ratio = compared ? `  (PyTorch ${reference ? 'measured just before' : 'documented'}: ${Math.round(referenceMs)} ms: ratio ${(m / referenceMs).toFixed(2)}x)` : '';
     console.log(`${backend.padEnd(5)} ${method.padEnd(4)} width ${config.width} IPC ${config.ipc} real/class ${config.realPerClass}: ${Math.round(m)} ms/iteration${ratio}`);
   }
 }
@@ -68,5 +96,5 @@ const key = (r: Record<string, unknown>) => `${String(r.backend)}/${String(r.met
 const merged = [...previous.filter((r) => !rows.some((n) => key(n) === key(r))), ...rows.map((r) => ({ ...r, date: new Date().toISOString() }))];
 fs.writeFileSync(
   file,
-  JSON.stringify({ machine: 'Node 20, 2-core CPU; wasm single-threaded in Node', iterations, dsa: false, rows: merged }, null, 2),
+  JSON.stringify({ machine: 'Node 20, 2-core CPU; wasm single-threaded in Node', command: `npm run bench:speed -- ${process.argv.slice(2).join(' ')}`.trim(), iterations, dsa: false, ...(reference ? { pytorch: reference } : {}), rows: merged }, null, 2),
 );

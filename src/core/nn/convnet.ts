@@ -98,16 +98,6 @@ export function logits(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): t
 }
 
 /**
- * Per-channel spatial mean of x [N, H, W, C] as [N, 1, C], as a batched matrix product with a row of
- * 1/(H·W): a reduction over non-innermost axes would make wasm transpose the whole tensor first.
- */
-function spatialMean(x3: tf.Tensor3D): tf.Tensor3D {
-  const [n, hw] = x3.shape;
-  // Explicit batch of the averaging row: WebGL's batched matMul mis-handles a broadcast batch dimension.
-  return tf.matMul(tf.fill([n, 1, hw], 1 / hw), x3) as tf.Tensor3D;
-}
-
-/**
  * `embed` for inputs that need no gradient (e.g. DM's real batch), with the backends' fastest kernels:
  * padded conv2d, instance norm folded into one scale and shift, built-in average pooling. Equal to `embed`
  * up to float rounding. The conv bias is left out because instance norm removes any per-channel constant.
@@ -123,13 +113,13 @@ export function embedNoGrad(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4
         [pd, pd],
         [0, 0],
       ]);
-      const [n, hh, ww, c] = h.shape;
-      const flat = tf.reshape(h, [n, hh * ww, c]) as tf.Tensor3D;
-      const mu = spatialMean(flat);
-      const variance = tf.relu(tf.sub(spatialMean(tf.square(flat)), tf.square(mu)));
-      const scale = tf.div(blk.gamma, tf.sqrt(tf.add(variance, 1e-5))); // [N, 1, C]
+      const [, hh, ww] = h.shape;
+      // Spatial means by a global average pool: the fastest reduction on wasm (2.5x the matrix product).
+      const mu = tf.avgPool(h, [hh, ww], 1, 'valid');
+      const variance = tf.relu(tf.sub(tf.avgPool(tf.square(h), [hh, ww], 1, 'valid'), tf.square(mu)));
+      const scale = tf.div(blk.gamma, tf.sqrt(tf.add(variance, 1e-5))); // [N, 1, 1, C]
       const shift = tf.sub(blk.beta, tf.mul(mu, scale));
-      h = tf.reshape(tf.relu(tf.add(tf.mul(flat, scale), shift)), [n, hh, ww, c]) as tf.Tensor4D;
+      h = tf.relu(tf.add(tf.mul(h, scale), shift)) as tf.Tensor4D;
       h = tf.avgPool(h, 2, 2, 'valid');
     });
     return tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
