@@ -174,6 +174,31 @@ test('distils MNIST with MTT on wasm: memory shown first, experts trained with p
   expect(errors).toEqual([]);
 });
 
+test('distils MNIST with MTT on webgpu (software adapter): experts, student steps and the learned step size', async ({ page }) => {
+  // Chromium's software WebGPU adapter is slow: one expert of 2 epochs on 32 images, 2 student steps, width 4.
+  test.setTimeout(600_000);
+  const errors = collectConsoleErrors(page);
+  const link =
+    '/?backend=webgpu&method=mtt&ipc=1&width=4&iterations=2&mtt.syntheticSteps=2&mtt.experts=1&mtt.expertEpochs=1' +
+    '&mtt.maxStartEpoch=1&mtt.expertImagesPerEpoch=32&mtt.batchSyn=0';
+  await page.goto(link);
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 120_000 });
+  await expect(page.getByTestId('status-backend')).toHaveText('webgpu');
+  await expect(page.getByTestId('header-method')).toHaveText(/Trajectory matching/);
+  const first = await canvasSignature(page);
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('preparing-message')).toHaveText(/Preparing: training expert 1 of 1: epoch \d of 2/, { timeout: 200_000 });
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 500_000 });
+  await expect(page.getByTestId('status-iteration')).toHaveText('2');
+  expect(await canvasSignature(page)).not.toBe(first);
+  const loss = Number(await page.getByTestId('loss-last').textContent());
+  expect(loss).toBeGreaterThan(0);
+  expect(Number.isFinite(loss)).toBe(true);
+  fs.mkdirSync('e2e-artifacts', { recursive: true });
+  await page.screenshot({ path: 'e2e-artifacts/distill-mtt-webgpu.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
 test('distils with the importance initialiser and DREAM representative batches on wasm', async ({ page }) => {
   const errors = collectConsoleErrors(page);
   await page.goto('/?backend=wasm');
