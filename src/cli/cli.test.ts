@@ -95,21 +95,24 @@ describe('the distill command with evaluation', () => {
 });
 
 describe('every method from the command line', () => {
-  it.each(['dm', 'dc', 'krr', 'mtt'])('%s runs and records its method', async (method) => {
+  it.each(['dm', 'dc', 'krr', 'mtt'].flatMap((m) => [[m, 'wasm'], [m, 'cpu']]))('%s runs on %s and records its method and backend', async (method, backend) => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
-    const mtt = method === 'mtt' ? ['--experts', '1', '--expert-images', '100', '--syn-steps', '2'] : [];
+    // cpu is the slow fallback: fewer expert images there.
+    const expertImages = backend === 'cpu' ? 30 : 100;
+    const mtt = method === 'mtt' ? ['--experts', '1', '--expert-images', String(expertImages), '--syn-steps', '2'] : [];
     const r = await distill(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '1', '--iterations', '1',
-      '--width', '8', '--real', '4', '--eval-models', '0', '--out', out, ...mtt,
+      '--width', '8', '--real', '4', '--eval-models', '0', '--backend', backend, '--out', out, ...mtt,
     );
     expect(r.status, r.stderr).toBe(0);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
     expect(rec.config.method).toBe(method);
+    expect(rec.backend).toBe(backend);
     expect(rec.iterations[0]!.loss).toBeGreaterThan(0);
     if (method === 'mtt') {
-      expect(rec.config.mtt).toMatchObject({ syntheticSteps: 2, experts: 1, expertImagesPerEpoch: 100 });
+      expect(rec.config.mtt).toMatchObject({ syntheticSteps: 2, experts: 1, expertImagesPerEpoch: expertImages });
       expect(r.stderr).toMatch(/training expert 1 of 1: epoch 5 of 5/);
-      expect(r.stderr).toMatch(/memory: about \d+ MiB of the [\d.]+ GiB wasm offers/);
+      expect(r.stderr).toMatch(new RegExp(`memory: about \\d+ MiB of the [\\d.]+ GiB ${backend} offers`));
     }
   });
 
