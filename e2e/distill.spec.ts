@@ -135,6 +135,14 @@ test('evaluates a distilled set beside random-real and coreset baselines', async
   for (const name of ['distilled', 'random', 'herding', 'kCenter']) {
     await expect(page.getByTestId(`eval-${name}`)).toHaveText(/^\d+\.\d% ± \d+\.\d%$/);
   }
+  await expect(page.getByTestId('eval-results').locator('caption')).toContainText('ConvNet width 8');
+  // The cross-architecture check: the same sets taught to MLPs.
+  await page.getByTestId('eval-arch-select').selectOption('mlp');
+  await page.getByTestId('eval-button').click();
+  await expect(page.getByTestId('eval-results').locator('caption')).toContainText('MLP width 8', { timeout: 200_000 });
+  for (const name of ['distilled', 'random', 'herding', 'kCenter']) {
+    await expect(page.getByTestId(`eval-${name}`)).toHaveText(/^\d+\.\d% ± \d+\.\d%$/);
+  }
   await page.getByTestId('eval-results').scrollIntoViewIfNeeded();
   fs.mkdirSync('e2e-artifacts', { recursive: true });
   await page.screenshot({ path: 'e2e-artifacts/evaluate.png' });

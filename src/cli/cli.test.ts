@@ -35,6 +35,7 @@ describe('the distill command', () => {
     [['eval', '--npz', 'set.npz', '--data', '.', '--eval-models', '0'], /distill eval needs --eval-epochs and --eval-models of at least 1/],
     [['eval', '--npz', 'set.npz', '--data', '.', '--dataset', 'svhn'], /--dataset must be one of mnist, fashion-mnist, cifar-10/],
     [['eval', '--npz', 'set.npz', '--data', '.', '--method', 'dm'], /unknown option '--method'/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--eval-arch', 'resnet'], /--eval-arch must be one of convnet, mlp \(got 'resnet'\)/],
   ])('rejects %j with a message naming the argument and exit code 2, no stack trace', async (args, message) => {
     const r = await distill(...args);
     expect(r.status).toBe(2);
@@ -83,7 +84,7 @@ describe('the distill command with evaluation', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
-    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, testImages: 10000 });
+    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, architecture: 'convnet', testImages: 10000 });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       const acc = rec.accuracy![name];
       expect(acc.runs).toHaveLength(2);
@@ -91,6 +92,19 @@ describe('the distill command with evaluation', () => {
       expect(acc.mean).toBeLessThanOrEqual(1);
     }
     expect(r.stderr).toMatch(/accuracy kCenter: /);
+  });
+
+  it('--eval-arch mlp evaluates every set with MLPs and records it', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--width', '8',
+      '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-arch', 'mlp', '--out', out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 2, models: 1 });
+    expect(r.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 2 epochs/);
+    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) expect(rec.accuracy![name].runs).toHaveLength(1);
   });
 });
 

@@ -17,6 +17,7 @@ import { pixelsSha256, sha256Hex } from '../core/data/sha256';
 import { DistillRun } from '../core/run/run';
 import { buildRunRecord, datasetOf, runRecordSchema, type RunRecord } from '../core/run/record';
 import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
+import { ARCHITECTURES } from '../core/nn/convnet';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data/npz';
@@ -50,6 +51,8 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --expert-images N         MTT: real images per expert epoch (default ${MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch})
   --eval-epochs N           epochs of each evaluation network (default 300; 0 skips evaluation)
   --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
+  --eval-arch convnet|mlp   the evaluation networks: ConvNet-3 (default, the protocol) or an MLP (2 hidden
+                            layers of --width units: the cross-architecture check)
   --backend auto|wasm|cpu|webgpu   (default auto: wasm, else cpu)
   --out FILE                the JSON run record
   --png FILE                the synthetic images as a PNG grid (one row per class)
@@ -60,7 +63,7 @@ distill eval: evaluates an imported set (.npz: images NCHW, labels, mean, std) u
 beside random real images, herding and k-center at its images per class.
   --npz FILE                the set (required)
   --dataset ID              its dataset (default: the one the file's meta names)
-  --eval-epochs N, --eval-models N, --width N, --seed N, --backend B   as for run
+  --eval-epochs N, --eval-models N, --eval-arch A, --width N, --seed N, --backend B   as for run
   --out FILE                a JSON record with the evaluation and the accuracy block`;
 
 class UsageError extends Error {}
@@ -83,6 +86,7 @@ const evalFlags = {
   width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
   'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
   'eval-models': int('eval-models', 0, 100).default(2),
+  'eval-arch': oneOf('eval-arch', ARCHITECTURES).default('convnet'),
   backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
   out: z.string().optional(),
 };
@@ -199,11 +203,17 @@ async function evaluate(
   a: EvalFlags,
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, seed: a.seed };
-  const evaluation = { epochs: cfg.epochs, models: cfg.models, width: cfg.width, testImages: testIndices(test, cfg.testLimit).length };
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed };
+  const evaluation = {
+    epochs: cfg.epochs,
+    models: cfg.models,
+    width: cfg.width,
+    architecture: cfg.architecture,
+    testImages: testIndices(test, cfg.testLimit).length,
+  };
   let lastSet = '';
   const { results } = await compareWithBaselines(pixels, ipc, train, test, cfg, (p) => {
-    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} network(s) x ${cfg.epochs} epochs`);
+    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs`);
   });
   for (const name of EVAL_SETS) log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
   return { evaluation, accuracy: results };

@@ -202,7 +202,15 @@ export interface EvalRequest {
   models: number;
   /** Test images used (0 = the whole test split). */
   testLimit: number;
+  /** The networks trained: ConvNet-3 (the protocol, the default) or an MLP (the cross-architecture check). */
+  architecture?: EvalArchitecture;
 }
+
+export type EvalArchitecture = 'convnet' | 'mlp';
+export const EVAL_ARCHITECTURES: Record<EvalArchitecture, { label: string; hint: string }> = {
+  convnet: { label: 'ConvNet-3', hint: 'The protocol’s network: the one the set was distilled with.' },
+  mlp: { label: 'MLP', hint: 'Cross-architecture check: an MLP with 2 hidden layers. Does the set still teach a network it was not distilled with?' },
+};
 
 export const DEFAULT_EVAL_REQUEST: EvalRequest = { epochs: 100, models: 2, testLimit: 0 };
 

@@ -300,7 +300,9 @@ const api: EngineApi = {
         backend: source.backend,
         iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
         syntheticSha256: source.sha256,
-        evaluation: ev ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, testImages: ev.testImages } : null,
+        evaluation: ev
+          ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages }
+          : null,
         accuracy: ev ? ev.results : null,
       });
       file = { name: `${stem}.json`, mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(record, null, 2)) };

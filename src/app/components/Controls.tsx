@@ -50,7 +50,7 @@ interface SelectFieldProps<T extends string> {
 }
 
 /** A labelled <select> of a closed set of values; anything else the element reports is ignored. */
-function SelectField<T extends string>({ label, hint, value, options, disabled, testId, onChange }: SelectFieldProps<T>) {
+export function SelectField<T extends string>({ label, hint, value, options, disabled, testId, onChange }: SelectFieldProps<T>) {
   const id = useId();
   return (
     <Field id={id} label={label} hint={hint}>

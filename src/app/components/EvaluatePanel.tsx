@@ -1,8 +1,8 @@
 import { useApp } from '../store';
 import { useEval } from '../evalStore';
-import { NumberField } from './Controls';
+import { NumberField, SelectField } from './Controls';
 import { formatInt } from '../lib/format';
-import type { EvalSetName } from '../../shared/protocol';
+import { EVAL_ARCHITECTURES, type EvalArchitecture, type EvalSetName } from '../../shared/protocol';
 
 const ROWS: { name: EvalSetName; label: string; hint: string }[] = [
   { name: 'distilled', label: 'Distilled (this run)', hint: 'the synthetic images' },
@@ -50,13 +50,22 @@ export function EvaluatePanel() {
         />
         <NumberField
           label="Networks"
-          hint="Fresh ConvNets per set (mean ± std)."
+          hint="Fresh networks per set (mean ± std)."
           value={request.models}
           min={1}
           max={10}
           disabled={running}
           testId="eval-models-input"
           onCommit={(models) => setRequest({ models })}
+        />
+        <SelectField<EvalArchitecture>
+          label="Network"
+          hint={EVAL_ARCHITECTURES[request.architecture ?? 'convnet'].hint}
+          value={request.architecture ?? 'convnet'}
+          options={Object.entries(EVAL_ARCHITECTURES).map(([v, a]) => [v as EvalArchitecture, a.label])}
+          disabled={running}
+          testId="eval-arch-select"
+          onChange={(architecture) => setRequest({ architecture })}
         />
         <div className="eval-controls__buttons">
           {running ? (
@@ -94,7 +103,8 @@ export function EvaluatePanel() {
       {report && (
         <table className="eval-table" data-testid="eval-results">
           <caption>
-            After iteration {formatInt(report.iteration)} · {report.ipc} per class · ConvNet width {report.width} ·{' '}
+            After iteration {formatInt(report.iteration)} · {report.ipc} per class ·{' '}
+            {report.request.architecture === 'mlp' ? 'MLP' : 'ConvNet'} width {report.width} ·{' '}
             {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images
           </caption>
           <thead>

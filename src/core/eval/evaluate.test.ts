@@ -7,6 +7,7 @@ import { classFeatures, selectCoreset } from '../select/coresets';
 import { Rng } from '../rng';
 import { EVAL_DEFAULTS, evaluateSet, lrAt, testIndices, type LabelledSet } from './evaluate';
 import { useBackend } from '../../testing/tf';
+import { disposeConvNet, initConvNet, paramList } from '../nn/convnet';
 
 const labelsFor = (numClasses: number, ipc: number) => Int32Array.from({ length: numClasses * ipc }, (_, i) => Math.floor(i / ipc));
 const quick = { ...EVAL_DEFAULTS, epochs: 30, models: 2, width: 16, testLimit: 500, seed: 1 };
@@ -41,6 +42,21 @@ describe('evaluation protocol on real MNIST (wasm)', () => {
     const noise = Float32Array.from({ length: real.pixels.length }, (_, i) => Math.sin(i * 12.9898) * 2);
     const n = await evaluateSet({ ...set, pixels: noise }, test, { ...quick, models: 1 });
     expect(n.mean).toBeLessThan(0.3);
+  });
+
+  it('an MLP (the cross-architecture check) learns from 10 real images per class too, with its own parameters, no leaks', async () => {
+    const real = initReal(train, 10, new Rng(3));
+    const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 10), shape: [28, 28, 1] };
+    const before = tf.memory().numTensors;
+    // An MLP step is cheap: give it the epochs it needs (one batch per epoch for 100 images).
+    const mlp = await evaluateSet(set, test, { ...quick, epochs: 150, architecture: 'mlp', width: 64 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(mlp.mean).toBeGreaterThan(0.5);
+    // Not the ConvNet under another name: dense layers on the flattened pixels.
+    const shape = { input: [28, 28, 1] as const, classes: 10, width: 64, depth: 2, architecture: 'mlp' as const };
+    const params = initConvNet(shape, 1);
+    expect(paramList(params).map((p) => p.shape)).toEqual([[784, 64], [64], [64, 64], [64], [64, 10], [10]]);
+    disposeConvNet(params);
   });
 
   it('coreset baselines pick IPC images per class from that class', async () => {

@@ -2,6 +2,8 @@
  * ConvNet-3, the field's standard network (algorithms.md §0), as plain tensors and pure functions:
  * depth x [conv 3x3 (width channels) -> instance norm -> ReLU -> avg pool 2x2] -> linear.
  * 28x28 inputs get padding 3 on the first conv so the maps are 32x32 and `embed` is width·4·4-D.
+ * With `architecture: 'mlp'` the same functions give the MLP of cross-architecture checks: the flattened
+ * pixels -> depth x [linear (width units) -> ReLU] -> linear (3 layers of 128 units in the DC benchmarks: depth 2).
  */
 import * as tf from '@tensorflow/tfjs';
 import { avgPool2, conv, instanceNorm, pad2d } from './ops';
@@ -13,11 +15,18 @@ export interface ConvNetShape {
   classes: number;
   width: number;
   depth: number;
+  /** 'convnet' (the default) or 'mlp': `depth` hidden layers of `width` units on the flattened pixels. */
+  architecture?: Architecture;
 }
 
-/** The parameters of one ConvNet: one entry per block, then the classifier. */
+export type Architecture = 'convnet' | 'mlp';
+export const ARCHITECTURES: readonly [Architecture, ...Architecture[]] = ['convnet', 'mlp'];
+
+/** The parameters of one network: one entry per conv block (none for an MLP), its hidden layers (MLP), the classifier. */
 export interface ConvNetParams {
   blocks: { w: tf.Tensor4D; b: tf.Tensor1D; gamma: tf.Tensor1D; beta: tf.Tensor1D }[];
+  /** The MLP's hidden layers (absent for a ConvNet). */
+  hidden?: { w: tf.Tensor2D; b: tf.Tensor1D }[];
   fcW: tf.Tensor2D;
   fcB: tf.Tensor1D;
 }
@@ -29,6 +38,7 @@ export function blockPadding(shape: ConvNetShape, block: number): number {
 
 /** Spatial size and length of `embed(x)`. */
 export function embedSize(shape: ConvNetShape): { side: number; features: number } {
+  if (shape.architecture === 'mlp') return { side: 1, features: shape.depth > 0 ? shape.width : shape.input[0] * shape.input[1] * shape.input[2] };
   let side = shape.input[0];
   for (let i = 0; i < shape.depth; i++) {
     side = side + 2 * blockPadding(shape, i) - 2; // 3x3 'valid' conv after padding
@@ -49,6 +59,15 @@ export function initConvNet(shape: ConvNetShape, seed: number): ConvNetParams {
     const bound = 1 / Math.sqrt(fanIn);
     return tf.randomUniform(dims, -bound, bound, 'float32', s++);
   };
+  if (shape.architecture === 'mlp') {
+    const hidden: NonNullable<ConvNetParams['hidden']> = [];
+    let inF = shape.input[0] * shape.input[1] * shape.input[2];
+    for (let i = 0; i < shape.depth; i++) {
+      hidden.push({ w: uniform([inF, shape.width], inF) as tf.Tensor2D, b: uniform([shape.width], inF) as tf.Tensor1D });
+      inF = shape.width;
+    }
+    return { blocks: [], hidden, fcW: uniform([inF, shape.classes], inF) as tf.Tensor2D, fcB: uniform([shape.classes], inF) as tf.Tensor1D };
+  }
   const blocks: ConvNetParams['blocks'] = [];
   let inC = shape.input[2];
   for (let i = 0; i < shape.depth; i++) {
@@ -71,7 +90,7 @@ export function initConvNet(shape: ConvNetShape, seed: number): ConvNetParams {
 
 /** Every parameter tensor of a network, in a fixed order. */
 export function paramList(p: ConvNetParams): tf.Tensor[] {
-  return [...p.blocks.flatMap((b) => [b.w, b.b, b.gamma, b.beta]), p.fcW, p.fcB];
+  return [...p.blocks.flatMap((b) => [b.w, b.b, b.gamma, b.beta]), ...(p.hidden ?? []).flatMap((l) => [l.w, l.b]), p.fcW, p.fcB];
 }
 
 /** Frees a network's parameters. */
@@ -81,6 +100,7 @@ export function disposeConvNet(p: ConvNetParams): void {
 
 /** The flattened output of the last block: [N, width·s·s]. x is NHWC in normalised space. */
 export function embed(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
+  if (shape.architecture === 'mlp') return mlpEmbed(p, x);
   let h = x;
   p.blocks.forEach((blk, i) => {
     h = pad2d(h, blockPadding(shape, i));
@@ -97,12 +117,20 @@ export function logits(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): t
   return tf.add(tf.matMul(embed(shape, p, x), p.fcW), p.fcB);
 }
 
+/** The MLP's last hidden layer (its input is the flattened pixels). */
+function mlpEmbed(p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
+  let h = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+  for (const l of p.hidden ?? []) h = tf.relu(tf.add(tf.matMul(h, l.w), l.b)) as tf.Tensor2D;
+  return h;
+}
+
 /**
  * `embed` for inputs that need no gradient (e.g. DM's real batch), with the backends' fastest kernels:
  * padded conv2d, instance norm folded into one scale and shift, built-in average pooling. Equal to `embed`
  * up to float rounding. The conv bias is left out because instance norm removes any per-channel constant.
  */
 export function embedNoGrad(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
+  if (shape.architecture === 'mlp') return tf.tidy(() => mlpEmbed(p, x));
   return tf.tidy(() => {
     let h = x;
     p.blocks.forEach((blk, i) => {

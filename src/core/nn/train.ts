@@ -15,6 +15,7 @@ export interface SgdConfig {
 
 /** Rebuilds a ConvNetParams from a flat list in `paramList` order. */
 export function paramsFromList(template: ConvNetParams, list: tf.Tensor[]): ConvNetParams {
+  const h0 = template.blocks.length * 4;
   return {
     blocks: template.blocks.map((_, i) => ({
       w: list[i * 4] as tf.Tensor4D,
@@ -22,6 +23,7 @@ export function paramsFromList(template: ConvNetParams, list: tf.Tensor[]): Conv
       gamma: list[i * 4 + 2] as tf.Tensor1D,
       beta: list[i * 4 + 3] as tf.Tensor1D,
     })),
+    ...(template.hidden ? { hidden: template.hidden.map((_, i) => ({ w: list[h0 + i * 2] as tf.Tensor2D, b: list[h0 + i * 2 + 1] as tf.Tensor1D })) } : {}),
     fcW: list[list.length - 2] as tf.Tensor2D,
     fcB: list[list.length - 1] as tf.Tensor1D,
   };

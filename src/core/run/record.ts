@@ -81,6 +81,8 @@ export const runRecordSchema = z.object({
       epochs: z.number().int(),
       models: z.number().int(),
       width: z.number().int(),
+      /** The networks trained: ConvNet-3 (the protocol; absent in records before it could be chosen) or an MLP. */
+      architecture: z.enum(['convnet', 'mlp']).optional(),
       testImages: z.number().int(),
     })
     .nullable(),
