@@ -1,6 +1,7 @@
 import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
 import fs from 'node:fs';
-import { exportedPixels, maxAbsDiff, setNumber } from './helpers';
+import { unzipSync } from 'fflate';
+import { download, exportedPixels, maxAbsDiff, setNumber } from './helpers';
 import { WEBGPU_TOLERANCE } from '../src/shared/config';
 
 /**
@@ -114,6 +115,20 @@ test('distils MNIST with DC gradient matching on wasm', async ({ page }) => {
   expect(Number(await page.getByTestId('loss-last').textContent())).toBeGreaterThan(0);
   fs.mkdirSync('e2e-artifacts', { recursive: true });
   await page.screenshot({ path: 'e2e-artifacts/distill-dc-wasm.png' });
+  expect(errors).toEqual([]);
+});
+
+test('distils MNIST with KRR and learned labels on wasm; the .npz export carries them as soft_labels', async ({ page }) => {
+  const errors = collectConsoleErrors(page);
+  await page.goto('/?backend=wasm&method=krr&ipc=1&width=8&realPerClass=8&iterations=3&learnLabels=true');
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready');
+  await expect(page.getByTestId('learn-labels-input')).toBeChecked();
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
+  expect(Number(await page.getByTestId('loss-last').textContent())).toBeGreaterThan(0);
+  const { bytes } = await download(page, 'npz');
+  const members = unzipSync(new Uint8Array(bytes));
+  expect(new TextDecoder().decode(members['soft_labels.npy']!.subarray(10, 80))).toMatch(/'shape': \(10, 10\)/);
   expect(errors).toEqual([]);
 });
 

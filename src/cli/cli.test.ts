@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { unzipSync } from 'fflate';
 import { runRecordSchema } from '../core/run/record';
 import { classMajorSet, decodeNpz, encodeNpz } from '../core/data/npz';
 import { DATASETS } from '../core/data/registry';
@@ -92,6 +93,25 @@ describe('the distill command with evaluation', () => {
       expect(acc.mean).toBeLessThanOrEqual(1);
     }
     expect(r.stderr).toMatch(/accuracy kCenter: /);
+  });
+
+  it('krr --learn-labels on learns the labels, records it, and writes them to the .npz as soft_labels', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
+      '--iterations', '2', '--width', '8', '--real', '4', '--eval-models', '0', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    expect(rec.config).toMatchObject({ method: 'krr', learnLabels: true });
+    const members = unzipSync(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz'))));
+    const header = new TextDecoder().decode(members['soft_labels.npy']!.subarray(10, 80));
+    expect(header).toMatch(/'descr': '<f4'.*'shape': \(10, 10\)/);
+    // The class labels are still there for every reader.
+    expect(decodeNpz(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz')))).labels).toEqual(Int32Array.from({ length: 10 }, (_, i) => i));
+    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
+    expect(dm.status).toBe(2);
+    expect(dm.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
   });
 
   it('--eval-arch mlp evaluates every set with MLPs and records it', async () => {

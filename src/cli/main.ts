@@ -46,6 +46,8 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --seed N                  seed of every random choice (default ${DEFAULT_RUN_CONFIG.seed})
   --width N                 ConvNet width (default ${DEFAULT_RUN_CONFIG.width})
   --real N                  real images per class per iteration (default ${DEFAULT_RUN_CONFIG.realPerClass})
+  --learn-labels on|off     KRR: learn the synthetic set's regression targets with its pixels (default off;
+                            --npz then also writes them as soft_labels; evaluation uses the class labels)
   --syn-steps N             MTT: differentiable student steps per iteration (default ${MTT_SETTINGS_DEFAULTS.syntheticSteps})
   --experts N               MTT: expert networks trained first (default ${MTT_SETTINGS_DEFAULTS.experts})
   --expert-images N         MTT: real images per expert epoch (default ${MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch})
@@ -111,6 +113,7 @@ const runSchema = z.object({
   'init-draw': oneOf('init-draw', INIT_DRAW_IDS).default(INIT_SETTINGS_DEFAULTS.initDraw),
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
+  'learn-labels': oneOf('learn-labels', ['on', 'off']).default('off'),
   'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),
   experts: int('experts', 1, 100).default(MTT_SETTINGS_DEFAULTS.experts),
   'expert-images': int('expert-images', 1, 10_000_000).default(MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch),
@@ -148,7 +151,11 @@ function parseFlags<S extends z.ZodObject>(schema: S, rest: string[]): z.infer<S
 function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: 'eval'; args: EvalArgs } {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h') throw new UsageError('');
-  if (command === 'run') return { command, args: parseFlags(runSchema, rest) };
+  if (command === 'run') {
+    const args = parseFlags(runSchema, rest);
+    if (args.method !== 'krr' && args['learn-labels'] === 'on') throw new UsageError('--learn-labels on needs --method krr (only KRR learns labels)');
+    return { command, args };
+  }
   if (command === 'eval') {
     const args = parseFlags(evalSchema, rest);
     if (args['eval-epochs'] < 1 || args['eval-models'] < 1) throw new UsageError('distill eval needs --eval-epochs and --eval-models of at least 1');
@@ -253,6 +260,7 @@ async function runCommand(a: RunArgs): Promise<void> {
     realPerClass: a.real,
     ...METHODS[a.method].defaults,
     ...(a.method === 'mtt' ? { mtt: { ...MTT_SETTINGS_DEFAULTS, syntheticSteps: a['syn-steps'], experts: a.experts, expertImagesPerEpoch: a['expert-images'] } } : {}),
+    ...(a.method === 'krr' ? { learnLabels: a['learn-labels'] === 'on' } : {}),
   };
   const needed = estimateRunBytes(config, [loaded.train.height, loaded.train.width, loaded.train.channels], loaded.spec.classes.length);
   if (needed !== null) {
@@ -287,7 +295,8 @@ async function runCommand(a: RunArgs): Promise<void> {
     }
     const pixels = await run.pixels();
     const syntheticSha256 = await pixelsSha256(pixels);
-    if (a.npz) write(a.npz, encodeNpz(classMajorSet(loaded.spec, pixels, a.ipc, { app, method: a.method, config })));
+    const learned = await run.learnedLabels();
+    if (a.npz) write(a.npz, encodeNpz(classMajorSet(loaded.spec, pixels, a.ipc, { app, method: a.method, config }, learned?.values)));
 
     const { evaluation, accuracy } = await evaluate(pixels, a.ipc, train, test, a);
 

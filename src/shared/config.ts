@@ -120,6 +120,7 @@ export const runConfigSchema = z.strictObject({
   dsa: z.boolean({ error: 'dsa must be true or false' }),
   seed: num('seed', LIMITS.seed),
   mtt: mttSchema.optional(),
+  learnLabels: z.boolean({ error: 'learnLabels must be true or false' }).optional(),
 }) satisfies z.ZodType<RunConfig>;
 
 /**
@@ -127,7 +128,7 @@ export const runConfigSchema = z.strictObject({
  * apply (another method's, another init's, a uniform sampler's) left out: what a link and a record carry.
  */
 export function completeConfig(config: RunConfig): RunConfig {
-  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, ...base } = config;
+  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, learnLabels: _l, ...base } = config;
   const sampler = config.sampler ?? 'uniform';
   const selects = config.init === 'kmeans' || config.init === 'importance';
   return {
@@ -139,6 +140,7 @@ export function completeConfig(config: RunConfig): RunConfig {
       : {}),
     ...(config.init === 'importance' ? { initDraw: config.initDraw ?? INIT_SETTINGS_DEFAULTS.initDraw } : {}),
     ...(config.method === 'mtt' ? { mtt: mttSettings(config) } : {}),
+    ...(config.method === 'krr' ? { learnLabels: config.learnLabels ?? false } : {}),
   };
 }
 
@@ -187,6 +189,7 @@ const FIELDS: Record<string, Field> = {
   initDraw: { path: ['initDraw'], kind: 'enum' },
   sampler: { path: ['sampler'], kind: 'enum' },
   dsa: { path: ['dsa'], kind: 'bool' },
+  learnLabels: { path: ['learnLabels'], kind: 'bool' },
   seed: { path: ['seed'], kind: 'number' },
   ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k): [string, Field] => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
   ...Object.fromEntries(Object.keys(MTT_SETTINGS_DEFAULTS).map((k): [string, Field] => [`mtt.${k}`, { path: ['mtt', k], kind: 'number' }])),

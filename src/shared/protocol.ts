@@ -97,6 +97,11 @@ export interface RunConfig {
   seed: number;
   /** MTT's settings (used when method is 'mtt'; MTT_SETTINGS_DEFAULTS when absent). */
   mtt?: MttSettings;
+  /**
+   * KRR only: learn the synthetic set's regression targets with its pixels (KIP/RFAD's learned labels), from the
+   * centred one-hot labels, by the same SGD. Absent: false.
+   */
+  learnLabels?: boolean;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -167,6 +172,8 @@ export interface RunCheckpoint {
   refreshedAt: number;
   /** MTT's learned step size and its momentum. */
   mtt?: { stepSize: number; stepVelocity: number };
+  /** KRR's learned labels ([N, classes], class-major) and their momentum, when the run learns them. */
+  labels?: { values: Float32Array; velocity: Float32Array };
 }
 
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */

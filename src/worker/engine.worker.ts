@@ -50,6 +50,8 @@ let current: DistillRun | null = null;
 /** A synthetic set the page can evaluate and export: of a run (paused or finished), or imported. */
 interface SetSource {
   pixels: Float32Array;
+  /** KRR's learned labels ([N, classes]) when the run learned them; exported beside the class labels. */
+  softLabels?: Float32Array;
   /** Its fingerprint (pixelsSha256), once computed. */
   sha256?: string;
   config: RunConfig;
@@ -195,7 +197,8 @@ const api: EngineApi = {
       const reason = await drive(run, { control: ctl, emit, checkpointMs: CHECKPOINT_MS });
       const pixels = await run.pixels();
       const syntheticSha256 = await pixelsSha256(pixels);
-      latest = { pixels, sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, initial: run.initial, startedFrom, imported: false };
+      const labels = await run.learnedLabels();
+      latest = { pixels, ...(labels ? { softLabels: labels.values } : {}), sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, initial: run.initial, startedFrom, imported: false };
       emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256 });
     } catch (err) {
       if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
@@ -281,7 +284,7 @@ const api: EngineApi = {
     const stem = `${config.dataset}-${config.method}-ipc${config.ipc}-seed${config.seed}-it${source.iteration}${source.imported ? '-imported' : ''}`;
     let file: ExportFile;
     if (kind === 'npz') {
-      const bytes = encodeNpz(classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }));
+      const bytes = encodeNpz(classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }, source.softLabels));
       file = { name: `${stem}.npz`, mime: 'application/octet-stream', bytes };
     } else if (kind === 'png') {
       file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(setGrid(source.pixels, config), 4) };
@@ -322,7 +325,8 @@ async function setSource(doing: string): Promise<SetSource> {
   if (current && !control?.isPaused) throw new Error(`Pause or stop the run before ${doing} its images.`);
   if (current) {
     if (!pausedSource || pausedSource.iteration !== current.iteration || pausedSource.config !== current.config) {
-      pausedSource = { pixels: await current.pixels(), config: current.config, iteration: current.iteration, backend: backend?.backend ?? 'none', initial: current.initial, startedFrom: currentStartedFrom, imported: false };
+      const labels = await current.learnedLabels();
+      pausedSource = { pixels: await current.pixels(), ...(labels ? { softLabels: labels.values } : {}), config: current.config, iteration: current.iteration, backend: backend?.backend ?? 'none', initial: current.initial, startedFrom: currentStartedFrom, imported: false };
     }
     return pausedSource;
   }

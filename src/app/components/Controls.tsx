@@ -324,6 +324,7 @@ export function Controls() {
   const loadDataset = useApp((s) => s.loadDataset);
   const chooseBackend = useApp((s) => s.chooseBackend);
   const dsaHintId = useId();
+  const labelsHintId = useId();
 
   const locked = isRunActive(runStatus);
   const set = (patch: Partial<RunConfig>) => setConfig(patch);
@@ -432,6 +433,25 @@ export function Controls() {
             onCommit={(realPerClass) => set({ realPerClass })}
           />
           {config.method === 'mtt' && <MttFields locked={locked} />}
+          {config.method === 'krr' && (
+            <div className="field">
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={config.learnLabels ?? false}
+                  disabled={locked}
+                  data-testid="learn-labels-input"
+                  aria-describedby={labelsHintId}
+                  onChange={(e) => set({ learnLabels: e.target.checked })}
+                />
+                <span className="field__label">Learn labels</span>
+              </label>
+              <p className="field__hint" id={labelsHintId}>
+                Off by default. Also learn each synthetic image’s regression target (from its class’s one-hot), as KIP and RFAD
+                do; the .npz export carries them as soft_labels, evaluation uses the class labels.
+              </p>
+            </div>
+          )}
           <NumberField
             label="Seed"
             hint="Same seed and settings, same run."

@@ -23,6 +23,11 @@ export interface DistilledSet {
   pixels: Float32Array;
   /** One class index per image. */
   labels: Int32Array;
+  /**
+   * Learned labels [N, classes] (KRR with learned labels), written as `soft_labels` float32 beside `labels`;
+   * readers that do not know it ignore it (this one does too: evaluation uses the class labels).
+   */
+  softLabels?: Float32Array;
   mean: readonly number[];
   std: readonly number[];
   /** Images per class when every class has the same number; null when the file does not say. */
@@ -55,7 +60,7 @@ const metaSchema = z.looseObject({
 });
 
 /** The set that a run's class-major synthetic pixels (`ipc` per class) make, with the dataset's normalisation. */
-export function classMajorSet(spec: DatasetSpec, pixels: Float32Array, ipc: number, meta: NpzMeta = {}): DistilledSet {
+export function classMajorSet(spec: DatasetSpec, pixels: Float32Array, ipc: number, meta: NpzMeta = {}, softLabels?: Float32Array): DistilledSet {
   const [h, w, c] = spec.shape;
   const n = spec.classes.length * ipc;
   if (pixels.length !== n * h * w * c) {
@@ -66,6 +71,7 @@ export function classMajorSet(spec: DatasetSpec, pixels: Float32Array, ipc: numb
     shape: spec.shape,
     pixels,
     labels: Int32Array.from({ length: n }, (_, i) => Math.floor(i / ipc)),
+    ...(softLabels ? { softLabels } : {}),
     mean: spec.mean,
     std: spec.std,
     ipc,
@@ -131,6 +137,7 @@ export function encodeNpz(set: DistilledSet): Uint8Array {
   const n = set.labels.length;
   if (set.pixels.length !== n * h * w * c) throw new Error(`encodeNpz: ${set.pixels.length} pixels are not ${n} images of ${h}x${w}x${c}`);
   if (set.mean.length !== c || set.std.length !== c) throw new Error(`encodeNpz: mean and std need ${c} values (one per channel)`);
+  if (set.softLabels && set.softLabels.length % n !== 0) throw new Error(`encodeNpz: ${set.softLabels.length} soft label values are not ${n} rows`);
   const spec = getDataset(set.dataset);
   const meta = { format: NPZ_FORMAT, dataset: set.dataset, classes: spec.classes, layout: 'NCHW', ...set.meta };
   const files: Record<string, Uint8Array> = {
@@ -139,6 +146,7 @@ export function encodeNpz(set: DistilledSet): Uint8Array {
     'mean.npy': npy('<f4', [c], littleEndian(set.mean, '<f4')),
     'std.npy': npy('<f4', [c], littleEndian(set.std, '<f4')),
     ...(set.ipc !== null ? { 'ipc.npy': npy('<i8', [], littleEndian([set.ipc], '<i8')) } : {}),
+    ...(set.softLabels ? { 'soft_labels.npy': npy('<f4', [n, set.softLabels.length / n], littleEndian(set.softLabels, '<f4')) } : {}),
     'meta.npy': unicodeScalar(JSON.stringify(meta)),
   };
   // A fixed time stamp keeps the bytes a function of the set.

@@ -64,6 +64,7 @@ describe('checkpoint and resume give the same bytes as an uninterrupted run', ()
     ['dm, importance sampler, importance init', { method: 'dm', sampler: 'importance', samplerSettings: sampler, init: 'importance', initPool: 12 }],
     ['dc, dream sampler', { method: 'dc', sampler: 'dream', samplerSettings: sampler, outerLoop: 1, innerLoop: 1 } as Partial<RunConfig>],
     ['krr, noise init', { method: 'krr', init: 'noise' }],
+    ['krr, learned labels', { method: 'krr', learnLabels: true }],
     ['mtt', { method: 'mtt', mtt: { ...MTT_SETTINGS_DEFAULTS, experts: 1, expertEpochs: 1, maxStartEpoch: 1, syntheticSteps: 2, expertImagesPerEpoch: 40 } }],
   ];
   for (const [name, patch] of cases) {

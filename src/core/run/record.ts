@@ -39,6 +39,8 @@ export const runRecordSchema = z.object({
       .optional(),
     dsa: z.boolean(),
     seed: z.number().int(),
+    /** KRR only: whether the synthetic labels were learned. */
+    learnLabels: z.boolean().optional(),
     /** MTT's settings, present when method is 'mtt'. */
     mtt: z
       .object({

@@ -16,7 +16,7 @@ import { samplerSettings } from '../../shared/methods';
 import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
-import { krrStep, KRR_DEFAULTS } from '../methods/krr/krr';
+import { createLearnedLabels, disposeLearnedLabels, krrStep, KRR_DEFAULTS, type LearnedLabels } from '../methods/krr/krr';
 import { disposeTrajectories, expertKey, MttMethod, MTT_DEFAULTS, trainExperts, type MttConfig, type Trajectories } from '../methods/mtt/mtt';
 import { mttSettings } from '../../shared/methods';
 import { blankCell, imagesToGrid, markCell } from '../render';
@@ -59,6 +59,8 @@ export class DistillRun {
   private readonly shape: readonly [number, number, number];
   /** Iterations completed so far. */
   iteration = 0;
+  /** KRR's learned labels, when the config learns them. */
+  private labels: LearnedLabels | null = null;
   /** MTT's step size from a checkpoint, applied once prepare() has built the method. */
   private pendingMtt: RunCheckpoint['mtt'] | null = null;
 
@@ -99,7 +101,8 @@ export class DistillRun {
       }
       case 'krr': {
         const cfg = { ...KRR_DEFAULTS, ...config };
-        this.stepFn = () => krrStep(this.net, this.data, this.state, cfg, this.rng, augment, pick);
+        if (config.learnLabels) this.labels = createLearnedLabels(data.numClasses, config.ipc);
+        this.stepFn = () => krrStep(this.net, this.data, this.state, cfg, this.rng, augment, pick, this.labels ?? undefined);
         break;
       }
       case 'mtt':
@@ -199,7 +202,15 @@ export class DistillRun {
       sampler: this.sampler.save(),
       refreshedAt: this.refreshedAt,
       ...(this.mtt ? { mtt: await this.mtt.method.save() } : {}),
+      ...(this.labels ? { labels: (await this.learnedLabels())! } : {}),
     };
+  }
+
+  /** KRR's learned labels now ([N, classes] class-major) and their momentum; null when the run does not learn them. */
+  async learnedLabels(): Promise<{ values: Float32Array; velocity: Float32Array } | null> {
+    if (!this.labels) return null;
+    const [values, velocity] = await Promise.all([this.labels.values.data(), this.labels.velocity.data()]);
+    return { values: values as Float32Array, velocity: velocity as Float32Array };
   }
 
   /**
@@ -217,6 +228,11 @@ export class DistillRun {
       this.state.images.assign(tf.tensor4d(cp.images, this.state.images.shape));
       this.state.velocity.assign(tf.tensor4d(cp.velocity, this.state.velocity.shape));
     });
+    if (this.labels) {
+      if (!cp.labels || cp.labels.values.length !== this.labels.values.size) throw new Error('The checkpoint holds no learned labels for this run.');
+      disposeLearnedLabels(this.labels);
+      this.labels = createLearnedLabels(this.data.numClasses, this.config.ipc, cp.labels.values, cp.labels.velocity);
+    }
     this.rng.restore(cp.rng);
     this.sampler.load(cp.sampler);
     this.initial = cp.initial;
@@ -303,5 +319,7 @@ export class DistillRun {
       this.mtt = null;
     }
     disposeSyntheticState(this.state);
+    if (this.labels) disposeLearnedLabels(this.labels);
+    this.labels = null;
   }
 }

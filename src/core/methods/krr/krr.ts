@@ -3,7 +3,8 @@
  * each iteration draw `models` random ConvNets; features φ(x) = their `embed` outputs concatenated and scaled
  * by 1/√D, so K(a, b) = Φ_a Φ_bᵀ; fit the real batch's targets by kernel ridge regression from the
  * synthetic set: loss = ½ · mean ‖y_r − K_rs (K_ss + λI)⁻¹ y_s‖². First-order only: no gradient of a
- * gradient, one small n_syn × n_syn solve.
+ * gradient, one small n_syn × n_syn solve. Optionally the synthetic targets y_s are learned too (KIP/RFAD's
+ * learned labels), from the centred one-hot labels, by the same SGD as the pixels.
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeConvNet, embed, embedNoGrad, initConvNet, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
@@ -48,6 +49,27 @@ export function targets(labels: ArrayLike<number>, classes: number): tf.Tensor2D
   return tf.tidy(() => tf.sub(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 1 / classes) as tf.Tensor2D);
 }
 
+/** The synthetic set's learned targets [n_syn, classes] and their momentum (KRR with learned labels). */
+export interface LearnedLabels {
+  values: tf.Variable<tf.Rank.R2>;
+  velocity: tf.Variable<tf.Rank.R2>;
+}
+
+/** Learned labels starting from the centred one-hot labels of a class-major set (or from `values`, a checkpoint's). */
+export function createLearnedLabels(classes: number, ipc: number, values?: Float32Array, velocity?: Float32Array): LearnedLabels {
+  return tf.tidy(() => {
+    const n = classes * ipc;
+    const start = values ? tf.tensor2d(values, [n, classes]) : targets(Array.from({ length: n }, (_, i) => Math.floor(i / ipc)), classes);
+    const v = velocity ? tf.tensor2d(velocity, [n, classes]) : tf.zeros([n, classes]);
+    return { values: tf.variable(start as tf.Tensor2D, true), velocity: tf.variable(v as tf.Tensor2D, false) };
+  });
+}
+
+export function disposeLearnedLabels(l: LearnedLabels): void {
+  l.values.dispose();
+  l.velocity.dispose();
+}
+
 /** Concatenated, scaled random features of x under several networks (differentiable in x). */
 function features(net: ConvNetShape, nets: ConvNetParams[], x: tf.Tensor4D, grad: boolean): tf.Tensor2D {
   const parts = nets.map((p) => (grad ? embed(net, p, x) : embedNoGrad(net, p, x)));
@@ -85,6 +107,7 @@ export function krrStep(
   rng: Rng,
   augment?: DrawAugment,
   pickReal: (c: number, n: number) => ArrayLike<number> = (c, n) => sampleClass(data, c, n, rng),
+  labels?: LearnedLabels,
 ): tf.Scalar {
   const nets = Array.from({ length: cfg.models }, () => initConvNet(net, rng.nextSeed()));
   try {
@@ -100,14 +123,24 @@ export function krrStep(
       const aug = augment?.() ?? ((x: tf.Tensor4D) => x);
       const xr = aug(gatherBatch(data, realIdx));
       const yr = targets(realLabels, net.classes);
+      const sgd = (x: tf.Variable, velocity: tf.Variable, g: tf.Tensor) => {
+        const v = tf.add(tf.mul(velocity, cfg.momentum), g);
+        velocity.assign(v);
+        x.assign(tf.sub(x, tf.mul(v, cfg.lrImages)));
+      };
+      if (labels) {
+        const loss = (s: tf.Tensor, ys: tf.Tensor) => krrLoss(net, nets, xr, yr, aug(s as tf.Tensor4D), ys as tf.Tensor2D, cfg.ridge);
+        const { value, grads } = tf.valueAndGrads(loss)([syn.images, labels.values]);
+        sgd(syn.images, syn.velocity, grads[0]!);
+        sgd(labels.values, labels.velocity, grads[1]!);
+        return value;
+      }
       const synLabels = Array.from({ length: data.numClasses * cfg.ipc }, (_, i) => Math.floor(i / cfg.ipc));
       const ys = targets(synLabels, net.classes);
       const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => krrLoss(net, nets, xr, yr, aug(s as tf.Tensor4D), ys, cfg.ridge))(
         syn.images,
       );
-      const v = tf.add(tf.mul(syn.velocity, cfg.momentum), grad);
-      syn.velocity.assign(v as tf.Tensor4D);
-      syn.images.assign(tf.sub(syn.images, tf.mul(v, cfg.lrImages)) as tf.Tensor4D);
+      sgd(syn.images, syn.velocity, grad);
       return value;
     });
   } finally {
