@@ -160,7 +160,7 @@ export function decodeOwnFiles(input: OwnFile[], opts: OwnOptions = {}): OwnData
     if (set.skipped.length) {
       const shown = set.skipped.slice(0, 3).join(', ');
       notes.push(
-        `Skipped ${set.skipped.length} file${set.skipped.length > 1 ? 's' : ''} that ${set.skipped.length > 1 ? 'are' : 'is'} not PNG or JPEG images: ` +
+        `Skipped ${set.skipped.length} file${set.skipped.length > 1 ? 's that are not PNG or JPEG images' : ' that is not a PNG or JPEG image'}: ` +
           `${shown}${set.skipped.length > 3 ? `, and ${set.skipped.length - 3} more` : ''}.`,
       );
     }
