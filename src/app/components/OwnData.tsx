@@ -85,13 +85,27 @@ export function OwnData() {
             choose a folder
           </button>
         </p>
-        <p className="own-data__formats">
-          An IDX pair (<code>…images-idx3-ubyte</code> + <code>…labels-idx1-ubyte</code>, <code>.gz</code> or not; a <code>t10k</code>/<code>test</code> pair
-          is the test set), CIFAR binary batches (<code>.bin</code>; <code>test_batch.bin</code> is the test set), or a <code>.zip</code> or folder of
-          class folders (<code>class/image.png|jpg</code>, or <code>train/class/…</code> + <code>test/class/…</code>; classes are the folder names, sorted).
-          Files that are not PNG or JPEG images are skipped and listed. Without a test split, 20% of each class is held out for testing. A link cannot
-          carry your files: to share a run, share them too.
+        <p className="own-data__lead">
+          An IDX pair, CIFAR <code>.bin</code> batches, or a <code>.zip</code> or folder of class folders; read in this page only.
         </p>
+        <details className="own-data__formats">
+          <summary>Which files, and what happens to them</summary>
+          <ul>
+            <li>
+              IDX: <code>…images-idx3-ubyte</code> + <code>…labels-idx1-ubyte</code>, <code>.gz</code> or not; a pair named <code>t10k</code>/<code>test</code> is
+              the test set. Classes are the labels 0 to K-1.
+            </li>
+            <li>
+              CIFAR binary batches (<code>.bin</code>, 3073-byte records), one or several; <code>test_batch.bin</code> is the test set.
+            </li>
+            <li>
+              Class folders: <code>class/image.png|jpg</code>, or <code>train/class/…</code> + <code>test/class/…</code>. Classes are the folder names, sorted;
+              all images one size. Files that are not PNG or JPEG images are skipped and listed.
+            </li>
+            <li>Without a test split, the last 20% of each class is held out for testing. Normalisation comes from your training images.</li>
+            <li>A link cannot carry your files: it names them by fingerprint, so to share a run, share the files too.</li>
+          </ul>
+        </details>
         <input
           ref={files}
           type="file"
