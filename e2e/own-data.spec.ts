@@ -5,6 +5,8 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { datasetSha256, decodeOwnFiles } from '../src/core/data/own';
 import { readZipDirectory, readZipEntry } from '../src/core/data/zip';
+import { runRecordSchema } from '../src/core/run/record';
+import { download } from './helpers';
 
 const DATA = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
 const MNIST = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((n) =>
@@ -32,9 +34,10 @@ function smallCifarZip(n: number): { files: Record<string, Uint8Array>; zip: Uin
 }
 
 async function cardShot(page: Page, name: string): Promise<void> {
-  const card = page.locator('section[aria-labelledby="dataset-title"]');
-  await card.scrollIntoViewIfNeeded();
-  await card.screenshot({ path: `${SHOTS}/${name}.png` });
+  // A tall window for the shot, so the sticky status bar does not cover the card.
+  await page.setViewportSize({ width: 1280, height: 1800 });
+  await page.locator('section[aria-labelledby="dataset-title"]').screenshot({ path: `${SHOTS}/${name}.png` });
+  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 test('own data: an IDX pair, a broken file (the previous set stays), a zip and a folder of class folders (cpu)', async ({ page }) => {
@@ -61,11 +64,18 @@ test('own data: an IDX pair, a broken file (the previous set stays), a zip and a
   await expect(page).toHaveURL(new RegExp(`dataset=custom&datasetSha256=${fingerprint}`));
   await expect(page.getByTestId('dataset-select')).toHaveValue('custom');
   await cardShot(page, 'own-data-idx');
+  await page.screenshot({ path: `${SHOTS}/own-data-page.png` });
 
   // Every method runs on it: DM here, a few iterations.
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
   await expect(page.getByTestId('synthetic-sha')).toHaveText(/^[0-9a-f]{16}$/);
+  // The run record says which data it used: the upload's id, name and fingerprint.
+  const rec = runRecordSchema.parse(JSON.parse((await download(page, 'record')).bytes.toString('utf8')));
+  expect(rec.config).toMatchObject({ dataset: 'custom', datasetSha256: fingerprint });
+  expect(rec.dataset).toMatchObject({ id: 'custom', variant: 'idx', name: 'train-images-idx3-ubyte.gz', sha256: fingerprint, trainCount: 60000, testCount: 10000 });
+  const npz = await download(page, 'npz');
+  expect(npz.name).toBe('custom-dm-ipc1-seed3-it3.npz');
 
   // A broken file: its message, and the uploaded MNIST stays loaded and usable.
   await page.getByTestId('upload-files-input').setInputFiles({ name: 'broken-images-idx3-ubyte.gz', mimeType: 'application/gzip', buffer: Buffer.from('not gzip at all') });
@@ -92,6 +102,8 @@ test('own data: an IDX pair, a broken file (the previous set stays), a zip and a
   const zipPrint = (await page.getByTestId('dataset-fingerprint').getAttribute('title'))!;
   expect(zipPrint).toBe(await nodeFingerprint([{ path: 'pets.zip', bytes: zip }]));
   await cardShot(page, 'own-data-zip');
+  // Another method on it: DC (gradient matching), a few iterations.
+  await page.getByTestId('method-select').selectOption('dc');
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
 

@@ -226,7 +226,10 @@ const api: EngineApi = {
     return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
   },
 
-  async start(config: RunConfig, onEvent: (e: RunEvent) => void, options: StartOptions = {}) {
+  async start(requested: RunConfig, onEvent: (e: RunEvent) => void, options: StartOptions = {}) {
+    // A run on the uploaded dataset always names it by its fingerprint (the record says which data it used).
+    const upload = requested.dataset === 'custom' ? datasets.get('custom')?.upload : undefined;
+    const config = upload && !requested.datasetSha256 ? { ...requested, datasetSha256: upload.sha256 } : requested;
     const { resume, fromImport } = options;
     const emit = (e: RunEvent) => void onEvent(transferable(e));
     if (control) throw new Error('A run is already in progress.');
