@@ -495,7 +495,10 @@ export const useApp = create<AppState>()((set, get) => {
             source: 'dataset',
             title: `${datasetLabel(id)} could not be loaded`,
             message,
-            hint: 'The datasets are served from public/datasets. Run `npm run datasets` to download and verify them, then press "Try again" (or reload the page).',
+            hint:
+              id === 'custom'
+                ? 'An uploaded dataset lives only in this page: drop the same files on the Dataset card again.'
+                : 'The datasets are served from public/datasets. Run `npm run datasets` to download and verify them, then press "Try again" (or reload the page).',
             retry: true,
           },
         });
