@@ -139,3 +139,16 @@ test('CIFAR-10 loads complete from its JPEG zip, with progress, and says JPEG is
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
 });
+
+test('a link to an uploaded dataset says it cannot load the files, and opens on MNIST (cpu)', async ({ page }) => {
+  const sha = 'ab'.repeat(32);
+  await page.goto(`/?backend=cpu&dataset=custom&datasetSha256=${sha}&ipc=1&iterations=2&width=4&run=1`);
+  await expect(page.getByTestId('link-errors')).toContainText(
+    `this link was made with a dataset uploaded in the page (fingerprint ${sha.slice(0, 12)}…); a link cannot carry the files, so MNIST is loaded: drop the same files on the Dataset card to use them`,
+  );
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 120_000 });
+  await expect(page.locator('#dataset-title')).toHaveText('MNIST');
+  // run=1 is not honoured: the link's dataset was not available.
+  await expect(page.getByTestId('run-status')).toHaveText('idle');
+  await expect(page).toHaveURL(/dataset=mnist/);
+});
