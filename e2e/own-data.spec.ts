@@ -152,3 +152,30 @@ test('a link to an uploaded dataset says it cannot load the files, and opens on 
   await expect(page.getByTestId('run-status')).toHaveText('idle');
   await expect(page).toHaveURL(/dataset=mnist/);
 });
+
+test('own data: a CIFAR binary batch, 20% held out, the same bytes as in Node (cpu)', async ({ page }) => {
+  const file = path.join(DATA, 'cifar-10', 'data_batch_1.first4000.bin');
+  await page.goto('/?backend=cpu&ipc=1&iterations=2&width=4&realPerClass=4&dsa=false');
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 120_000 });
+  await page.getByTestId('upload-files-input').setInputFiles(file);
+  await expect(page.locator('#dataset-title')).toHaveText('data_batch_1.first4000.bin', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-held-out')).toContainText('800 of its 4000 images are held out as the test set');
+  const card = page.locator('section[aria-labelledby="dataset-title"]');
+  for (const cls of ['airplane', 'truck']) await expect(card).toContainText(cls);
+  const print = await page.getByTestId('dataset-fingerprint').getAttribute('title');
+  expect(print).toBe(await nodeFingerprint([{ path: path.basename(file), bytes: new Uint8Array(fs.readFileSync(file)) }]));
+});
+
+test('own data: a zip dropped on the card (drag and drop) loads like a picked one (cpu)', async ({ page }) => {
+  await page.goto('/?backend=cpu&ipc=1&iterations=2&width=4&realPerClass=4&dsa=false');
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 120_000 });
+  const { zip } = smallCifarZip(5);
+  const transfer = await page.evaluateHandle((bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'dropped.zip', { type: 'application/zip' }));
+    return dt;
+  }, Array.from(zip));
+  await page.getByTestId('own-data').locator('.dropzone').dispatchEvent('drop', { dataTransfer: transfer });
+  await expect(page.locator('#dataset-title')).toHaveText('dropped.zip', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-fingerprint')).toHaveAttribute('title', await nodeFingerprint([{ path: 'dropped.zip', bytes: zip }]));
+});
