@@ -282,3 +282,18 @@ describe('CIFAR binary uploads', () => {
 it('refuses a file of no known kind, naming it', () => {
   expect(message(() => decodeOwnFiles([{ path: 'photo.txt', bytes: new Uint8Array([1, 2]) }]))).toMatch(/^photo\.txt: not a dataset file this page reads: give an IDX pair/);
 });
+
+describe('decodeImage', () => {
+  it('reads 16-bit and RGBA PNGs as 8-bit RGB (high byte; alpha dropped)', () => {
+    const sixteen = encodePngFile({ width: 2, height: 1, data: new Uint16Array([0x1234, 0xff00]), channels: 1, depth: 16 });
+    expect(decodeImage(sixteen, 'a.png')).toEqual({ width: 2, height: 1, rgb: new Uint8Array([0x12, 0x12, 0x12, 0xff, 0xff, 0xff]), gray: true });
+    const rgba = encodePngFile({ width: 1, height: 1, data: new Uint8Array([10, 20, 30, 40]), channels: 4, depth: 8 });
+    expect(decodeImage(rgba, 'b.png')).toEqual({ width: 1, height: 1, rgb: new Uint8Array([10, 20, 30]), gray: false });
+  });
+
+  it('refuses an image larger than 256x256 from its header, and a file that is not what its name says', () => {
+    expect(message(() => decodeImage(png(300, 2, 1), 'wide.png'))).toBe('wide.png: the image is 300x2; at most 256x256 is accepted (resize the images)');
+    expect(message(() => decodeImage(png(4, 4, 1), 'x.jpg'))).toBe('x.jpg: not a JPEG image (no JPEG signature)');
+    expect(message(() => decodeImage(jpeg(4, 4, 1), 'x.png'))).toBe('x.png: not a PNG image (no PNG signature)');
+  });
+});
