@@ -340,7 +340,7 @@ async function tryVariant(ctx: Context, variant: DatasetVariant): Promise<Varian
     const dir = path.join(opts.datasetsDir, spec.id);
     const absent: string[] = [];
     for (const file of pending()) {
-      const src = path.join(dir, file.name);
+      const src = file.localPath ? path.join(opts.datasetsDir, file.localPath) : path.join(dir, file.name);
       if (!(await exists(src))) {
         absent.push(file.name);
         continue;
@@ -375,7 +375,12 @@ async function tryVariant(ctx: Context, variant: DatasetVariant): Promise<Varian
       await extractArchive(ctx, source, archive, show(src), pending(), got, problems);
     }
     if (absent.length > 0 && pending().length > 0) {
-      problems.push(`not in DATASETS_DIR (${show(dir)}${path.sep}: ${absent.join(', ')})`);
+      const local = variant.files.find((f) => f.localPath && pending().includes(f));
+      problems.push(
+        local
+          ? `not in DATASETS_DIR (${show(path.join(opts.datasetsDir, local.localPath!))})`
+          : `not in DATASETS_DIR (${show(dir)}${path.sep}: ${absent.join(', ')})`,
+      );
     }
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ afterAll(async () => {
 
 const MNIST = getVariant(DATASETS.mnist, 'idx');
 const PARTIAL = getVariant(DATASETS['cifar-10'], 'partial-4000');
+const JPEG = getVariant(DATASETS['cifar-10'], 'jpeg-zip');
 
 /** A fetch that must not be reached, or that records the URLs and fails like an offline machine. */
 function offlineFetch(calls: string[]): FetchLike {
@@ -55,7 +56,7 @@ async function readManifest(publicDir: string, id: string): Promise<DatasetManif
 describe('installDatasets from DATASETS_DIR', () => {
   let publicDir = '';
 
-  it('installs MNIST and the partial CIFAR-10, with manifests', async () => {
+  it('installs MNIST and the complete CIFAR-10 from its JPEG zip (cifar-10-jpeg/), with manifests', async () => {
     publicDir = await tempDir();
     const calls: string[] = [];
     const { report, text } = await run({
@@ -68,19 +69,24 @@ describe('installDatasets from DATASETS_DIR', () => {
     const [mnist, cifar] = report.results;
     expect(mnist).toMatchObject({ id: 'mnist', ok: true, variant: 'idx' });
     expect(mnist!.files.map((f) => f.status)).toEqual(['copied', 'copied', 'copied', 'copied']);
-    expect(cifar).toMatchObject({ id: 'cifar-10', ok: true, variant: 'partial-4000' });
-    // The full variant was tried first: only its archive URL, and the failure is reported.
+    expect(cifar).toMatchObject({ id: 'cifar-10', ok: true, variant: 'jpeg-zip' });
+    expect(cifar!.files.map((f) => [f.name, f.status, f.from])).toEqual([
+      ['cifar10-jpeg.zip', 'copied', path.join(DATASETS_DIR, 'cifar-10-jpeg', 'cifar10-jpeg.zip')],
+    ]);
+    // The binary variant was tried first: only its archive URL, and the failure is reported.
     expect(calls).toEqual(['https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz']);
-    expect(text).toMatch(/cifar-10: variant 'binary' is not available .*ENOTFOUND.*Falling back to variant 'partial-4000'/);
-    expect(text).toMatch(/cifar-10: installed variant 'partial-4000'/);
+    expect(text).toMatch(/cifar-10: variant 'binary' is not available .*ENOTFOUND.*Falling back to variant 'jpeg-zip'/);
+    expect(text).toMatch(/cifar-10: installed variant 'jpeg-zip'/);
 
     const manifest = await readManifest(publicDir, 'mnist');
     expect(manifest).toEqual({ id: 'mnist', variant: 'idx', files: MNIST.files.map((f) => ({ ...f })) });
     expect(await readManifest(publicDir, 'cifar-10')).toEqual({
       id: 'cifar-10',
-      variant: 'partial-4000',
-      files: PARTIAL.files.map((f) => ({ ...f })),
+      variant: 'jpeg-zip',
+      files: JPEG.files.map(({ localPath: _l, ...f }) => f),
     });
+    const zip = await readFile(path.join(publicDir, 'cifar-10', 'cifar10-jpeg.zip'));
+    expect(createHash('sha256').update(zip).digest('hex')).toBe(JPEG.files[0]!.sha256);
     for (const f of MNIST.files) {
       const copy = await readFile(path.join(publicDir, 'mnist', f.name));
       expect(createHash('sha256').update(copy).digest('hex')).toBe(f.sha256);
@@ -89,6 +95,14 @@ describe('installDatasets from DATASETS_DIR', () => {
     expect((await readdir(path.join(publicDir, 'mnist'))).sort()).toEqual(
       [...MNIST.files.map((f) => f.name), 'manifest.json'].sort(),
     );
+  });
+
+  it('falls back to the partial CIFAR-10 when the JPEG zip is not in DATASETS_DIR (the last fallback)', async () => {
+    const dir = await tempDir();
+    await symlink(path.join(DATASETS_DIR, 'cifar-10'), path.join(dir, 'cifar-10'));
+    const { report, text } = await run({ ids: ['cifar-10'], datasetsDir: dir, publicDir: await tempDir(), fetch: offlineFetch([]) });
+    expect(report.results[0]).toMatchObject({ id: 'cifar-10', ok: true, variant: 'partial-4000' });
+    expect(text).toMatch(/variant 'jpeg-zip' is not available \(missing cifar10-jpeg.zip\).*not in DATASETS_DIR \(.*cifar-10-jpeg\/cifar10-jpeg.zip\).*Falling back to variant 'partial-4000'/);
   });
 
   it('is idempotent: a second call copies nothing', async () => {

@@ -134,6 +134,11 @@ export function loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void
   return call((api) => api.loadDataset(id, Comlink.proxy(onProgress)));
 }
 
+/** Decode the user's own dataset files in the worker (the bytes are transferred, not copied). */
+export function loadOwnDataset(files: { path: string; bytes: Uint8Array }[], onProgress: (p: LoadProgress) => void): Promise<DatasetSummary> {
+  return call((api) => api.loadOwnDataset(Comlink.transfer(files, files.map((f) => f.bytes.buffer as ArrayBuffer)), Comlink.proxy(onProgress)));
+}
+
 /** Start a run; events stream to `onEvent`; resolves when the run completes, is stopped or fails. */
 export function startRun(config: RunConfig, onEvent: (e: RunEvent) => void, options?: StartOptions): Promise<void> {
   return call((api) => api.start(config, Comlink.proxy(onEvent), options));

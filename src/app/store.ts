@@ -24,7 +24,7 @@ import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
 import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
 import { APP_VERSION, readLink, writeLink } from './lib/url';
-import { MAX_IMPORT_BYTES } from '../shared/config';
+import { MAX_DATASET_BYTES, MAX_IMPORT_BYTES } from '../shared/config';
 import { downloadFile } from './lib/download';
 import { cachedDatasets, clearCachedDatasets, type CachedDatasets } from '../shared/dataset-cache';
 import * as runsDb from './lib/runs-db';
@@ -58,6 +58,13 @@ export interface AppState {
   loadError: string | null;
   /** The dataset files this browser keeps (Cache API); null until first looked at. */
   datasetCache: CachedDatasets | null;
+  /** The user's own dataset being read ('reading', with its progress), or why the last upload was refused. */
+  uploadStatus: 'idle' | 'reading' | 'error';
+  uploadProgress: LoadProgress | null;
+  /** Names the file at fault; the dataset loaded before stays loaded. */
+  uploadError: string | null;
+  /** The name of the dataset uploaded in this worker (offered in the dataset menu), if any. */
+  uploadedName: string | null;
 
   // Run
   /** What the controls edit. */
@@ -122,6 +129,9 @@ export interface AppState {
   boot: () => Promise<void>;
   chooseBackend: (preference: BackendPreference) => Promise<void>;
   loadDataset: (id: DatasetId) => Promise<void>;
+  /** Read the user's own dataset files (dropped or picked; a picked folder's files keep their relative paths). */
+  uploadDataset: (files: { file: File; path: string }[]) => Promise<void>;
+  dismissUploadError: () => void;
   setConfig: (patch: Partial<RunConfig>) => void;
   /** Start a run from the controls, or go on with a saved one from its checkpoint, or from the imported set. */
   start: (from?: SavedRun, options?: { fromImport?: boolean }) => Promise<void>;
@@ -189,6 +199,17 @@ export function canStart(s: Pick<AppState, 'datasetStatus' | 'backendStatus' | '
 
 /** The link the page was opened with: the config, the backend, and whether to start at once (`run=1`). */
 const link = readLink();
+// A link cannot carry an uploaded dataset's files: open on the default dataset and say so.
+if (link.config.dataset === 'custom') {
+  const sha = link.config.datasetSha256;
+  link.errors.push(
+    `this link was made with a dataset uploaded in the page${sha ? ` (fingerprint ${sha.slice(0, 12)}…)` : ''}; a link cannot carry the files, ` +
+      `so ${datasetLabel(DEFAULT_DATASET)} is loaded: drop the same files on the Dataset card to use them`,
+  );
+  const { datasetSha256: _drop, ...rest } = link.config;
+  link.config = { ...rest, dataset: DEFAULT_DATASET };
+  link.run = false;
+}
 /** Set by a clean `run=1` link; the first successful dataset load starts the run and clears it. */
 let autoRun = link.run;
 
@@ -402,6 +423,8 @@ export const useApp = create<AppState>()((set, get) => {
     | 'exportSet'
     | 'refreshDatasetCache'
     | 'clearDatasetCache'
+    | 'uploadDataset'
+    | 'dismissUploadError'
   > = {
     async boot() {
       void get().refreshSavedRuns();
@@ -420,10 +443,12 @@ export const useApp = create<AppState>()((set, get) => {
       set({ backendPreference: preference, backendStatus: 'idle', backend: null, error: null });
       await stopActiveRun();
       set({ ...RUN_RESET });
-      // A fresh worker: the engine's state then never mixes two backends.
+      // A fresh worker: the engine's state then never mixes two backends (and has no uploaded dataset).
       engine.restartEngine();
       backendGeneration = -2;
       datasetGeneration = -2;
+      if (get().datasetId === 'custom') set({ datasetId: DEFAULT_DATASET });
+      set({ uploadedName: null });
       await get().loadDataset(get().datasetId);
     },
 
@@ -437,7 +462,9 @@ export const useApp = create<AppState>()((set, get) => {
         dataset: null,
         loadProgress: null,
         loadError: null,
-        config: { ...s.config, dataset: id },
+        uploadError: null,
+        uploadStatus: 'idle',
+        config: id === 'custom' ? { ...s.config, dataset: id } : (({ datasetSha256: _h, ...c }) => ({ ...c, dataset: id }))(s.config),
         error: null,
       });
       await stopActiveRun();
@@ -455,6 +482,7 @@ export const useApp = create<AppState>()((set, get) => {
         if (token !== loadToken) return;
         datasetGeneration = engine.engineGeneration();
         set({ dataset: summary, datasetStatus: 'ready', loadProgress: null });
+        if (summary.upload) set({ config: { ...get().config, datasetSha256: summary.upload.sha256 } });
         void get().refreshDatasetCache();
       } catch (err) {
         if (token !== loadToken || err instanceof Superseded || isMoot(err)) return;
@@ -467,11 +495,61 @@ export const useApp = create<AppState>()((set, get) => {
             source: 'dataset',
             title: `${datasetLabel(id)} could not be loaded`,
             message,
-            hint: 'The datasets are served from public/datasets. Run `npm run datasets` to download and verify them, then press "Try again" (or reload the page).',
+            hint:
+              id === 'custom'
+                ? 'An uploaded dataset lives only in this page: drop the same files on the Dataset card again.'
+                : 'The datasets are served from public/datasets. Run `npm run datasets` to download and verify them, then press "Try again" (or reload the page).',
             retry: true,
           },
         });
       }
+    },
+
+    async uploadDataset(picked) {
+      if (isRunActive(get().runStatus) || get().uploadStatus === 'reading' || picked.length === 0) return;
+      set({ uploadStatus: 'reading', uploadProgress: null, uploadError: null });
+      const token = ++loadToken;
+      try {
+        const total = picked.reduce((n, p) => n + p.file.size, 0);
+        if (total > MAX_DATASET_BYTES) {
+          const what = picked.length === 1 ? picked[0]!.path : `${picked.length} files`;
+          throw new Error(`${what}: ${total} bytes in all; at most ${MAX_DATASET_BYTES} are accepted`);
+        }
+        const files = await Promise.all(picked.map(async (p) => ({ path: p.path, bytes: new Uint8Array(await p.file.arrayBuffer()) })));
+        const summary = await serial(async () => {
+          await ensureBackend();
+          return engine.loadOwnDataset(files, (p) => {
+            if (token === loadToken) set({ uploadProgress: p });
+          });
+        });
+        if (token !== loadToken) return;
+        datasetGeneration = engine.engineGeneration();
+        set({
+          ...RUN_RESET,
+          datasetId: 'custom',
+          dataset: summary,
+          datasetStatus: 'ready',
+          loadProgress: null,
+          loadError: null,
+          uploadStatus: 'idle',
+          uploadProgress: null,
+          uploadedName: summary.name,
+          config: { ...get().config, dataset: 'custom', ...(summary.upload ? { datasetSha256: summary.upload.sha256 } : {}) },
+          error: null,
+        });
+        useEval.getState().reset();
+      } catch (err) {
+        if (isMoot(err) || err instanceof engine.EngineCrashedError) {
+          set({ uploadStatus: 'idle', uploadProgress: null });
+          return;
+        }
+        // What was loaded before stays loaded (the worker replaces nothing until the upload has decoded).
+        set({ uploadStatus: 'error', uploadProgress: null, uploadError: errorMessage(err) });
+      }
+    },
+
+    dismissUploadError() {
+      set({ uploadError: null, uploadStatus: 'idle' });
     },
 
     setConfig(patch) {
@@ -700,6 +778,10 @@ export const useApp = create<AppState>()((set, get) => {
     loadProgress: null,
     loadError: null,
     datasetCache: null,
+    uploadStatus: 'idle',
+    uploadProgress: null,
+    uploadError: null,
+    uploadedName: null,
     config: link.present ? link.config : { ...DEFAULT_RUN_CONFIG, dataset: DEFAULT_DATASET },
     ...RUN_RESET,
     error: null,

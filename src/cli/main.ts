@@ -193,7 +193,18 @@ async function setUp(a: EvalFlags, id: DatasetId) {
     throw new Error(`--backend ${a.backend} is not available here: ${report.skipped.find((s) => s.backend === a.backend)?.reason}`);
   }
   log(`backend ${report.backend}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
-  const loaded = loadDatasetFromDir(id, a.data);
+  let lastLogged = 0;
+  const loaded = loadDatasetFromDir(id, a.data, {
+    // The CIFAR-10 JPEG zip decodes 60000 images: say how far it is every 10000.
+    onProgress: (done, total) => {
+      if (done === total || done - lastLogged >= 10000) {
+        lastLogged = done;
+        log(`decoding ${id} images: ${done}/${total}`);
+      }
+    },
+  });
+  const note = loaded.spec.variants.find((v) => v.id === loaded.variant)?.note;
+  log(`dataset ${loaded.spec.name} (${loaded.variant}): ${loaded.train.count} training, ${loaded.test.count} test images${note ? `. ${note}` : ''}`);
   if (loaded.heldOutNote) log(loaded.heldOutNote);
   return { report, loaded, train: prepareRealData(loaded.train, loaded.spec), test: prepareRealData(loaded.test, loaded.spec) };
 }

@@ -70,7 +70,7 @@ describe('run config links', () => {
   it('tampered links: scripts, huge values, fractions, repeats, a huge query and a bad backend are refused', () => {
     const script = configFromSearch(`?dataset=${encodeURIComponent('<script>alert(1)</script>')}&iterations=1e308&ipc=2.5&ipc=3&backend=quantum`);
     expect(script.config).toEqual(DEFAULT_RUN_CONFIG);
-    expect(script.errors[0]).toMatch(/^dataset must be one of mnist, fashion-mnist, cifar-10 \(got '<script>alert\(1\)<\/script>'\)$/);
+    expect(script.errors[0]).toMatch(/^dataset must be one of mnist, fashion-mnist, cifar-10, custom \(got '<script>alert\(1\)<\/script>'\)$/);
     expect(script.errors[1]).toMatch(/^iterations must be a whole number from 1 to 100000/);
     expect(script.errors[2]).toMatch(/^ipc must be a whole number/);
     expect(script.errors[3]).toBe("'ipc' appears more than once; the first value is used");
@@ -92,5 +92,23 @@ describe('run config links', () => {
       expect(bad.errors.some((e) => e.startsWith('ipc must be a whole number'))).toBe(true);
       expect(bad.errors.some((e) => e.startsWith('mtt.experts must be a whole number from 1 to 20'))).toBe(true);
     }
+  });
+});
+
+describe('an uploaded dataset in the config', () => {
+  const sha = 'ab'.repeat(32);
+  const uploaded: RunConfig = { ...DEFAULT_RUN_CONFIG, dataset: 'custom', datasetSha256: sha };
+
+  it('is carried by a link as dataset=custom with its fingerprint', () => {
+    const search = configToSearch(uploaded, { version: '1' });
+    expect(search).toContain(`dataset=custom&datasetSha256=${sha}`);
+    const back = configFromSearch(search);
+    expect(back.errors).toEqual([]);
+    expect(back.config).toEqual(completeConfig(uploaded));
+  });
+
+  it('drops the fingerprint for a built-in dataset and refuses a malformed one', () => {
+    expect(completeConfig({ ...uploaded, dataset: 'mnist' })).not.toHaveProperty('datasetSha256');
+    expect(configFromSearch('?dataset=custom&datasetSha256=xyz').errors).toEqual(["datasetSha256 must be 64 lower-case hex digits (got 'xyz')"]);
   });
 });

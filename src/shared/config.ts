@@ -25,7 +25,8 @@ import {
 } from './methods';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from './protocol';
 
-export const DATASET_IDS = ['mnist', 'fashion-mnist', 'cifar-10'] as const;
+/** 'custom' is a dataset uploaded in the page: a config names it with its fingerprint (datasetSha256). */
+export const DATASET_IDS = ['mnist', 'fashion-mnist', 'cifar-10', 'custom'] as const;
 export const BACKEND_PREFERENCES: readonly [BackendPreference, ...BackendPreference[]] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** A numeric field's range and whether it must be whole. */
@@ -100,9 +101,16 @@ export const WEBGPU_TOLERANCE = 1e-3;
 /** The largest file the page imports (a `.npz` set or a run record); the page checks it before reading the file. */
 export const MAX_IMPORT_BYTES = 2 ** 27;
 
+/**
+ * The most bytes of dataset files the page reads from the user in one upload (all files together), checked before
+ * reading them: 256 MiB, room for the five CIFAR-10 binary batches and the test batch (184 MB).
+ */
+export const MAX_DATASET_BYTES = 2 ** 28;
+
 /** A whole run configuration (strict: unknown fields are errors). */
 export const runConfigSchema = z.strictObject({
   dataset: oneOf('dataset', DATASET_IDS),
+  datasetSha256: z.string({ error: 'datasetSha256 must be 64 lower-case hex digits' }).regex(/^[0-9a-f]{64}$/, { error: 'datasetSha256 must be 64 lower-case hex digits' }).optional(),
   method: oneOf('method', METHOD_IDS),
   ipc: num('ipc', LIMITS.ipc),
   iterations: num('iterations', LIMITS.iterations),
@@ -128,11 +136,12 @@ export const runConfigSchema = z.strictObject({
  * apply (another method's, another init's, a uniform sampler's) left out: what a link and a record carry.
  */
 export function completeConfig(config: RunConfig): RunConfig {
-  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, learnLabels: _l, ...base } = config;
+  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, learnLabels: _l, datasetSha256: _h, ...base } = config;
   const sampler = config.sampler ?? 'uniform';
   const selects = config.init === 'kmeans' || config.init === 'importance';
   return {
     ...base,
+    ...(config.dataset === 'custom' && config.datasetSha256 ? { datasetSha256: config.datasetSha256 } : {}),
     sampler,
     ...(sampler !== 'uniform' ? { samplerSettings: samplerSettings(config) } : {}),
     ...(selects
@@ -175,6 +184,7 @@ interface Field {
 }
 const FIELDS: Record<string, Field> = {
   dataset: { path: ['dataset'], kind: 'enum' },
+  datasetSha256: { path: ['datasetSha256'], kind: 'enum' },
   method: { path: ['method'], kind: 'enum' },
   ipc: { path: ['ipc'], kind: 'number' },
   iterations: { path: ['iterations'], kind: 'number' },

@@ -3,7 +3,7 @@
  * Only plain data crosses it: numbers, strings and typed arrays (transferred, never copied twice).
  * The UI imports these types; it never imports TensorFlow.js.
  */
-import type { DatasetId } from '../core/data/types';
+import type { DatasetId, RunDatasetId } from '../core/data/types';
 import type { InitDraw, InitId, MethodId, MttSettings, SamplerId, SamplerSettings } from './methods';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -26,7 +26,8 @@ export interface BackendReport {
 /** Progress while a dataset is fetched, verified, decompressed and parsed (in the worker). */
 export interface LoadProgress {
   /** 'cache': reading (and verifying) a file this browser kept from an earlier download. */
-  phase: 'cache' | 'download' | 'verify' | 'decompress' | 'parse' | 'ready';
+  /** 'decode': images decoded so far (a zip of JPEG/PNG class folders). */
+  phase: 'cache' | 'download' | 'verify' | 'decompress' | 'parse' | 'decode' | 'ready';
   file: string;
   /** Bytes (download) or items done so far, and the total (0 when unknown). */
   loaded: number;
@@ -46,7 +47,7 @@ export interface ImageGrid {
 
 /** What the UI shows about a loaded dataset before any run. */
 export interface DatasetSummary {
-  id: DatasetId;
+  id: RunDatasetId;
   name: string;
   classes: string[];
   shape: [number, number, number];
@@ -56,18 +57,29 @@ export interface DatasetSummary {
   classCounts: number[];
   /** Set when there was no test split and part of the training records was held out. */
   heldOutNote?: string;
+  /** Which file set was loaded ('idx', 'jpeg-zip', …; an upload's format) and what the page says about it. */
+  variant: string;
+  variantNote?: string;
   /** A few real training images per class (rows = classes). */
   sample: ImageGrid;
   /**
    * Where the files came from this time: all from this browser's cache, all downloaded, or some of each; `note`
    * says when cached files were corrupt (and downloaded again) or when the files could not be cached.
    */
-  storage: { source: 'cache' | 'download' | 'mixed'; note?: string };
+  storage: { source: 'cache' | 'download' | 'mixed' | 'upload'; note?: string };
+  /**
+   * An uploaded dataset (id 'custom'): its fingerprint (what a config's datasetSha256 names), what kind of files
+   * it came from, how many, and notes to show (files skipped because they are not images, system files ignored).
+   */
+  upload?: { sha256: string; format: 'idx' | 'cifar-binary' | 'zip' | 'folder'; notes: string[]; files: number };
 }
 
 /** The configuration of one distillation run (the skeleton's subset; the engine issue extends it). */
 export interface RunConfig {
-  dataset: DatasetId;
+  /** A built-in dataset, or 'custom': the one uploaded in the page (a link to it cannot load it by itself). */
+  dataset: RunDatasetId;
+  /** With 'custom': the uploaded set's fingerprint (datasetSha256 in src/core/data/own.ts), so a record says which data it used. */
+  datasetSha256?: string;
   method: MethodId;
   /** Synthetic images per class. */
   ipc: number;
@@ -297,7 +309,13 @@ export interface EngineApi {
   /** Choose the backend (preference first, then the fallback order) after a smoke test of the ops. */
   initBackend(preference: BackendPreference): Promise<BackendReport>;
   /** Fetch, verify, decompress and parse a dataset from /datasets/<id>/. */
-  loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void): Promise<DatasetSummary>;
+  loadDataset(id: RunDatasetId, onProgress: (p: LoadProgress) => void): Promise<DatasetSummary>;
+  /**
+   * Decode the user's own files (an IDX pair, CIFAR binary batches, a zip or a folder of class folders; `path` keeps
+   * a picked folder's subfolders) into the 'custom' dataset. Rejects with a message naming the file; on a rejection
+   * every dataset already loaded (an earlier upload too) stays as it was.
+   */
+  loadOwnDataset(files: { path: string; bytes: Uint8Array }[], onProgress: (p: LoadProgress) => void): Promise<DatasetSummary>;
   /**
    * Run a distillation (from a checkpoint of a run with this config, or from the imported set, per `options`);
    * resolves when it completes, is stopped, or fails (the failure also arrives as an event).

@@ -24,7 +24,10 @@ import type {
 } from '../shared/protocol';
 import { EVAL_DEFAULTS } from '../core/eval/evaluate';
 import { compareWithBaselines } from '../core/eval/compare';
-import type { DatasetId, LoadedDataset } from '../core/data/types';
+import type { DatasetId, DatasetSpec, LoadedDataset, RunDatasetId } from '../core/data/types';
+import { datasetSha256, decodeOwnFiles } from '../core/data/own';
+import { DatasetFormatError } from '../core/data/errors';
+import { MAX_DATASET_BYTES } from '../shared/config';
 import { selectBackend } from '../core/backend';
 import { getDataset } from '../core/data/registry';
 import { decodeDataset } from '../core/data/load';
@@ -41,7 +44,43 @@ import { classMajorSet, encodeNpz } from '../core/data/npz';
 import { encodePng } from '../core/png';
 import { prepareBrowserBackend } from './backends';
 
-const datasets = new Map<DatasetId, { loaded: LoadedDataset; real: RealData; storage: DatasetSummary['storage'] }>();
+interface DatasetEntry {
+  loaded: LoadedDataset;
+  real: RealData;
+  storage: DatasetSummary['storage'];
+  /** An uploaded dataset's fingerprint, format and notes. */
+  upload?: NonNullable<DatasetSummary['upload']>;
+}
+/** The loaded datasets; 'custom' is the last one uploaded (an upload replaces it only once it has decoded). */
+const datasets = new Map<RunDatasetId, DatasetEntry>();
+
+/** The spec of a config's dataset: the uploaded one's, or the registry's. */
+function specOf(id: RunDatasetId): DatasetSpec {
+  if (id === 'custom') {
+    const entry = datasets.get('custom');
+    if (!entry) throw new Error('Upload your dataset again: this page has none loaded (a link cannot carry the files).');
+    return entry.loaded.spec;
+  }
+  return getDataset(id);
+}
+
+/** The loaded dataset a config names; for an uploaded one, it must be the very set (same fingerprint). */
+function entryFor(config: RunConfig, doing: string): DatasetEntry {
+  const entry = datasets.get(config.dataset);
+  if (!entry) {
+    throw new Error(
+      config.dataset === 'custom'
+        ? `Upload your dataset before ${doing}: a link cannot carry the files.`
+        : `Load ${config.dataset} before ${doing}.`,
+    );
+  }
+  if (config.dataset === 'custom' && config.datasetSha256 && entry.upload && config.datasetSha256 !== entry.upload.sha256) {
+    throw new Error(
+      `This configuration is for the uploaded dataset ${config.datasetSha256.slice(0, 12)}…, but the one loaded is ${entry.upload.sha256.slice(0, 12)}… (${entry.loaded.spec.name}): upload the same files again.`,
+    );
+  }
+  return entry;
+}
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
 /** The run in progress (or paused). */
@@ -93,6 +132,17 @@ const deviceGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMem
 /** How often a run sends its state to the page to be saved (and at each pause and at the end). */
 const CHECKPOINT_MS = 5000;
 
+/** Decoding progress (items done of total) as LoadProgress, at most every 100 ms, and always the last. */
+function throttled(onProgress: (p: LoadProgress) => void): (done: number, total: number, file: string) => void {
+  let last = 0;
+  return (done, total, file) => {
+    const now = performance.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    onProgress({ phase: 'decode', file, loaded: done, total });
+  };
+}
+
 function transferable(e: RunEvent): RunEvent {
   if (e.type === 'images') return Comlink.transfer(e, [e.grid.rgba.buffer]);
   if (e.type === 'started') return Comlink.transfer(e, [e.initial.rgba.buffer]);
@@ -103,7 +153,8 @@ function transferable(e: RunEvent): RunEvent {
   return e;
 }
 
-function summarise(d: LoadedDataset, real: RealData, storage: DatasetSummary['storage']): DatasetSummary {
+function summarise({ loaded: d, real, storage, upload }: DatasetEntry): DatasetSummary {
+  const variantNote = d.spec.variants.find((v) => v.id === d.variant)?.note;
   const perClass = 8;
   const picks: number[] = [];
   for (const idx of real.byClass) for (let k = 0; k < perClass; k++) picks.push(idx[k] ?? idx[0] ?? 0);
@@ -118,8 +169,11 @@ function summarise(d: LoadedDataset, real: RealData, storage: DatasetSummary['st
     testCount: d.test.count,
     classCounts: real.byClass.map((a) => a.length),
     heldOutNote: d.heldOutNote,
+    variant: d.variant,
+    ...(variantNote ? { variantNote } : {}),
     sample,
     storage,
+    ...(upload ? { upload } : {}),
   };
 }
 
@@ -130,13 +184,14 @@ const api: EngineApi = {
     return backend;
   },
 
-  async loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void) {
+  async loadDataset(id: RunDatasetId, onProgress: (p: LoadProgress) => void) {
     let entry = datasets.get(id);
+    if (!entry && id === 'custom') throw new Error('No uploaded dataset in this page: drop your files on the Dataset card (a link cannot carry them).');
     if (!entry) {
-      const spec = getDataset(id);
-      const { manifest, files, report } = await fetchDatasetFiles(id, onProgress);
+      const spec = getDataset(id as DatasetId);
+      const { manifest, files, report } = await fetchDatasetFiles(id as DatasetId, onProgress);
       onProgress({ phase: 'parse', file: manifest.variant, loaded: 0, total: 0 });
-      const loaded = decodeDataset(spec, manifest.variant, files);
+      const loaded = decodeDataset(spec, manifest.variant, files, throttled(onProgress));
       const source = report.downloaded === 0 ? 'cache' : report.fromCache === 0 ? 'download' : 'mixed';
       const notes = [
         report.corruptCached.length ? `${report.corruptCached.join(', ')} failed the checksum in this browser's cache and ${report.corruptCached.length > 1 ? 'were' : 'was'} downloaded again.` : '',
@@ -146,18 +201,43 @@ const api: EngineApi = {
       datasets.set(id, entry);
     }
     onProgress({ phase: 'ready', file: '', loaded: 1, total: 1 });
-    const summary = summarise(entry.loaded, entry.real, entry.storage);
+    const summary = summarise(entry);
     return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
   },
 
-  async start(config: RunConfig, onEvent: (e: RunEvent) => void, options: StartOptions = {}) {
+  async loadOwnDataset(files: { path: string; bytes: Uint8Array }[], onProgress: (p: LoadProgress) => void) {
+    if (control) throw new Error('Stop the run before uploading a dataset.');
+    const total = files.reduce((n, f) => n + f.bytes.length, 0);
+    if (total > MAX_DATASET_BYTES) {
+      const first = files.length === 1 ? files[0]!.path : `${files.length} files`;
+      throw new DatasetFormatError(first, `${total} bytes in all; at most ${MAX_DATASET_BYTES} are accepted`);
+    }
+    onProgress({ phase: 'parse', file: files[0]?.path ?? '', loaded: 0, total: 0 });
+    // Decoded in full before anything is replaced: on an error the loaded datasets stay as they were.
+    const loaded = decodeOwnFiles(files, { onProgress: throttled(onProgress) });
+    const sha256 = await datasetSha256(loaded);
+    const entry: DatasetEntry = {
+      loaded,
+      real: prepareRealData(loaded.train, loaded.spec),
+      storage: { source: 'upload' },
+      upload: { sha256, format: loaded.format, notes: loaded.notes, files: files.length },
+    };
+    datasets.set('custom', entry);
+    onProgress({ phase: 'ready', file: '', loaded: 1, total: 1 });
+    const summary = summarise(entry);
+    return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
+  },
+
+  async start(requested: RunConfig, onEvent: (e: RunEvent) => void, options: StartOptions = {}) {
+    // A run on the uploaded dataset always names it by its fingerprint (the record says which data it used).
+    const upload = requested.dataset === 'custom' ? datasets.get('custom')?.upload : undefined;
+    const config = upload && !requested.datasetSha256 ? { ...requested, datasetSha256: upload.sha256 } : requested;
     const { resume, fromImport } = options;
     const emit = (e: RunEvent) => void onEvent(transferable(e));
     if (control) throw new Error('A run is already in progress.');
     if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
     if (!backend) backend = await selectBackend('auto', prepareBrowserBackend, deviceGiB);
-    const entry = datasets.get(config.dataset);
-    if (!entry) throw new Error(`Load ${config.dataset} before starting a run.`);
+    const entry = entryFor(config, 'starting a run');
     const { height, width, channels } = entry.loaded.train;
     const needed = estimateRunBytes(config, [height, width, channels], entry.real.numClasses);
     const refusal = needed === null ? null : memoryRefusal(needed, backend.memoryBudget, backend.backend);
@@ -224,8 +304,7 @@ const api: EngineApi = {
   async evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => void) {
     if (evaluating) throw new Error('An evaluation is already running.');
     const source = await setSource('evaluating');
-    const entry = datasets.get(source.config.dataset);
-    if (!entry) throw new Error(`Load ${source.config.dataset} before evaluating.`);
+    const entry = entryFor(source.config, 'evaluating');
     evaluating = true;
     evalCancelled = false;
     try {
@@ -280,7 +359,7 @@ const api: EngineApi = {
   async exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile> {
     const source = await setSource('exporting');
     const { config } = source;
-    const spec = getDataset(config.dataset);
+    const spec = specOf(config.dataset);
     const stem = `${config.dataset}-${config.method}-ipc${config.ipc}-seed${config.seed}-it${source.iteration}${source.imported ? '-imported' : ''}`;
     let file: ExportFile;
     if (kind === 'npz') {
@@ -290,14 +369,13 @@ const api: EngineApi = {
       file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(setGrid(source.pixels, config), 4) };
     } else {
       if (source.imported) throw new Error('An imported set has no run to record: continue distilling from it, then export the run record.');
-      const entry = datasets.get(config.dataset);
-      if (!entry) throw new Error(`Load ${config.dataset} before exporting its run record.`);
+      const entry = entryFor(config, 'exporting its run record');
       source.sha256 ??= await pixelsSha256(source.pixels);
       const ev = source.evaluation;
       const record = buildRunRecord({
         app: context.app,
         config,
-        dataset: datasetOf(entry.loaded),
+        dataset: datasetOf({ ...entry.loaded, ...(entry.upload ? { sha256: entry.upload.sha256 } : {}) }),
         initial: source.initial ?? { chosen: [] },
         ...(source.startedFrom ? { startedFrom: source.startedFrom } : {}),
         backend: source.backend,
@@ -316,7 +394,7 @@ const api: EngineApi = {
 
 /** A class-major synthetic set as an RGBA grid, one row per class (de-normalised with its dataset's mean/std). */
 function setGrid(pixels: Float32Array, config: RunConfig) {
-  const spec = getDataset(config.dataset);
+  const spec = specOf(config.dataset);
   return imagesToGrid(pixels, spec.shape, spec.classes.length, config.ipc, spec);
 }
 

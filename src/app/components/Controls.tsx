@@ -328,7 +328,12 @@ export function Controls() {
 
   const locked = isRunActive(runStatus);
   const set = (patch: Partial<RunConfig>) => setConfig(patch);
-  const datasetHint = DATASET_OPTIONS.find((o) => o.id === datasetId)?.hint ?? '';
+  const uploadedName = useApp((s) => s.uploadedName);
+  const datasetHint = datasetId === 'custom' ? 'Your own files (Dataset card)' : (DATASET_OPTIONS.find((o) => o.id === datasetId)?.hint ?? '');
+  const datasetOptions = [
+    ...DATASET_OPTIONS.map((o) => [o.id, o.label] as const),
+    ...(datasetId === 'custom' || uploadedName ? [['custom', `Yours: ${uploadedName ?? 'uploaded'}`] as const] : []),
+  ];
 
   let backendHint: ReactNode = 'Auto tries WebGPU, then WebGL, WebAssembly, CPU.';
   if (backendStatus === 'initializing') backendHint = 'Testing the backend…';
@@ -348,7 +353,7 @@ export function Controls() {
           label="Dataset"
           hint={datasetHint}
           value={datasetId}
-          options={DATASET_OPTIONS.map((o) => [o.id, o.label] as const)}
+          options={datasetOptions}
           testId="dataset-select"
           onChange={(id) => void loadDataset(id)}
         />

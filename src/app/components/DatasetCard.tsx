@@ -4,6 +4,7 @@ import { formatBytes, formatInt } from '../lib/format';
 import { useApp } from '../store';
 import { GridFigure } from './GridFigure';
 import { Icon } from './Icon';
+import { OwnData } from './OwnData';
 
 const PHASES: Record<LoadProgress['phase'], string> = {
   cache: 'Reading from this browser',
@@ -11,6 +12,7 @@ const PHASES: Record<LoadProgress['phase'], string> = {
   verify: 'Verifying',
   decompress: 'Decompressing',
   parse: 'Parsing',
+  decode: 'Decoding images',
   ready: 'Ready',
 };
 
@@ -119,6 +121,25 @@ export function DatasetCard() {
               </>
             }
           />
+          {dataset.upload ? (
+            <div className="card__foot" data-testid="dataset-upload">
+              <p>
+                Uploaded: {formatInt(dataset.upload.files)} {dataset.upload.files === 1 ? 'file' : 'files'} (
+                {{ idx: 'IDX', 'cifar-binary': 'CIFAR binary', zip: 'zip of class folders', folder: 'folder of class folders' }[dataset.upload.format]}), decoded in
+                this page; normalised with the mean and std of its training images. Fingerprint{' '}
+                <code title={dataset.upload.sha256} data-testid="dataset-fingerprint">
+                  {dataset.upload.sha256.slice(0, 12)}
+                </code>
+                . A link to this configuration names the set by its fingerprint but cannot load it by itself: whoever opens it must drop the same files.
+              </p>
+              {dataset.upload.notes.map((n) => (
+                <p key={n} className="note" data-testid="dataset-upload-note">
+                  <Icon name="info" />
+                  <span>{n}</span>
+                </p>
+              ))}
+            </div>
+          ) : (
           <p className="card__foot" data-testid="dataset-storage" data-source={dataset.storage.source}>
             {dataset.storage.source === 'cache'
               ? 'Read from this browser’s cache (checksums verified again).'
@@ -127,14 +148,22 @@ export function DatasetCard() {
                 : 'Partly from this browser’s cache, partly downloaded; all verified.'}
             {dataset.storage.note && <span className="card__foot-note" data-testid="dataset-storage-note"> {dataset.storage.note}</span>}
           </p>
+          )}
+          {dataset.variantNote && (
+            <p className="note" data-testid="dataset-variant-note">
+              <Icon name="info" />
+              <span>{dataset.variantNote}</span>
+            </p>
+          )}
           {dataset.heldOutNote && (
-            <p className="note">
+            <p className="note" data-testid="dataset-held-out">
               <Icon name="info" />
               <span>{dataset.heldOutNote}</span>
             </p>
           )}
         </>
       )}
+      <OwnData />
       {cache?.available && (
         <div className="cache-row">
           <span data-testid="dataset-cache-size">

@@ -18,12 +18,14 @@ function EmptyState() {
   const ipc = useApp((s) => s.config.ipc);
   const datasetStatus = useApp((s) => s.datasetStatus);
   const runStatus = useApp((s) => s.runStatus);
+  const uploadedName = useApp((s) => (s.dataset?.upload ? s.dataset.name : null));
+  const name = datasetId === 'custom' && uploadedName ? uploadedName : datasetLabel(datasetId);
   let text: string;
   if (runStatus === 'loading') text = 'Preparing the run: sampling the initial images and compiling the network…';
-  else if (datasetStatus === 'loading') text = `Loading ${datasetLabel(datasetId)}…`;
+  else if (datasetStatus === 'loading') text = `Loading ${name}…`;
   else if (datasetStatus === 'ready')
-    text = `Press Run to distil ${datasetLabel(datasetId)} into ${ipc} synthetic image${ipc === 1 ? '' : 's'} per class.`;
-  else text = `${datasetLabel(datasetId)} is not loaded yet.`;
+    text = `Press Run to distil ${name} into ${ipc} synthetic image${ipc === 1 ? '' : 's'} per class.`;
+  else text = `${name} is not loaded yet.`;
   return (
     <div className="empty-state" data-busy={runStatus === 'loading' || datasetStatus === 'loading' || undefined}>
       <div className="empty-state__art" aria-hidden="true">

@@ -22,5 +22,11 @@ export function isDatasetId(v: unknown): v is DatasetId {
 }
 
 export function datasetLabel(id: DatasetId): string {
+  if (id === 'custom') return 'Your dataset';
   return DATASET_OPTIONS.find((o) => o.id === id)?.label ?? id;
+}
+
+/** Whether an id names a built-in dataset (one a link can load by itself). */
+export function isBuiltIn(id: DatasetId): boolean {
+  return DATASET_OPTIONS.some((o) => o.id === id);
 }

@@ -5,6 +5,7 @@
 import { concatImageSets, parseCifarBinary } from './cifar';
 import { DatasetFormatError } from './errors';
 import { decodeIdxPair, gunzip, MAX_GUNZIP_BYTES } from './idx';
+import { decodeImageZip } from './folders';
 import { getVariant } from './registry';
 import { sha256Hex } from './sha256';
 import type { DatasetFile, DatasetSpec, FileRole, ImageSet, LoadedDataset } from './types';
@@ -108,7 +109,12 @@ function checkShape(spec: DatasetSpec, set: ImageSet, file: string): void {
  * Decodes a variant's files (keyed by file name, as downloaded: .gz still compressed) into a LoadedDataset.
  * Throws DatasetFormatError naming the file when one is missing or malformed.
  */
-export function decodeDataset(spec: DatasetSpec, variantId: string, files: Map<string, Uint8Array>): LoadedDataset {
+export function decodeDataset(
+  spec: DatasetSpec,
+  variantId: string,
+  files: Map<string, Uint8Array>,
+  onProgress?: (done: number, total: number, file: string) => void,
+): LoadedDataset {
   const variant = getVariant(spec, variantId);
   const numClasses = spec.classes.length;
   const byRole = (role: FileRole): { name: string; bytes: Uint8Array }[] =>
@@ -143,6 +149,15 @@ export function decodeDataset(spec: DatasetSpec, variantId: string, files: Map<s
     });
     return parts.length > 0 ? concatImageSets(...parts) : undefined;
   };
+
+  const [zip] = byRole('images-zip');
+  if (zip) {
+    // Class folders in label order (CIFAR-10's folder names sort in its label order), train/ and test/.
+    const set = decodeImageZip(zip.bytes, zip.name, { classes: spec.classes, requireSplit: true, onProgress });
+    if (!set.test) throw new DatasetFormatError(zip.name, 'no test/ images');
+    checkShape(spec, set.train, zip.name);
+    return { spec, variant: variant.id, train: set.train, test: set.test };
+  }
 
   const train = idxPair('train-images', 'train-labels') ?? batches('train-batch');
   if (!train) throw new Error(`${spec.name} variant '${variant.id}' lists no training files`);

@@ -12,11 +12,14 @@ import { unzipSync, zipSync } from 'fflate';
 import { z } from 'zod';
 import { DatasetFormatError } from './errors';
 import { getDataset, isDatasetId } from './registry';
-import type { DatasetId, DatasetSpec } from './types';
+import type { DatasetId, DatasetSpec, RunDatasetId } from './types';
 
 /** A distilled (or any labelled) set in the app's layout: NHWC float pixels in the normalised space. */
 export interface DistilledSet {
-  dataset: DatasetId;
+  /** 'custom': a dataset the user uploaded in the page (its class names are then in `classes`). */
+  dataset: RunDatasetId;
+  /** The class names, when the set does not come from a built-in dataset. */
+  classes?: readonly string[];
   /** [height, width, channels] of one image. */
   shape: readonly [number, number, number];
   /** N images, NHWC, normalised with `mean` and `std`. */
@@ -68,6 +71,7 @@ export function classMajorSet(spec: DatasetSpec, pixels: Float32Array, ipc: numb
   }
   return {
     dataset: spec.id,
+    ...(spec.id === 'custom' ? { classes: spec.classes } : {}),
     shape: spec.shape,
     pixels,
     labels: Int32Array.from({ length: n }, (_, i) => Math.floor(i / ipc)),
@@ -138,8 +142,8 @@ export function encodeNpz(set: DistilledSet): Uint8Array {
   if (set.pixels.length !== n * h * w * c) throw new Error(`encodeNpz: ${set.pixels.length} pixels are not ${n} images of ${h}x${w}x${c}`);
   if (set.mean.length !== c || set.std.length !== c) throw new Error(`encodeNpz: mean and std need ${c} values (one per channel)`);
   if (set.softLabels && set.softLabels.length % n !== 0) throw new Error(`encodeNpz: ${set.softLabels.length} soft label values are not ${n} rows`);
-  const spec = getDataset(set.dataset);
-  const meta = { format: NPZ_FORMAT, dataset: set.dataset, classes: spec.classes, layout: 'NCHW', ...set.meta };
+  const classes = set.classes ?? getDataset(set.dataset as DatasetId).classes;
+  const meta = { format: NPZ_FORMAT, dataset: set.dataset, classes, layout: 'NCHW', ...set.meta };
   const files: Record<string, Uint8Array> = {
     'images.npy': npy('<f4', [n, c, h, w], littleEndian(toNchw(set.pixels, n, set.shape), '<f4')),
     'labels.npy': npy('<i8', [n], littleEndian(set.labels, '<i8')),
@@ -247,7 +251,7 @@ type ArrayName = (typeof ARRAYS)[number];
  * and int64/int32/uint8 labels, in C order; `ipc` and `meta` are optional, so `np.savez(f, images=..., labels=...,
  * mean=..., std=...)` is enough. `file` names the file in error messages.
  */
-export function decodeNpz(bytes: Uint8Array, options: { dataset?: DatasetId; file?: string } = {}): DistilledSet {
+export function decodeNpz(bytes: Uint8Array, options: { dataset?: DatasetId; file?: string } = {}): DistilledSet & { dataset: DatasetId } {
   const file = options.file ?? 'npz';
   const failIn = (where: string): Fail => (problem) => {
     throw new DatasetFormatError(file, where ? `${where}: ${problem}` : problem);
@@ -310,6 +314,9 @@ export function decodeNpz(bytes: Uint8Array, options: { dataset?: DatasetId; fil
     metaJson = parsed.data!;
   }
   const named = metaJson.dataset;
+  if (named === 'custom') {
+    failIn('meta')('the set was distilled from a dataset uploaded in the page (custom), which this reader does not have: only sets of MNIST, Fashion-MNIST or CIFAR-10 can be read back');
+  }
   if (named !== undefined && !isDatasetId(named)) failIn('meta')(`unknown dataset '${named}'`);
   if (options.dataset && named && options.dataset !== named) fail(`the file holds a ${named} set, not ${options.dataset}`);
   const datasetId = options.dataset ?? (named as DatasetId | undefined);
@@ -378,7 +385,7 @@ export function decodeNpz(bytes: Uint8Array, options: { dataset?: DatasetId; fil
     ...(metaJson.method !== undefined ? { method: metaJson.method } : {}),
     ...(metaJson.config !== undefined ? { config: metaJson.config } : {}),
   };
-  return { dataset: spec.id, shape: spec.shape, pixels, labels: Int32Array.from(labelValues), mean, std, ipc, meta };
+  return { dataset: datasetId!, shape: spec.shape, pixels, labels: Int32Array.from(labelValues), mean, std, ipc, meta };
 }
 
 function classCounts(labels: ArrayLike<number>, classes: number): number[] {
@@ -393,6 +400,7 @@ function classCounts(labels: ArrayLike<number>, classes: number): number[] {
  * hold the same number of images.
  */
 export function forEvaluation(set: DistilledSet): { pixels: Float32Array; ipc: number } {
+  if (set.dataset === 'custom') throw new Error('forEvaluation: a set of an uploaded dataset has no registry entry');
   const spec = getDataset(set.dataset);
   const [h, w, c] = set.shape;
   const size = h * w * c;

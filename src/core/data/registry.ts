@@ -142,6 +142,26 @@ export const DATASETS: Record<DatasetId, DatasetSpec> = {
         lacksTestSplit: false,
       },
       {
+        id: 'jpeg-zip',
+        description:
+          'all 60000 images as 32x32 JPEG files in class folders (train/<class>/ 5000 per class, test/<class>/ 1000 per class); ' +
+          'JPEG is lossy, so accuracies are close to, not equal to, those on the binary version',
+        files: [
+          {
+            name: 'cifar10-jpeg.zip',
+            role: 'images-zip',
+            bytes: 51984702,
+            sha256: 'cd7a4371e075145697873ef11961d3a787889dbb1058f046d9987108fd0a738b',
+            localPath: 'cifar-10-jpeg/cifar10-jpeg.zip',
+          },
+        ],
+        download: [],
+        lacksTestSplit: false,
+        note:
+          'CIFAR-10 here is the complete set (50000 training, 10000 test images) as JPEG files. JPEG is lossy: the pixels ' +
+          'differ slightly from the original binary version, so accuracies are close to, not equal to, those measured on it.',
+      },
+      {
         id: 'partial-4000',
         description: 'a partial copy (the first 4000 records of data_batch_1.bin, no test batch)',
         files: [
@@ -187,7 +207,7 @@ const manifestSchema = z.object({
   files: z.array(
     z.object({
       name: z.string(),
-      role: z.enum(['train-images', 'train-labels', 'test-images', 'test-labels', 'train-batch', 'test-batch']),
+      role: z.enum(['train-images', 'train-labels', 'test-images', 'test-labels', 'train-batch', 'test-batch', 'images-zip']),
       bytes: z.number().int().nonnegative(),
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
     }),

@@ -25,7 +25,9 @@ describe('the real files against the registry', () => {
     DATASETS[id].variants.flatMap((v) => v.files.filter((f) => f.sha256).map((f) => ({ id, file: f }))),
   );
 
-  it('covers every file we hold (4 + 4 + 1) and each exists', () => {
+  const where = (id: string, file: { name: string; localPath?: string }) => path.join(DATASETS_DIR, file.localPath ?? path.join(id, file.name));
+
+  it('covers every file we hold (4 + 4 + 1 + 1) and each exists', () => {
     expect(files.map(({ id, file }) => `${id}/${file.name}`)).toEqual([
       'mnist/train-images-idx3-ubyte.gz',
       'mnist/train-labels-idx1-ubyte.gz',
@@ -35,14 +37,15 @@ describe('the real files against the registry', () => {
       'fashion-mnist/train-labels-idx1-ubyte.gz',
       'fashion-mnist/t10k-images-idx3-ubyte.gz',
       'fashion-mnist/t10k-labels-idx1-ubyte.gz',
+      'cifar-10/cifar10-jpeg.zip',
       'cifar-10/data_batch_1.first4000.bin',
     ]);
-    for (const { id, file } of files) expect(statSync(path.join(DATASETS_DIR, id, file.name)).size).toBe(file.bytes);
+    for (const { id, file } of files) expect(statSync(where(id, file)).size).toBe(file.bytes);
   });
 
   it('has the registry sha256 for each file', async () => {
     for (const { id, file } of files) {
-      const bytes = new Uint8Array(readFileSync(path.join(DATASETS_DIR, id, file.name)));
+      const bytes = new Uint8Array(readFileSync(where(id, file)));
       expect(await sha256Hex(bytes), `${id}/${file.name}`).toBe(file.sha256);
       if (file.bytes < 100_000) {
         await expect(verifyFileBytes(file, bytes)).resolves.toBeUndefined();
@@ -62,7 +65,7 @@ describe('registry', () => {
     expect(isDatasetId('svhn')).toBe(false);
     expect(getDataset('fashion-mnist').classes[9]).toBe('Ankle boot');
     expect(getDataset('cifar-10').shape).toEqual([32, 32, 3]);
-    expect(getDataset('cifar-10').variants.map((v) => v.id)).toEqual(['binary', 'partial-4000']);
+    expect(getDataset('cifar-10').variants.map((v) => v.id)).toEqual(['binary', 'jpeg-zip', 'partial-4000']);
     expect(getVariant(getDataset('cifar-10'), 'partial-4000').lacksTestSplit).toBe(true);
     expect(() => getVariant(getDataset('mnist'), 'nope')).toThrow(/no variant 'nope'/);
     const archive = getVariant(getDataset('cifar-10'), 'binary').download[0];

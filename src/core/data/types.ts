@@ -1,8 +1,11 @@
 /** Identifiers of the built-in datasets. */
 export type DatasetId = 'mnist' | 'fashion-mnist' | 'cifar-10';
 
+/** What a run config's `dataset` may name: a built-in dataset, or the one the user uploaded in the page. */
+export type RunDatasetId = DatasetId | 'custom';
+
 /** What a file is for inside a dataset. */
-export type FileRole = 'train-images' | 'train-labels' | 'test-images' | 'test-labels' | 'train-batch' | 'test-batch';
+export type FileRole = 'train-images' | 'train-labels' | 'test-images' | 'test-labels' | 'train-batch' | 'test-batch' | 'images-zip';
 
 /** One file of a dataset as published, with what verifies it. */
 export interface DatasetFile {
@@ -16,6 +19,8 @@ export interface DatasetFile {
    * batches): such files are verified through their archive's md5, and their sha256 is then recorded in the manifest.
    */
   sha256?: string;
+  /** Where the file lies under DATASETS_DIR when not at `<id>/<name>` (e.g. `cifar-10-jpeg/cifar10-jpeg.zip`). */
+  localPath?: string;
 }
 
 /** A file as installed: always with the sha256 of the bytes that were verified. */
@@ -25,7 +30,8 @@ export interface ManifestFile extends DatasetFile {
 
 /** A dataset in the registry: what it is, how to normalise it, and where to get it. */
 export interface DatasetSpec {
-  id: DatasetId;
+  /** 'custom' for a dataset the user uploaded (it has no variants). */
+  id: RunDatasetId;
   name: string;
   classes: readonly string[];
   /** Image shape as [height, width, channels]. */
@@ -47,6 +53,8 @@ export interface DatasetVariant {
   download: readonly DownloadSource[];
   /** True when the variant has no test split, so the loader holds out part of the training records. */
   lacksTestSplit: boolean;
+  /** What the page says about this variant beside its sample grid (e.g. that its images are lossy JPEGs). */
+  note?: string;
 }
 
 /**

@@ -115,7 +115,10 @@ function readRecord(bytes: Uint8Array, file: string): ImportedRecord {
     fail(`not a valid run record: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const record = parsed.data!;
-  getDataset(record.config.dataset);
+  if (record.config.dataset === 'custom') {
+    fail('the run used a dataset uploaded in the page (custom); its record cannot be loaded back here, only read');
+  }
+  getDataset(record.config.dataset as DatasetId);
   const checked = validateRunConfig(record.config);
   if (!checked.ok) fail(`its configuration is outside what the page runs: ${checked.errors.join('; ')}`);
   return { kind: 'record', file, record, config: (checked as { config: RunConfig }).config };

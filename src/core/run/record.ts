@@ -14,7 +14,9 @@ export const runRecordSchema = z.object({
   createdAt: z.string(),
   /** The full run configuration, defaults filled in. */
   config: z.object({
-    dataset: z.enum(['mnist', 'fashion-mnist', 'cifar-10']),
+    /** 'custom': a dataset uploaded in the page, named by its fingerprint. */
+    dataset: z.enum(['mnist', 'fashion-mnist', 'cifar-10', 'custom']),
+    datasetSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     method: z.enum(METHOD_IDS),
     ipc: z.number().int().positive(),
     iterations: z.number().int().nonnegative(),
@@ -59,6 +61,9 @@ export const runRecordSchema = z.object({
     trainCount: z.number().int(),
     testCount: z.number().int(),
     heldOutNote: z.string().optional(),
+    /** An uploaded dataset: its name (the file's) and fingerprint. */
+    name: z.string().optional(),
+    sha256: z.string().optional(),
   }),
   /** The real images the synthetic set started from, per class (absent for noise). */
   initial: z
@@ -159,9 +164,11 @@ export function datasetOf(loaded: {
   train: { count: number };
   test: { count: number };
   heldOutNote?: string;
+  sha256?: string;
 }): RunRecord['dataset'] {
   return {
     id: loaded.spec.id,
+    ...(loaded.spec.id === 'custom' ? { name: (loaded.spec as { name?: string }).name ?? 'custom', ...(loaded.sha256 ? { sha256: loaded.sha256 } : {}) } : {}),
     variant: loaded.variant,
     trainCount: loaded.train.count,
     testCount: loaded.test.count,

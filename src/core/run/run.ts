@@ -140,7 +140,9 @@ export class DistillRun {
     }
     if (this.config.method !== 'mtt' || this.stepFn) return;
     const cfg = this.mttConfig();
-    const key = expertKey(this.config.dataset, this.net, cfg, this.config.seed, this.config.dsa);
+    // An uploaded dataset is known by its fingerprint: two uploads never share experts.
+    const data = this.config.dataset === 'custom' ? `custom:${this.config.datasetSha256 ?? ''}` : this.config.dataset;
+    const key = expertKey(data, this.net, cfg, this.config.seed, this.config.dsa);
     let trajectories = cache?.get(key);
     if (!trajectories) {
       // Experts have their own random stream, so cached and fresh experts leave the run's stream alike.
