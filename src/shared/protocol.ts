@@ -208,6 +208,10 @@ export type RunEvent =
   | { type: 'checkpoint'; checkpoint: RunCheckpoint }
   | { type: 'paused'; iteration: number }
   | { type: 'resumed'; iteration: number }
+  /** The run stopped after `iteration` to evaluate its set (StartOptions.evaluate); throttled progress. */
+  | { type: 'evaluating'; iteration: number; progress: EvalProgress }
+  /** The set after `report.iteration` iterations, evaluated beside the baselines (computed once per settings, reused). */
+  | { type: 'evaluation'; report: EvalReport }
   /**
    * The run ended. `syntheticSha256`: sha256 of the final synthetic set's float32 bytes (NHWC, class-major,
    * normalised space), the same fingerprint as the run record's: equal links on one backend give equal values.
@@ -261,6 +265,17 @@ export interface StartOptions {
   resume?: RunCheckpoint;
   /** Start from the set last imported with importFile() (its dataset and ipc must be the config's). */
   fromImport?: boolean;
+  /**
+   * Evaluate the set during the run: at its start, every `every` iterations and at its end (shared/eval-schedule.ts),
+   * the run waiting for each evaluation. Not part of the config: it changes nothing in the synthetic set.
+   */
+  evaluate?: EvalSchedule;
+}
+
+/** Evaluation during a run: how often, and under which settings. */
+export interface EvalSchedule {
+  every: number;
+  request: EvalRequest;
 }
 
 /** The files a synthetic set is exported as: NumPy set, PNG grid, run record (JSON). */

@@ -13,6 +13,7 @@ import type {
   EvalProgress,
   EvalReport,
   EvalRequest,
+  EvalSchedule,
   ExportContext,
   ExportFile,
   ExportKind,
@@ -23,7 +24,7 @@ import type {
   StartOptions,
 } from '../shared/protocol';
 import { EVAL_DEFAULTS } from '../core/eval/evaluate';
-import { compareWithBaselines } from '../core/eval/compare';
+import { BaselineCache, baselineKey } from '../core/eval/baselines';
 import type { DatasetId, DatasetSpec, LoadedDataset, RunDatasetId } from '../core/data/types';
 import { datasetSha256, decodeOwnFiles } from '../core/data/own';
 import { DatasetFormatError } from '../core/data/errors';
@@ -50,6 +51,8 @@ interface DatasetEntry {
   storage: DatasetSummary['storage'];
   /** An uploaded dataset's fingerprint, format and notes. */
   upload?: NonNullable<DatasetSummary['upload']>;
+  /** The test split grouped by class, prepared at the first evaluation. */
+  test?: RealData;
 }
 /** The loaded datasets; 'custom' is the last one uploaded (an upload replaces it only once it has decoded). */
 const datasets = new Map<RunDatasetId, DatasetEntry>();
@@ -81,6 +84,8 @@ function entryFor(config: RunConfig, doing: string): DatasetEntry {
   }
   return entry;
 }
+/** Baseline accuracies (random real, herding, k-center) by dataset, IPC and evaluation settings. */
+const baselines = new BaselineCache();
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
 /** The run in progress (or paused). */
@@ -232,7 +237,7 @@ const api: EngineApi = {
     // A run on the uploaded dataset always names it by its fingerprint (the record says which data it used).
     const upload = requested.dataset === 'custom' ? datasets.get('custom')?.upload : undefined;
     const config = upload && !requested.datasetSha256 ? { ...requested, datasetSha256: upload.sha256 } : requested;
-    const { resume, fromImport } = options;
+    const { resume, fromImport, evaluate: schedule } = options;
     const emit = (e: RunEvent) => void onEvent(transferable(e));
     if (control) throw new Error('A run is already in progress.');
     if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
@@ -274,11 +279,18 @@ const api: EngineApi = {
       });
       // After prepare(): the 'kmeans' and 'importance' inits choose the initial images there.
       emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid(), fromIteration: run.iteration });
-      const reason = await drive(run, { control: ctl, emit, checkpointMs: CHECKPOINT_MS });
+      const live = run;
+      let lastReport: EvalReport | undefined;
+      const evaluateAt = schedule && schedule.every >= 1 ? { every: schedule.every, evaluate: async (iteration: number) => {
+        lastReport = (await evaluateDuringRun(live, ctl, schedule, iteration, emit)) ?? lastReport;
+      } } : undefined;
+      const reason = await drive(run, { control: ctl, emit, checkpointMs: CHECKPOINT_MS, ...(evaluateAt ? { evaluateAt } : {}) });
       const pixels = await run.pixels();
       const syntheticSha256 = await pixelsSha256(pixels);
       const labels = await run.learnedLabels();
       latest = { pixels, ...(labels ? { softLabels: labels.values } : {}), sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, initial: run.initial, startedFrom, imported: false };
+      // The evaluation at the last iteration is this set's: the run record carries it.
+      if (lastReport?.iteration === run.iteration) latest.evaluation = lastReport;
       emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256 });
     } catch (err) {
       if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
@@ -308,10 +320,8 @@ const api: EngineApi = {
     evaluating = true;
     evalCancelled = false;
     try {
-      const test = prepareRealData(entry.loaded.test, entry.loaded.spec);
-      const cfg = { ...EVAL_DEFAULTS, ...request, width: source.config.width, depth: source.config.depth, seed: source.config.seed };
       let last = 0;
-      const { results, testImages } = await compareWithBaselines(source.pixels, source.config.ipc, entry.real, test, cfg, async (p) => {
+      const { results, testImages, cfg } = await evaluateWithBaselines(entry, source.pixels, source.config, request, async (p) => {
         if (evalCancelled) throw new Error('Evaluation cancelled.');
         const now = performance.now();
         if (now - last > 200 || p.fraction === 1) {
@@ -391,6 +401,51 @@ const api: EngineApi = {
     return Comlink.transfer(file, [file.bytes.buffer]);
   },
 };
+
+/** Evaluation settings of a set of `config`'s shape (the network the run distils with, its seed). */
+function evalConfig(config: RunConfig, request: EvalRequest) {
+  return { ...EVAL_DEFAULTS, ...request, width: config.width, depth: config.depth, seed: config.seed };
+}
+
+/** The set beside its baselines, which are evaluated once per dataset, IPC and settings (BaselineCache). */
+async function evaluateWithBaselines(entry: DatasetEntry, pixels: Float32Array, config: RunConfig, request: EvalRequest, onProgress: (p: EvalProgress) => Promise<void>) {
+  entry.test ??= prepareRealData(entry.loaded.test, entry.loaded.spec);
+  const cfg = evalConfig(config, request);
+  // An uploaded dataset is named by its fingerprint: another upload is other data.
+  const data = entry.upload ? `custom:${entry.upload.sha256}` : config.dataset;
+  const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), pixels, config.ipc, entry.real, entry.test, cfg, onProgress);
+  return { ...got, cfg };
+}
+
+/** Thrown by an evaluation's progress callback when its run is stopped. */
+class RunStopped extends Error {}
+
+/**
+ * An evaluation at one of the run's evaluation points (the driver waits for it): progress and the report go out
+ * as run events. Returns undefined when the run was stopped meanwhile.
+ */
+async function evaluateDuringRun(run: DistillRun, ctl: RunControl, schedule: EvalSchedule, iteration: number, emit: (e: RunEvent) => void): Promise<EvalReport | undefined> {
+  const entry = entryFor(run.config, 'evaluating');
+  const pixels = await run.pixels();
+  let last = 0;
+  try {
+    const { results, testImages, cfg } = await evaluateWithBaselines(entry, pixels, run.config, schedule.request, async (progress) => {
+      if (ctl.isStopped) throw new RunStopped();
+      const now = performance.now();
+      if (now - last > 200 || progress.fraction === 1) {
+        last = now;
+        emit({ type: 'evaluating', iteration, progress });
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    });
+    const report: EvalReport = { request: schedule.request, iteration, ipc: run.config.ipc, width: cfg.width, testImages, results };
+    emit({ type: 'evaluation', report });
+    return report;
+  } catch (err) {
+    if (err instanceof RunStopped) return undefined;
+    throw err;
+  }
+}
 
 /** A class-major synthetic set as an RGBA grid, one row per class (de-normalised with its dataset's mean/std). */
 function setGrid(pixels: Float32Array, config: RunConfig) {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossPoint, RunEvent } from '../../shared/protocol';
 import type { DistillRun } from './run';
+import { isEvalPoint } from '../../shared/eval-schedule';
 
 /** Pause / resume / stop for a running loop; a generation counter makes stale loops exit. */
 export class RunControl {
@@ -49,6 +50,12 @@ export interface DriveOptions {
   imagesMs?: number;
   /** Milliseconds between 'checkpoint' events (also sent at each pause and at the end); none when absent. */
   checkpointMs?: number;
+  /**
+   * Evaluation during the run: `evaluate(iteration)` is awaited at iteration 0 (a fresh run), every `every`
+   * iterations and at the last one (isEvalPoint), after the loss points and the images up to there were sent.
+   * Its time is not counted in ms per iteration.
+   */
+  evaluateAt?: { every: number; evaluate: (iteration: number) => Promise<void> };
 }
 
 /** Lets queued messages (pause, stop) through between iterations. */
@@ -98,8 +105,18 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
     emit({ type: 'selection', view: run.selectionUpdate() });
   };
 
+  const evalAt = opts.evaluateAt;
+  const evaluateNow = async () => {
+    if (!evalAt || control.isStopped || !isEvalPoint(run.iteration, run.config.iterations, evalAt.every)) return;
+    await flush();
+    await snapshot();
+    await evalAt.evaluate(run.iteration);
+    windowStart = performance.now();
+  };
+
   try {
     emit({ type: 'selection', view: run.selectionUpdate() });
+    if (run.iteration === 0) await evaluateNow();
     while (run.iteration < run.config.iterations && !control.isStopped) {
       if (control.isPaused) {
         await flush();
@@ -118,6 +135,7 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
       // A cap on queued iterations keeps pause responsive on GPU backends, where step() only enqueues work.
       if (now - windowStart >= progressMs || pending.length >= 16) await flush();
       if (now - lastImages >= imagesMs) await snapshot();
+      await evaluateNow();
       if (opts.checkpointMs !== undefined && now - lastCheckpoint >= opts.checkpointMs) {
         // Loss points first, so a saved run's curve reaches its checkpoint.
         await flush();
