@@ -3,6 +3,7 @@ import { AboutCard } from './components/AboutCard';
 import { Controls } from './components/Controls';
 import { DatasetCard } from './components/DatasetCard';
 import { ErrorBox } from './components/ErrorBox';
+import { ComparePanel } from './components/ComparePanel';
 import { FilesPanel } from './components/FilesPanel';
 import { EvaluatePanel } from './components/EvaluatePanel';
 import { Header } from './components/Header';
@@ -46,6 +47,7 @@ export function App() {
               <DatasetCard />
             </div>
           </div>
+          <ComparePanel />
         </main>
       </div>
       <StatusBar />

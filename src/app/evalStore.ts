@@ -8,6 +8,9 @@ export type EvalStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
 interface EvalState {
   request: EvalRequest;
+  /** Evaluate during runs every this many iterations (and at the start and the end); 0: off. */
+  every: number;
+  setEvery: (every: number) => void;
   status: EvalStatus;
   progress: EvalProgress | null;
   report: EvalReport | null;
@@ -15,12 +18,16 @@ interface EvalState {
   setRequest: (patch: Partial<EvalRequest>) => void;
   evaluate: () => Promise<void>;
   cancel: () => void;
+  /** Show a report made elsewhere (a run's evaluation at its last iteration). */
+  show: (report: EvalReport) => void;
   /** Forget the last report (the set it was about is no longer the one shown). */
   reset: () => void;
 }
 
 export const useEval = create<EvalState>((set, get) => ({
   request: DEFAULT_EVAL_REQUEST,
+  every: 0,
+  setEvery: (every) => set({ every }),
   status: 'idle',
   progress: null,
   report: null,
@@ -36,6 +43,9 @@ export const useEval = create<EvalState>((set, get) => ({
       const message = errorMessage(err);
       set(/cancelled/i.test(message) ? { status: 'cancelled' } : { status: 'error', error: message });
     }
+  },
+  show(report) {
+    if (get().status !== 'running') set({ status: 'done', report, progress: null, error: null });
   },
   reset() {
     if (get().status !== 'running') set({ status: 'idle', progress: null, report: null, error: null });

@@ -9,6 +9,9 @@ import {
   type BackendPreference,
   type BackendReport,
   type DatasetSummary,
+  type EvalProgress,
+  type EvalReport,
+  type EvalSchedule,
   type ExportKind,
   type ImageGrid,
   type ImportSummary,
@@ -79,6 +82,10 @@ export interface AppState {
   /** sha256 of the final synthetic set (from the engine's 'done'): equal for equal links on one backend. */
   syntheticSha256: string | null;
   lossPoints: LossPoint[];
+  /** Evaluations during the run (at its evaluation points), in iteration order. */
+  evalPoints: EvalReport[];
+  /** The evaluation the run is waiting for, while it lasts. */
+  evalProgress: { iteration: number; progress: EvalProgress } | null;
   /** The iteration the engine resumed the current run from (its checkpoint), null for a fresh run. */
   resumedFrom: number | null;
   /** The imported file the current run started from (instead of its init), if it did. */
@@ -133,8 +140,12 @@ export interface AppState {
   uploadDataset: (files: { file: File; path: string }[]) => Promise<void>;
   dismissUploadError: () => void;
   setConfig: (patch: Partial<RunConfig>) => void;
-  /** Start a run from the controls, or go on with a saved one from its checkpoint, or from the imported set. */
-  start: (from?: SavedRun, options?: { fromImport?: boolean }) => Promise<void>;
+  /**
+   * Start a run from the controls (or from `options.config`), or go on with a saved one from its checkpoint, or from
+   * the imported set; it evaluates at checkpoints per `options.evaluate`, else per the Evaluate panel's setting.
+   * Resolves when the run is over.
+   */
+  start: (from?: SavedRun, options?: StartRunOptions) => Promise<void>;
   /** Read a `.npz` set or a run record chosen by the user. */
   importFile: (file: File) => Promise<void>;
   /** Distil further from the imported set (its dataset and images per class, the other settings from the controls). */
@@ -161,6 +172,12 @@ export interface AppState {
   clearSaved: () => Promise<void>;
 }
 
+export interface StartRunOptions {
+  fromImport?: boolean;
+  config?: RunConfig;
+  evaluate?: EvalSchedule;
+}
+
 const RUN_RESET = {
   runConfig: null,
   runStatus: 'idle',
@@ -173,6 +190,8 @@ const RUN_RESET = {
   currentRunId: null,
   savedIteration: null,
   lossPoints: [],
+  evalPoints: [],
+  evalProgress: null,
   initialGrid: null,
   grid: null,
   gridIteration: 0,
@@ -344,6 +363,16 @@ export const useApp = create<AppState>()((set, get) => {
       case 'resumed':
         set({ runStatus: 'running', iteration: e.iteration, pending: get().pending === 'resume' ? null : get().pending });
         break;
+      case 'evaluating':
+        set({ evalProgress: { iteration: e.iteration, progress: e.progress } });
+        break;
+      case 'evaluation': {
+        const evalPoints = get().evalPoints.filter((r) => r.iteration !== e.report.iteration).concat(e.report);
+        set({ evalPoints: evalPoints.sort((a, b) => a.iteration - b.iteration), evalProgress: null });
+        // The evaluation at the last iteration is the final set's: the Evaluate panel shows it too.
+        if (e.report.iteration === get().runConfig?.iterations) useEval.getState().show(e.report);
+        break;
+      }
       case 'done':
         set({
           runStatus: 'done',
@@ -352,6 +381,7 @@ export const useApp = create<AppState>()((set, get) => {
           syntheticSha256: e.syntheticSha256 ?? null,
           pending: null,
           preparing: null,
+          evalProgress: null,
           endedAt: performance.now(),
         });
         save({ status: e.reason === 'completed' ? 'done' : 'stopped', iteration: e.iteration, lossPoints: get().lossPoints, syntheticSha256: e.syntheticSha256 ?? null });
@@ -361,6 +391,7 @@ export const useApp = create<AppState>()((set, get) => {
         save({ status: 'stopped' });
         set({
           preparing: null,
+          evalProgress: null,
           runStatus: 'error',
           pending: null,
           endedAt: performance.now(),
@@ -557,7 +588,7 @@ export const useApp = create<AppState>()((set, get) => {
       set({ config: { ...get().config, ...patch } });
     },
 
-    async start(from?: SavedRun, options: { fromImport?: boolean } = {}) {
+    async start(from?: SavedRun, options: StartRunOptions = {}) {
       const s = get();
       if (!canStart(s) || !s.dataset) return;
       if (datasetGeneration !== engine.engineGeneration()) {
@@ -565,7 +596,9 @@ export const useApp = create<AppState>()((set, get) => {
         return;
       }
       const token = ++runToken;
-      const config: RunConfig = from ? from.config : { ...s.config, dataset: s.dataset.id };
+      const config: RunConfig = from ? from.config : { ...(options.config ?? s.config), dataset: s.dataset.id };
+      const ev = useEval.getState();
+      const evaluate: EvalSchedule | undefined = options.evaluate ?? (ev.every >= 1 ? { every: ev.every, request: ev.request } : undefined);
       const resume = from?.checkpoint ?? undefined;
       const now = Date.now();
       record = from
@@ -591,7 +624,7 @@ export const useApp = create<AppState>()((set, get) => {
         (e) => {
           if (token === runToken) handleRunEvent(e);
         },
-        { ...(resume ? { resume } : {}), ...(options.fromImport ? { fromImport: true } : {}) },
+        { ...(resume ? { resume } : {}), ...(options.fromImport ? { fromImport: true } : {}), ...(evaluate ? { evaluate } : {}) },
       );
       activeRun = run;
       try {

@@ -3,6 +3,10 @@ import { useEval } from '../evalStore';
 import { NumberField, SelectField } from './Controls';
 import { formatInt } from '../lib/format';
 import { EVAL_ARCHITECTURES, type EvalArchitecture, type EvalSetName } from '../../shared/protocol';
+import { evalPoints } from '../../shared/eval-schedule';
+import { LIMITS } from '../../shared/config';
+import { baselineRows, seriesStyle } from '../lib/compare';
+import { AccuracyChart, SeriesLegend } from './CompareCharts';
 
 const ROWS: { name: EvalSetName; label: string; hint: string }[] = [
   { name: 'distilled', label: 'Distilled (this run)', hint: 'the synthetic images' },
@@ -13,11 +17,41 @@ const ROWS: { name: EvalSetName; label: string; hint: string }[] = [
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
+/** The current run's accuracy at its evaluation points, against iterations, with the baselines. */
+function RunAccuracy() {
+  const evals = useApp((s) => s.evalPoints);
+  const evalProgress = useApp((s) => s.evalProgress);
+  const label = useApp((s) => (s.runConfig ? 'This run' : ''));
+  const total = useApp((s) => s.runConfig?.iterations ?? s.config.iterations);
+  if (evals.length === 0 && !evalProgress) return null;
+  const series = [{ label: `${label} (synthetic set)`, style: seriesStyle(0), points: evals }];
+  const baselines = baselineRows([evals]);
+  const p = evalProgress?.progress;
+  return (
+    <div className="run-accuracy" data-testid="run-accuracy">
+      {p && evalProgress && (
+        <p className="eval-note" data-testid="run-eval-progress">
+          The run waits while its set after iteration {formatInt(evalProgress.iteration)} is evaluated: {p.set === 'distilled' ? 'synthetic set' : `${p.set} baseline`}, network {p.model + 1} of{' '}
+          {p.models}, epoch {p.epoch + 1} of {p.epochs}.
+        </p>
+      )}
+      {evals.length > 0 && (
+        <>
+          <AccuracyChart series={series} baselines={baselines} total={total} testId="run-accuracy-chart" />
+          <SeriesLegend series={series} baselines={baselines} />
+        </>
+      )}
+    </div>
+  );
+}
+
 /** Evaluate the synthetic set under the field's protocol, beside random-real and coreset baselines. */
 export function EvaluatePanel() {
   const runStatus = useApp((s) => s.runStatus);
   const importedFile = useApp((s) => (s.runStatus === 'idle' ? (s.imported?.file ?? null) : null));
-  const { request, status, progress, report, error, setRequest, evaluate, cancel } = useEval();
+  const { request, status, progress, report, error, setRequest, evaluate, cancel, every, setEvery } = useEval();
+  const testCount = useApp((s) => s.dataset?.testCount ?? 0);
+  const iterations = useApp((s) => s.config.iterations);
   const running = status === 'running';
   const canEvaluate = (runStatus === 'paused' || runStatus === 'done' || importedFile !== null) && !running;
   const best = report ? Math.max(...ROWS.map((r) => report.results[r.name].mean)) : 0;
@@ -67,6 +101,26 @@ export function EvaluatePanel() {
           testId="eval-arch-select"
           onChange={(architecture) => setRequest({ architecture })}
         />
+        <NumberField
+          label="Test images"
+          hint="0: the whole test set; fewer is quicker."
+          value={request.testLimit}
+          min={0}
+          max={Math.max(testCount, 1)}
+          disabled={running}
+          testId="eval-test-input"
+          onCommit={(testLimit) => setRequest({ testLimit })}
+        />
+        <NumberField
+          label="Evaluate every"
+          hint={every >= 1 ? `During a run: iterations ${evalPoints(iterations, every).slice(0, 6).map(formatInt).join(', ')}${evalPoints(iterations, every).length > 6 ? ', …' : ''}.` : 'Iterations between evaluations during a run (0: off).'}
+          value={every}
+          min={0}
+          max={LIMITS.iterations.max}
+          disabled={running}
+          testId="eval-every-input"
+          onCommit={setEvery}
+        />
         <div className="eval-controls__buttons">
           {running ? (
             <button type="button" className="btn" data-testid="eval-cancel" onClick={cancel}>
@@ -100,6 +154,7 @@ export function EvaluatePanel() {
           {error}
         </p>
       )}
+      <RunAccuracy />
       {report && (
         <table className="eval-table" data-testid="eval-results">
           <caption>

@@ -11,6 +11,7 @@ export function RunProgress() {
   const pending = useApp((s) => s.pending);
   const preparing = useApp((s) => s.preparing);
   const resumedFrom = useApp((s) => s.resumedFrom);
+  const evaluating = useApp((s) => s.evalProgress);
 
   if (preparing && (runStatus === 'loading' || runStatus === 'running')) {
     const pct = Math.round(preparing.fraction * 100);
@@ -30,7 +31,8 @@ export function RunProgress() {
   const fraction = total > 0 ? Math.min(1, iteration / total) : 0;
   const percent = Math.round(fraction * 1000) / 10;
   let right: string;
-  if (runStatus === 'running' && ms !== null) right = `about ${formatDuration((total - iteration) * ms)} left`;
+  if (runStatus === 'running' && evaluating) right = `evaluating the set after iteration ${formatInt(evaluating.iteration)} (${Math.round(evaluating.progress.fraction * 100)}%)`;
+  else if (runStatus === 'running' && ms !== null) right = `about ${formatDuration((total - iteration) * ms)} left`;
   else if (runStatus === 'running' || runStatus === 'loading') right = 'estimating time left…';
   else if (runStatus === 'paused') right = pending === 'resume' ? 'resuming…' : 'paused';
   else if (runStatus === 'done') right = doneReason === 'stopped' ? 'stopped' : 'complete';
