@@ -619,16 +619,22 @@ export const useApp = create<AppState>()((set, get) => {
       if (!from) save({});
       // The last evaluation was of another set.
       useEval.getState().reset();
+      // The events come on their own channel: the last ones can arrive after start() resolved.
+      let sawEnd = () => {};
+      const ended = new Promise<void>((resolve) => (sawEnd = resolve));
       const run = engine.startRun(
         config,
         (e) => {
           if (token === runToken) handleRunEvent(e);
+          if (e.type === 'done' || e.type === 'error') sawEnd();
         },
         { ...(resume ? { resume } : {}), ...(options.fromImport ? { fromImport: true } : {}), ...(evaluate ? { evaluate } : {}) },
       );
       activeRun = run;
       try {
         await run;
+        // Whoever awaits start() (the comparison) then sees the final state: fingerprint, last evaluation.
+        await Promise.race([ended, wait(2000)]);
         if (token !== runToken) return;
         // The engine resolved without saying 'done' (or its last event is still in flight): it is over either way.
         if (isRunActive(get().runStatus)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultEvalEvery, evalPoints, isEvalPoint } from './eval-schedule';
+import { defaultEvalEvery, describePoints, evalPoints, isEvalPoint } from './eval-schedule';
 
 describe('evaluation schedule', () => {
   it('evaluates at the start, every N iterations and at the end', () => {
@@ -26,5 +26,11 @@ describe('evaluation schedule', () => {
     expect(evalPoints(20, defaultEvalEvery(20))).toEqual([0, 5, 10, 15, 20]);
     expect(evalPoints(4, defaultEvalEvery(4))).toEqual([0, 1, 2, 3, 4]);
     expect(evalPoints(2, defaultEvalEvery(2))).toEqual([0, 1, 2]);
+  });
+
+  it('lists long schedules briefly', () => {
+    expect(describePoints(evalPoints(4, 2))).toBe('0, 2, 4');
+    expect(describePoints(evalPoints(40, 2))).toBe('0, 2, 4, 6, 8, …, 40');
+    expect(describePoints(evalPoints(5000, 1000))).toBe('0, 1,000, 2,000, 3,000, 4,000, 5,000');
   });
 });

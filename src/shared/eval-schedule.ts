@@ -22,3 +22,10 @@ export function evalPoints(total: number, every: number): number[] {
 export function defaultEvalEvery(total: number): number {
   return Math.max(1, Math.ceil(total / 4));
 }
+
+/** The points as a short list for the page: "0, 2, 4, 6, 8, …, 40" (the first `head` and the last). */
+export function describePoints(points: readonly number[], head = 5): string {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  if (points.length <= head + 1) return points.map(fmt).join(', ');
+  return `${points.slice(0, head).map(fmt).join(', ')}, …, ${fmt(points.at(-1)!)}`;
+}

@@ -8,7 +8,7 @@ import { Area, CartesianGrid, ComposedChart, Line, LineChart, ReferenceLine, Too
 import type { EvalReport, LossPoint } from '../../shared/protocol';
 import { formatInt, formatLoss } from '../lib/format';
 import { downsample, logTicks, lossDomain } from '../lib/series';
-import { accuracyCurve, mergeByIteration, type BaselineRow, type SeriesStyle } from '../lib/compare';
+import { accuracyCurve, accuracyTicks, mergeByIteration, type BaselineRow, type SeriesStyle } from '../lib/compare';
 
 export interface ChartSeries<T> {
   label: string;
@@ -144,7 +144,7 @@ export function AccuracyChart({ series, baselines, total, testId }: { series: re
       <ComposedChart responsive style={{ width: '100%', height: 220 }} data={rows} margin={{ top: 6, right: 12, bottom: 4, left: 0 }} accessibilityLayer>
         <CartesianGrid strokeDasharray="3 4" vertical={false} />
         <XAxis dataKey="iteration" type="number" domain={[0, Math.max(total, 1)]} allowDecimals={false} tickFormatter={(v: number) => formatInt(v)} tickLine={false} fontSize={11} />
-        <YAxis type="number" domain={domain} allowDataOverflow tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tickLine={false} width={44} fontSize={11} />
+        <YAxis type="number" domain={domain} ticks={accuracyTicks(domain)} allowDataOverflow tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tickLine={false} width={44} fontSize={11} />
         <Tooltip
           isAnimationActive={false}
           formatter={(v, name) => [typeof v === 'number' ? pct(v) : Array.isArray(v) ? `${pct(Number(v[0]))}–${pct(Number(v[1]))}` : String(v), name]}

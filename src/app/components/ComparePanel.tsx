@@ -3,7 +3,7 @@ import { useApp } from '../store';
 import { useEval } from '../evalStore';
 import { useCompare, type CompareEntry } from '../compareStore';
 import { baselineRows, bestAt, evaluatedIterations, runLabels, seriesStyle, verdict } from '../lib/compare';
-import { evalPoints, defaultEvalEvery } from '../../shared/eval-schedule';
+import { describePoints, evalPoints, defaultEvalEvery } from '../../shared/eval-schedule';
 import { formatInt } from '../lib/format';
 import { linkFor } from '../lib/url';
 import { AccuracyChart, LossCompareChart, SeriesLegend, SeriesSwatch } from './CompareCharts';
@@ -137,7 +137,7 @@ function Verdict({ entries, labels }: { entries: CompareEntry[]; labels: string[
     <p className="compare-verdict" data-testid="compare-verdict">
       At iteration {formatInt(v.iteration)}, <strong>{labels[v.best]}</strong> {v.margin === 0 ? 'ties with' : `is ahead of`} {labels[v.runnerUp]}
       {v.margin > 0 && <> by {points} points</>}
-      {v.margin > 0 && (v.clear ? ', more than one std: a difference the networks’ spread does not explain.' : ', within one std: not a clear difference at this budget (try more networks or epochs).')}
+      {v.margin > 0 && (v.clear ? ', more than one std of either run.' : ', within one std: not a clear difference at this budget (more networks or epochs would tell).')}
       {v.margin === 0 && '.'}
     </p>
   );
@@ -213,7 +213,7 @@ export function ComparePanel() {
       ) : (
         <>
           <p className="field__hint">
-            Runs go one after another. Each is evaluated at iteration{planned.length === 1 ? '' : 's'} {planned.map(formatInt).join(', ')} ({request.epochs} epochs ×{' '}
+            Runs go one after another. Each is evaluated at iteration{planned.length === 1 ? '' : 's'} {describePoints(planned)} ({request.epochs} epochs ×{' '}
             {request.models} network{request.models === 1 ? '' : 's'}, {request.testLimit ? `${formatInt(request.testLimit)} test images` : 'the whole test set'}; change
             these in Evaluate{every >= 1 ? '' : ', where “Evaluate every” is off, so five points per run are used'}).
           </p>
@@ -257,7 +257,7 @@ export function ComparePanel() {
                 key={e.id}
                 grid={e.grid}
                 rowLabels={classes}
-                maxHeight={220}
+                maxHeight={300}
                 maxScale={6}
                 size="small"
                 ariaLabel={`Synthetic images of ${labels[i]} after iteration ${e.iterationsDone}`}

@@ -3,7 +3,7 @@ import { useEval } from '../evalStore';
 import { NumberField, SelectField } from './Controls';
 import { formatInt } from '../lib/format';
 import { EVAL_ARCHITECTURES, type EvalArchitecture, type EvalSetName } from '../../shared/protocol';
-import { evalPoints } from '../../shared/eval-schedule';
+import { describePoints, evalPoints } from '../../shared/eval-schedule';
 import { LIMITS } from '../../shared/config';
 import { baselineRows, seriesStyle } from '../lib/compare';
 import { AccuracyChart, SeriesLegend } from './CompareCharts';
@@ -113,7 +113,7 @@ export function EvaluatePanel() {
         />
         <NumberField
           label="Evaluate every"
-          hint={every >= 1 ? `During a run: iterations ${evalPoints(iterations, every).slice(0, 6).map(formatInt).join(', ')}${evalPoints(iterations, every).length > 6 ? ', …' : ''}.` : 'Iterations between evaluations during a run (0: off).'}
+          hint={every >= 1 ? `During a run: iterations ${describePoints(evalPoints(iterations, every))}.` : 'Iterations between evaluations during a run (0: off).'}
           value={every}
           min={0}
           max={LIMITS.iterations.max}
@@ -135,6 +135,9 @@ export function EvaluatePanel() {
       </div>
       <p className="eval-note" aria-live="polite">
         {note}
+      </p>
+      <p className="field__hint">
+        To put two settings side by side (say DREAM and uniform sampling), use <a href="#compare-title">Compare runs</a> below.
       </p>
       {running && (
         <div

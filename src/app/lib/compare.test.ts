@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_CONFIG, DEFAULT_EVAL_REQUEST, type EvalReport, type RunConfig } from '../../shared/protocol';
-import { baselineRows, bestAt, evaluatedIterations, mergeByIteration, nextQueued, pairFrom, requeue, runLabels, sameConfig, verdict } from './compare';
+import { accuracyTicks, baselineRows, bestAt, evaluatedIterations, mergeByIteration, nextQueued, pairFrom, requeue, runLabels, sameConfig, verdict } from './compare';
 
 const base: RunConfig = { ...DEFAULT_RUN_CONFIG, ipc: 1, width: 8 };
 
@@ -76,9 +76,10 @@ describe('table and verdict', () => {
   const dream = [report(0, 0.3), report(2, 0.42), report(4, 0.5)];
   const uniform = [report(0, 0.3), report(2, 0.4), report(4, 0.45)];
 
-  it('lists the evaluated iterations and the best run at each (ties all count)', () => {
+  it('lists the evaluated iterations and the best run at each (a shared top counts for each; no best when all tie)', () => {
     expect(evaluatedIterations([uniform, dream.slice(0, 2)])).toEqual([0, 2, 4]);
-    expect(bestAt([uniform, dream], 0)).toEqual([0, 1]);
+    expect(bestAt([uniform, dream], 0)).toEqual([]);
+    expect(bestAt([uniform, dream, [report(2, 0.42)]], 2)).toEqual([1, 2]);
     expect(bestAt([uniform, dream], 4)).toEqual([1]);
     // One run alone is nobody's best.
     expect(bestAt([uniform, dream.slice(0, 2)], 4)).toEqual([]);
@@ -102,5 +103,13 @@ describe('table and verdict', () => {
     const rows = baselineRows([uniform, [report(0, 0.5, 0.01, 2)]]);
     expect(rows).toHaveLength(6);
     expect(rows[3]!.scope).toMatch(/^2\/class/);
+  });
+});
+
+describe('accuracy axis', () => {
+  it('ticks every 5 or 10 points (or 1, 2 for a narrow range) inside the domain', () => {
+    expect(accuracyTicks([0.2, 0.45])).toEqual([0.2, 0.25, 0.3, 0.35, 0.4, 0.45]);
+    expect(accuracyTicks([0, 1])).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(accuracyTicks([0.25, 0.3]).map((t) => Math.round(t * 100))).toEqual([25, 26, 27, 28, 29, 30]);
   });
 });

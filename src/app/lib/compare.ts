@@ -155,11 +155,15 @@ export function evaluatedIterations(evalLists: readonly (readonly EvalReport[])[
   return [...new Set(evalLists.flatMap((l) => l.map((r) => r.iteration)))].sort((a, b) => a - b);
 }
 
-/** Which runs have the highest mean at each iteration (indices; ties all count), among those evaluated there. */
+/**
+ * Which runs have the highest mean at an iteration (indices; a shared top counts for each), among those evaluated
+ * there; none when fewer than two were evaluated or all of them tie (nothing to tell apart).
+ */
 export function bestAt(evalLists: readonly (readonly EvalReport[])[], iteration: number): number[] {
   const means = evalLists.map((l) => l.find((r) => r.iteration === iteration)?.results.distilled.mean);
-  const top = Math.max(...means.filter((m): m is number => m !== undefined));
-  if (!Number.isFinite(top) || means.filter((m) => m !== undefined).length < 2) return [];
+  const known = means.filter((m): m is number => m !== undefined);
+  const top = Math.max(...known);
+  if (known.length < 2 || known.every((m) => m === top)) return [];
   return means.flatMap((m, i) => (m === top ? [i] : []));
 }
 
@@ -208,4 +212,13 @@ export const SERIES_STYLES: readonly SeriesStyle[] = [
 
 export function seriesStyle(i: number): SeriesStyle {
   return SERIES_STYLES[i % SERIES_STYLES.length]!;
+}
+
+/** Ticks for an accuracy axis over `domain` (0..1): 1, 2, 5, 10 or 20 points apart, at most 7 of them. */
+export function accuracyTicks([lo, hi]: [number, number]): number[] {
+  const span = Math.max(1e-9, hi - lo) * 100;
+  const step = [1, 2, 5, 10, 20].find((s) => span / s <= 6) ?? 25;
+  const out: number[] = [];
+  for (let t = Math.ceil((lo * 100) / step - 1e-9) * step; t <= hi * 100 + 1e-9; t += step) out.push(Math.round(t * 1e6) / 1e8 + 0);
+  return out;
 }
