@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Locator, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import { setNumber } from './helpers';
 
@@ -20,20 +20,19 @@ async function setUp(page: Page): Promise<void> {
 }
 
 /**
- * A screenshot of the whole comparison panel without the fixed status bar over it: a viewport tall enough for the
- * panel, scrolled to the bottom (the panel is the page's last card), then the viewport back to 1280x800.
+ * A screenshot of one card without the fixed status bar over it: the viewport made as tall as the page (so nothing
+ * scrolls and the bar sits below every card), then back to 1280x800.
  */
-async function panelShot(page: Page, path: string): Promise<void> {
-  const panel = page.getByTestId('compare-panel');
-  const height = Math.ceil((await panel.boundingBox())!.height) + 200;
-  await page.setViewportSize({ width: 1280, height: Math.max(800, height) });
-  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+async function cardShot(page: Page, card: Locator, path: string): Promise<void> {
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height: height + 100 });
   // No tooltip in the picture.
   await page.mouse.move(1, 1);
-  const box = (await panel.boundingBox())!;
-  await page.screenshot({ path, clip: { x: box.x - 4, y: box.y - 4, width: box.width + 8, height: box.height + 8 } });
+  await card.screenshot({ path });
   await page.setViewportSize({ width: 1280, height: 800 });
 }
+
+const panelShot = (page: Page, path: string) => cardShot(page, page.getByTestId('compare-panel'), path);
 
 /** The accuracy (in %) a table cell shows. */
 async function cellValue(page: Page, testId: string): Promise<number> {
@@ -114,6 +113,7 @@ test('compares DREAM with uniform sampling on MNIST: both curves on the same axe
   await expect(page.getByTestId('eval-distilled')).toHaveText(finalCell);
 
   await panelShot(page, 'e2e-artifacts/compare-done.png');
+  await cardShot(page, page.locator('section[aria-labelledby="eval-title"]'), 'e2e-artifacts/compare-evaluate-panel.png');
   // At 1280x800, the charts and the verdict in view; and on a narrow window.
   await page.getByTestId('compare-list').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: 'e2e-artifacts/compare-1280x800.png' });

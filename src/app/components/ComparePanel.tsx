@@ -177,7 +177,7 @@ export function ComparePanel() {
         Each run distils with its own settings; at the same iterations its synthetic images train {request.models} fresh network
         {request.models === 1 ? '' : 's'} that are tested on real test images. <strong>Higher accuracy at the same iteration means the better choice for this budget</strong>; the
         shaded band is ± one std over the {request.models} network{request.models === 1 ? '' : 's'}, so curves whose bands overlap are not clearly different. The grey
-        dashed lines are real images picked without distilling (same number per class): a distilled set should beat them.
+        dashed lines are real images picked without distilling (same number per class): distilling pays off where a curve rises above them.
       </p>
       <div className="compare__actions">
         <button type="button" className="btn btn--small" data-testid="compare-add" disabled={running || !datasetReady} onClick={addCurrent}>
