@@ -43,6 +43,8 @@ async function cellValue(page: Page, testId: string): Promise<number> {
 }
 
 test('compares DREAM with uniform sampling on MNIST: both curves on the same axes, the table, the images, each run reproducible from its link', async ({ page }) => {
+  // Two runs with three evaluations each, then a third run: a few minutes when the machine is busy.
+  test.setTimeout(480_000);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await setUp(page);
