@@ -22,11 +22,16 @@ const STATUS_TEXT: Record<CompareEntry['status'], string> = {
 /** The entries with the running one's live curves and images from the app store. */
 function useLiveEntries(): CompareEntry[] {
   const entries = useCompare((s) => s.entries);
-  const lossPoints = useApp((s) => s.lossPoints);
-  const evals = useApp((s) => s.evalPoints);
-  const grid = useApp((s) => s.grid);
-  const iteration = useApp((s) => s.iteration);
-  return useMemo(() => entries.map((e) => (e.status === 'running' ? { ...e, lossPoints, evals, grid, iterationsDone: iteration } : e)), [entries, lossPoints, evals, grid, iteration]);
+  // Only while a compared run is going does the panel follow the run's updates (an ordinary run leaves it alone).
+  const live = entries.some((e) => e.status === 'running');
+  const lossPoints = useApp((s) => (live ? s.lossPoints : null));
+  const evals = useApp((s) => (live ? s.evalPoints : null));
+  const grid = useApp((s) => (live ? s.grid : null));
+  const iteration = useApp((s) => (live ? s.iteration : 0));
+  return useMemo(
+    () => (live ? entries.map((e) => (e.status === 'running' ? { ...e, lossPoints: lossPoints ?? [], evals: evals ?? [], grid, iterationsDone: iteration } : e)) : entries),
+    [live, entries, lossPoints, evals, grid, iteration],
+  );
 }
 
 function Progress({ entries }: { entries: CompareEntry[] }) {
@@ -155,10 +160,19 @@ export function ComparePanel() {
   const classes = useApp((s) => s.dataset?.classes);
   const every = useEval((s) => s.every);
   const request = useEval((s) => s.request);
-  const labels = runLabels(entries.map((e) => e.config));
-  const series = entries.map((e, i) => ({ label: labels[i]!, style: seriesStyle(i) }));
+  // Memoised on the entries, so the charts merge and downsample their curves only when a curve changed.
+  const { labels, series, lossSeries, accuracySeries, baselines } = useMemo(() => {
+    const labels = runLabels(entries.map((e) => e.config));
+    const series = entries.map((e, i) => ({ label: labels[i]!, style: seriesStyle(i) }));
+    return {
+      labels,
+      series,
+      lossSeries: entries.map((e, i) => ({ ...series[i]!, points: e.lossPoints })),
+      accuracySeries: entries.map((e, i) => ({ ...series[i]!, points: e.evals })),
+      baselines: baselineRows(entries.map((e) => e.evals)),
+    };
+  }, [entries]);
   const total = Math.max(1, ...entries.map((e) => e.config.iterations));
-  const baselines = baselineRows(entries.map((e) => e.evals));
   const anyLoss = entries.some((e) => e.lossPoints.length > 0);
   const anyEval = entries.some((e) => e.evals.length > 0);
   const runnable = entries.some((e) => e.status !== 'done');
@@ -242,8 +256,8 @@ export function ComparePanel() {
         <>
           <SeriesLegend series={series} baselines={baselines} />
           <div className="compare-charts">
-            <LossCompareChart series={entries.map((e, i) => ({ ...series[i]!, points: e.lossPoints }))} total={total} testId="compare-loss-chart" />
-            <AccuracyChart series={entries.map((e, i) => ({ ...series[i]!, points: e.evals }))} baselines={baselines} total={total} testId="compare-accuracy-chart" />
+            <LossCompareChart series={lossSeries} total={total} testId="compare-loss-chart" />
+            <AccuracyChart series={accuracySeries} baselines={baselines} total={total} testId="compare-accuracy-chart" />
           </div>
           <Verdict entries={entries} labels={labels} />
           <ResultsTable entries={entries} labels={labels} />
