@@ -228,7 +228,8 @@ export function ComparePanel() {
         <>
           <p className="field__hint">
             Runs go one after another. Each is evaluated at iteration{planned.length === 1 ? '' : 's'} {describePoints(planned)} ({request.epochs} epochs ×{' '}
-            {request.models} network{request.models === 1 ? '' : 's'}, {request.testLimit ? `${formatInt(request.testLimit)} test images` : 'the whole test set'}; change
+            {request.models} {request.architecture === 'mlp' ? 'MLP' : 'ConvNet'}
+            {request.models === 1 ? '' : 's'}, {request.testLimit ? `${formatInt(request.testLimit)} test images` : 'the whole test set'}; change
             these in Evaluate{every >= 1 ? '' : ', where “Evaluate every” is off, so five points per run are used'}).
           </p>
           <ol className="compare-list" data-testid="compare-list">

@@ -43,6 +43,11 @@ describe('BaselineCache (real MNIST, wasm)', () => {
     const other = { ...tiny, epochs: 3 };
     expect(baselineKey('mnist', 1, other)).not.toBe(key);
     expect(baselineKey('mnist', 2, tiny)).not.toBe(key);
+    expect(baselineKey('mnist', 1, { ...tiny, architecture: 'mlp' })).not.toBe(key);
+    expect(baselineKey('fashion-mnist', 1, tiny)).not.toBe(key);
+    // The same settings in another order are the same key.
+    const { epochs, ...rest } = tiny;
+    expect(baselineKey('mnist', 1, { ...rest, epochs })).toBe(key);
     await cache.evaluate(baselineKey('mnist', 1, other), a, 1, train, test, other);
     expect(cache.computed).toBe(2);
   });

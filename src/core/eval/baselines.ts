@@ -16,10 +16,14 @@ interface Baselines {
   testImages: number;
 }
 
-/** What the baselines of an evaluation depend on. `data` names the training and test data (e.g. the dataset id). */
+/**
+ * What the baselines of an evaluation depend on: the data (`data` names the training and test data, e.g. the
+ * dataset id), the images per class and every setting of the evaluation (all of EvalConfig's fields, so a new one
+ * is part of the key by itself).
+ */
 export function baselineKey(data: string, ipc: number, cfg: EvalConfig): string {
-  const { epochs, models, batch, lr, momentum, weightDecay, width, depth, seed, testLimit } = cfg;
-  return JSON.stringify([data, ipc, epochs, models, batch, lr, momentum, weightDecay, width, depth, seed, testLimit]);
+  const settings = Object.entries(cfg).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([data, ipc, settings]);
 }
 
 /** The baselines already evaluated, by baselineKey; the oldest are forgotten beyond `capacity`. */
