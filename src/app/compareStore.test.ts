@@ -56,7 +56,7 @@ beforeEach(() => {
     datasetStatus: 'ready',
     backendStatus: 'ready',
     runStatus: 'idle',
-    dataset: { id: 'mnist', name: 'MNIST', classes: [], shape: [28, 28, 1], trainCount: 1, testCount: 1, classCounts: [], sample: { rgba: new Uint8ClampedArray(0), width: 0, height: 0, rows: 0, cols: 0, cellWidth: 0, cellHeight: 0 }, storage: { source: 'cache' } },
+    dataset: { id: 'mnist', name: 'MNIST', variant: 'idx', classes: [], shape: [28, 28, 1], trainCount: 1, testCount: 1, classCounts: [], sample: { rgba: new Uint8ClampedArray(0), width: 0, height: 0, rows: 0, cols: 0, cellWidth: 0, cellHeight: 0 }, storage: { source: 'cache' } },
     config: { ...useApp.getState().config, ipc: 1, iterations: 2, sampler: 'uniform' },
   });
   useEval.setState({ every: 0 });
