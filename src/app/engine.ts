@@ -152,6 +152,10 @@ export function resumeRun(): Promise<void> {
   return call((api) => api.resume());
 }
 
+export function stepRun(): Promise<void> {
+  return call((api) => api.step());
+}
+
 export function stopRun(): Promise<void> {
   return call((api) => api.stop());
 }

@@ -76,8 +76,8 @@ export interface AppState {
   runConfig: RunConfig | null;
   runStatus: RunStatus;
   runBackend: BackendName | null;
-  /** A pause/resume/stop was asked for and the engine has not confirmed it yet. */
-  pending: 'pause' | 'resume' | 'stop' | null;
+  /** A pause/resume/step/stop was asked for and the engine has not confirmed it yet. */
+  pending: 'pause' | 'resume' | 'step' | 'stop' | null;
   doneReason: 'completed' | 'stopped' | null;
   /** sha256 of the final synthetic set (from the engine's 'done'): equal for equal links on one backend. */
   syntheticSha256: string | null;
@@ -140,10 +140,12 @@ export interface AppState {
   uploadDataset: (files: { file: File; path: string }[]) => Promise<void>;
   dismissUploadError: () => void;
   setConfig: (patch: Partial<RunConfig>) => void;
+  /** Replace the whole configuration (a preset), loading its dataset when it is another one. */
+  applyConfig: (config: RunConfig) => Promise<void>;
   /**
    * Start a run from the controls (or from `options.config`), or go on with a saved one from its checkpoint, or from
-   * the imported set; it evaluates at checkpoints per `options.evaluate`, else per the Evaluate panel's setting.
-   * Resolves when the run is over.
+   * the imported set; it evaluates at checkpoints per `options.evaluate`, else per the Evaluate panel's setting;
+   * `options.step`: run one iteration and pause. Resolves when the run is over.
    */
   start: (from?: SavedRun, options?: StartRunOptions) => Promise<void>;
   /** Read a `.npz` set or a run record chosen by the user. */
@@ -161,6 +163,10 @@ export interface AppState {
   stop: () => Promise<void>;
   /** Space: run, pause or resume, whichever applies. */
   toggle: () => void;
+  /** One iteration: from a pause (stays paused), or a fresh run that pauses after its first; pauses a running run. */
+  step: () => void;
+  /** Stop the run (if any) and clear its images, curve and evaluation; the settings stay. */
+  reset: () => Promise<void>;
   /** After a failure: fresh worker, backend again, dataset again. */
   retry: () => Promise<void>;
   dismissError: () => void;
@@ -176,6 +182,8 @@ export interface StartRunOptions {
   fromImport?: boolean;
   config?: RunConfig;
   evaluate?: EvalSchedule;
+  /** Run one iteration, then pause (Step with no run going). */
+  step?: boolean;
 }
 
 const RUN_RESET = {
@@ -357,9 +365,11 @@ export const useApp = create<AppState>()((set, get) => {
         // Updates carry only what changed: keep the parts they omit.
         set({ selection: { ...get().selection, ...e.view } });
         break;
-      case 'paused':
-        set({ runStatus: 'paused', iteration: e.iteration, pending: get().pending === 'pause' ? null : get().pending });
+      case 'paused': {
+        const pending = get().pending;
+        set({ runStatus: 'paused', iteration: e.iteration, pending: pending === 'pause' || pending === 'step' ? null : pending });
         break;
+      }
       case 'resumed':
         set({ runStatus: 'running', iteration: e.iteration, pending: get().pending === 'resume' ? null : get().pending });
         break;
@@ -436,7 +446,10 @@ export const useApp = create<AppState>()((set, get) => {
     | 'chooseBackend'
     | 'loadDataset'
     | 'setConfig'
+    | 'applyConfig'
     | 'start'
+    | 'step'
+    | 'reset'
     | 'pause'
     | 'resume'
     | 'stop'
@@ -588,6 +601,12 @@ export const useApp = create<AppState>()((set, get) => {
       set({ config: { ...get().config, ...patch } });
     },
 
+    async applyConfig(config) {
+      if (isRunActive(get().runStatus)) return;
+      set({ config });
+      if (config.dataset !== get().datasetId || get().datasetStatus === 'error') await get().loadDataset(config.dataset);
+    },
+
     async start(from?: SavedRun, options: StartRunOptions = {}) {
       const s = get();
       if (!canStart(s) || !s.dataset) return;
@@ -612,6 +631,7 @@ export const useApp = create<AppState>()((set, get) => {
         currentRunId: record.id,
         startedFromFile: options.fromImport ? (s.imported?.file ?? null) : null,
         savedIteration: resume?.iteration ?? null,
+        pending: options.step ? 'step' : null,
         // A resumed run's curve continues from its checkpoint.
         lossPoints: resume ? (from?.lossPoints ?? []).filter((p) => p.iteration <= resume.iteration) : [],
         iteration: resume?.iteration ?? 0,
@@ -628,7 +648,7 @@ export const useApp = create<AppState>()((set, get) => {
           if (token === runToken) handleRunEvent(e);
           if (e.type === 'done' || e.type === 'error') sawEnd();
         },
-        { ...(resume ? { resume } : {}), ...(options.fromImport ? { fromImport: true } : {}), ...(evaluate ? { evaluate } : {}) },
+        { ...(resume ? { resume } : {}), ...(options.fromImport ? { fromImport: true } : {}), ...(evaluate ? { evaluate } : {}), ...(options.step ? { step: true } : {}) },
       );
       activeRun = run;
       try {
@@ -663,7 +683,8 @@ export const useApp = create<AppState>()((set, get) => {
 
     resume() {
       const { runStatus, pending } = get();
-      if (runStatus !== 'paused' || pending === 'resume' || pending === 'stop') return;
+      // While a step is in flight the run is still paused; resume once it has landed.
+      if (runStatus !== 'paused' || pending) return;
       set({ pending: 'resume' });
       engine.resumeRun().catch(() => set({ pending: null }));
     },
@@ -677,6 +698,26 @@ export const useApp = create<AppState>()((set, get) => {
       if (s.runStatus === 'running') s.pause();
       else if (s.runStatus === 'paused') s.resume();
       else if (canStart(s)) void s.start();
+    },
+
+    step() {
+      const s = get();
+      if (s.runStatus === 'running') {
+        s.pause();
+      } else if (s.runStatus === 'paused') {
+        if (s.pending) return;
+        set({ pending: 'step' });
+        engine.stepRun().catch(() => set({ pending: null }));
+      } else if (canStart(s)) {
+        void s.start(undefined, { step: true });
+      }
+    },
+
+    async reset() {
+      await stopActiveRun();
+      if (isRunActive(get().runStatus)) return;
+      set({ ...RUN_RESET });
+      useEval.getState().reset();
     },
 
     async retry() {

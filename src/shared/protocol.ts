@@ -270,6 +270,8 @@ export interface StartOptions {
    * the run waiting for each evaluation. Not part of the config: it changes nothing in the synthetic set.
    */
   evaluate?: EvalSchedule;
+  /** Run one iteration, then pause (Step pressed with no run going). */
+  step?: boolean;
 }
 
 /** Evaluation during a run: how often, and under which settings. */
@@ -338,6 +340,8 @@ export interface EngineApi {
   start(config: RunConfig, onEvent: (e: RunEvent) => void, options?: StartOptions): Promise<void>;
   pause(): void;
   resume(): void;
+  /** While paused: run exactly one iteration (its loss point, images and a checkpoint stream as usual), then stay paused. */
+  step(): void;
   stop(): void;
   /**
    * Evaluates the latest synthetic set (of the current or last run) beside random-real, herding and k-center

@@ -237,7 +237,7 @@ const api: EngineApi = {
     // A run on the uploaded dataset always names it by its fingerprint (the record says which data it used).
     const upload = requested.dataset === 'custom' ? datasets.get('custom')?.upload : undefined;
     const config = upload && !requested.datasetSha256 ? { ...requested, datasetSha256: upload.sha256 } : requested;
-    const { resume, fromImport, evaluate: schedule } = options;
+    const { resume, fromImport, evaluate: schedule, step } = options;
     const emit = (e: RunEvent) => void onEvent(transferable(e));
     if (control) throw new Error('A run is already in progress.');
     if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
@@ -258,6 +258,10 @@ const api: EngineApi = {
       }
     }
     const ctl = new RunControl();
+    if (step) {
+      ctl.pause();
+      ctl.step();
+    }
     control = ctl;
     let run: DistillRun | null = null;
     try {
@@ -308,6 +312,9 @@ const api: EngineApi = {
   },
   resume() {
     control?.resume();
+  },
+  step() {
+    control?.step();
   },
   stop() {
     control?.stop();

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { DistillRun } from './run';
 import { RunControl, drive } from './driver';
 import { DEFAULT_RUN_CONFIG, type RunConfig, type RunEvent } from '../../shared/protocol';
+import { pixelsSha256 } from '../data/sha256';
 import { useBackend } from '../../testing/tf';
 import { mnistSubset } from '../../testing/data';
 import type { RealData } from '../data/batches';
@@ -63,5 +65,107 @@ describe('drive with evaluation points (real MNIST, cpu)', () => {
     expect(reason).toBe('stopped');
     expect(at).toEqual([0, 1, 2]);
     expect(iteration).toBe(2);
+  });
+});
+
+const stepConfig: RunConfig = { ...DEFAULT_RUN_CONFIG, ipc: 1, width: 8, realPerClass: 4, iterations: 4, seed: 5 };
+
+/** Drives a fresh run, recording its events; `waitFor` resolves at the next event that matches. */
+function driven(data: RealData, control: RunControl) {
+  const events: RunEvent[] = [];
+  let waiter: { test: (e: RunEvent) => boolean; resolve: () => void } | null = null;
+  const run = new DistillRun(data, stepConfig);
+  const done = run.prepare().then(() =>
+    drive(run, {
+      control,
+      emit: (e) => {
+        events.push(e);
+        if (waiter?.test(e)) {
+          waiter.resolve();
+          waiter = null;
+        }
+      },
+    }),
+  );
+  const waitFor = (test: (e: RunEvent) => boolean) => new Promise<void>((resolve) => (waiter = { test, resolve }));
+  return { run, events, done, waitFor };
+}
+
+const pausedAt = (n: number) => (e: RunEvent) => e.type === 'paused' && e.iteration === n;
+const types = (events: RunEvent[]) => events.map((e) => e.type);
+
+describe('drive: step one iteration while paused', () => {
+  let data: RealData;
+  let straight: string;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    data = mnistSubset(12);
+    const run = new DistillRun(data, stepConfig);
+    await run.prepare();
+    const reason = await drive(run, { control: new RunControl(), emit: () => {} });
+    expect(reason).toBe('completed');
+    straight = await pixelsSha256(await run.pixels());
+    run.dispose();
+  });
+
+  it('runs exactly one iteration per step, streams its loss point and images, and stays paused', async () => {
+    const start = tf.memory().numTensors;
+    const control = new RunControl();
+    control.pause();
+    const d = driven(data, control);
+    // Paused before the first iteration.
+    await d.waitFor(pausedAt(0));
+    expect(d.run.iteration).toBe(0);
+
+    for (const n of [1, 2]) {
+      const from = d.events.length;
+      const next = d.waitFor(pausedAt(n));
+      control.step();
+      await next;
+      const mine = d.events.slice(from);
+      expect(d.run.iteration).toBe(n);
+      // One loss point, for iteration n; the grid of iteration n; paused again, never resumed.
+      const progress = mine.filter((e) => e.type === 'progress');
+      expect(progress).toHaveLength(1);
+      expect(progress[0]!.type === 'progress' && progress[0]!.points.map((p) => p.iteration)).toEqual([n]);
+      expect(progress[0]!.type === 'progress' && Number.isFinite(progress[0]!.points[0]!.loss)).toBe(true);
+      expect(mine.some((e) => e.type === 'images' && e.iteration === n)).toBe(true);
+      expect(types(mine)).not.toContain('resumed');
+      expect(types(mine).at(-1)).toBe('paused');
+      // Nothing more happens until asked.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(d.run.iteration).toBe(n);
+    }
+
+    // Resume goes on to the end; the steps changed nothing in the result.
+    control.resume();
+    expect(await d.done).toBe('completed');
+    expect(d.run.iteration).toBe(stepConfig.iterations);
+    expect(await pixelsSha256(await d.run.pixels())).toBe(straight);
+    d.run.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('a run started with a step queued does its first iteration, then pauses; stop ends it from there', async () => {
+    const control = new RunControl();
+    control.pause();
+    control.step();
+    const d = driven(data, control);
+    await d.waitFor(pausedAt(1));
+    // No pause before iteration 1: the first 'paused' is after it.
+    expect(d.events.filter((e) => e.type === 'paused').map((e) => e.type === 'paused' && e.iteration)).toEqual([1]);
+    control.stop();
+    expect(await d.done).toBe('stopped');
+    expect(d.run.iteration).toBe(1);
+    d.run.dispose();
+  });
+
+  it('a step while running is ignored (it does not pause the run)', async () => {
+    const control = new RunControl();
+    control.step();
+    const d = driven(data, control);
+    expect(await d.done).toBe('completed');
+    expect(types(d.events)).not.toContain('paused');
+    d.run.dispose();
   });
 });

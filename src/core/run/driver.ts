@@ -7,10 +7,11 @@ import type { LossPoint, RunEvent } from '../../shared/protocol';
 import type { DistillRun } from './run';
 import { isEvalPoint } from '../../shared/eval-schedule';
 
-/** Pause / resume / stop for a running loop; a generation counter makes stale loops exit. */
+/** Pause / resume / step / stop for a running loop. */
 export class RunControl {
   private paused = false;
   private stopped = false;
+  private stepQueued = false;
   private wake: (() => void) | null = null;
 
   get isPaused(): boolean {
@@ -30,9 +31,21 @@ export class RunControl {
     this.stopped = true;
     this.wake?.();
   }
-  /** Resolves when resumed or stopped. */
+  /** While paused: run exactly one more iteration, then stay paused (ignored while running). */
+  step(): void {
+    if (!this.paused || this.stopped) return;
+    this.stepQueued = true;
+    this.wake?.();
+  }
+  /** Whether a step was asked for (and clears the request). */
+  takeStep(): boolean {
+    const queued = this.stepQueued;
+    this.stepQueued = false;
+    return queued;
+  }
+  /** Resolves when resumed, stopped or asked to step. */
   waitWhilePaused(): Promise<void> {
-    if (!this.paused || this.stopped) return Promise.resolve();
+    if (!this.paused || this.stopped || this.stepQueued) return Promise.resolve();
     return new Promise((resolve) => {
       this.wake = () => {
         this.wake = null;
@@ -64,7 +77,8 @@ const yieldToEvents = () => new Promise<void>((r) => setTimeout(r, 0));
 /**
  * Runs `run` until it reaches `run.config.iterations` or is stopped. Progress events carry every loss
  * point; ms per iteration is the wall time of a flush window divided by its iterations, measured after
- * the readback so device work is included.
+ * the readback so device work is included. A step while paused runs one iteration, sends its loss point, the
+ * images and a checkpoint, and pauses again (a 'paused' event, no 'resumed').
  */
 export async function drive(run: DistillRun, opts: DriveOptions): Promise<'completed' | 'stopped'> {
   const { control, emit } = opts;
@@ -118,19 +132,33 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
     emit({ type: 'selection', view: run.selectionUpdate() });
     if (run.iteration === 0) await evaluateNow();
     while (run.iteration < run.config.iterations && !control.isStopped) {
+      let stepping = false;
       if (control.isPaused) {
-        await flush();
-        await snapshot();
-        await checkpoint();
-        emit({ type: 'paused', iteration: run.iteration });
-        await control.waitWhilePaused();
+        // A step asked for before the loop got here (a run started with one) needs no 'paused' first.
+        stepping = control.takeStep();
+        if (!stepping) {
+          await flush();
+          await snapshot();
+          await checkpoint();
+          emit({ type: 'paused', iteration: run.iteration });
+          await control.waitWhilePaused();
+          if (control.isStopped) break;
+          stepping = control.takeStep();
+          if (!stepping) emit({ type: 'resumed', iteration: run.iteration });
+        }
         windowStart = performance.now();
-        if (control.isStopped) break;
-        emit({ type: 'resumed', iteration: run.iteration });
       }
       await run.refresh();
       const loss = run.step();
       pending.push({ iteration: run.iteration, loss });
+      if (stepping) {
+        // The loss point now; the images, the checkpoint and 'paused' come from the paused branch above
+        // (unless a resume came in meanwhile).
+        await flush();
+        await evaluateNow();
+        if (!control.isPaused && !control.isStopped) emit({ type: 'resumed', iteration: run.iteration });
+        continue;
+      }
       const now = performance.now();
       // A cap on queued iterations keeps pause responsive on GPU backends, where step() only enqueues work.
       if (now - windowStart >= progressMs || pending.length >= 16) await flush();
