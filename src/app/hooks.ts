@@ -18,28 +18,48 @@ export function useElementWidth<T extends HTMLElement>(): [(el: T | null) => voi
   return [ref, width];
 }
 
-function isTypingTarget(target: EventTarget | null): boolean {
+/** Focus in a field that reads keys itself (typing, arrows in a select). */
+function isFieldTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable) return true;
-  // Buttons, links and form fields handle Space themselves.
-  return target.closest('input, select, textarea, button, a[href], summary, [role="button"], [contenteditable]') !== null;
+  return target.closest('input, select, textarea, [contenteditable]') !== null;
 }
 
-/** Space: run / pause / resume (unless focus is in a field or on a button); Escape: stop. */
+/** Focus where Space already means something: a field, or a button, link or summary (Space presses it). */
+function isSpaceTarget(target: EventTarget | null): boolean {
+  if (isFieldTarget(target)) return true;
+  if (!(target instanceof HTMLElement)) return false;
+  return target.closest('button, a[href], summary, [role="button"]') !== null;
+}
+
+/**
+ * The page's shortcuts (listed beside the run buttons): Space run / pause / resume, S or → step one iteration,
+ * Escape stop, R reset. None fires while typing in a field; Space also leaves buttons and links alone.
+ */
 export function useKeyboardShortcuts(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+      const s = useApp.getState();
       if (e.key === ' ' || e.code === 'Space') {
-        if (e.repeat || isTypingTarget(e.target)) return;
+        if (e.repeat || isSpaceTarget(e.target)) return;
         e.preventDefault();
-        useApp.getState().toggle();
-      } else if (e.key === 'Escape') {
-        const s = useApp.getState();
+        s.toggle();
+        return;
+      }
+      if (isFieldTarget(e.target)) return;
+      if (e.key === 'Escape') {
         if (s.runStatus === 'loading' || s.runStatus === 'running' || s.runStatus === 'paused') {
           e.preventDefault();
           void s.stop();
         }
+      } else if (e.key === 's' || e.key === 'S' || e.key === 'ArrowRight') {
+        if (e.repeat && e.key !== 'ArrowRight') return;
+        e.preventDefault();
+        s.step();
+      } else if ((e.key === 'r' || e.key === 'R') && !e.repeat && !e.shiftKey) {
+        e.preventDefault();
+        void s.reset();
       }
     };
     window.addEventListener('keydown', onKey);

@@ -1,73 +1,63 @@
+import { useId } from 'react';
+import { DSA_LESSON, INIT_LESSONS, METHOD_LESSONS, SAMPLER_LESSONS, lessonsFor, type TechniqueLesson } from '../lib/learn';
 import { useApp } from '../store';
 
-/** A short, plain explanation of what the page is doing. */
-export function AboutCard() {
-  const method = useApp((s) => s.config.method);
+function Technique({ lesson }: { lesson: TechniqueLesson }) {
   return (
-    <section className="card card--about" aria-labelledby="about-title">
-      <h2 className="card__title" id="about-title">
-        How it works
-      </h2>
-      {method === 'dm' ? (
-        <ol className="about">
-          <li>
-            <strong>Start</strong> from a few real images per class (shown as <em>initial</em>).
+    <div className="learn__technique">
+      <h4 className="learn__technique-title">{lesson.title}</h4>
+      <p>{lesson.text}</p>
+    </div>
+  );
+}
+
+/**
+ * "What is happening": the chosen method in three steps, then the techniques this configuration uses (DSA, the
+ * init, the real-batch sampler), in plain sentences a teacher can read out; the others on request.
+ */
+export function AboutCard() {
+  const config = useApp((s) => s.runConfig ?? s.config);
+  const { method, techniques } = lessonsFor(config);
+  const titleId = useId();
+  const others = [
+    ...Object.values(METHOD_LESSONS).filter((m) => m !== method).map((m) => ({ title: m.title, text: `${m.idea} ${m.steps.map(([lead, text]) => `${lead} ${text}`).join(' ')}` })),
+    ...[DSA_LESSON, ...Object.values(INIT_LESSONS), ...Object.values(SAMPLER_LESSONS)].filter((t) => !techniques.includes(t)),
+  ];
+  return (
+    <section className="card card--about" aria-labelledby={titleId} data-testid="learn-panel">
+      <header className="card__header">
+        <h2 className="card__title" id={titleId}>
+          What is happening
+        </h2>
+        <p className="card__meta">{method.title}</p>
+      </header>
+      <p className="learn__idea" data-testid="learn-idea">
+        {method.idea}
+      </p>
+      <ol className="about">
+        {method.steps.map(([lead, text]) => (
+          <li key={lead}>
+            <strong>{lead}</strong> {text}
           </li>
-          <li>
-            <strong>Embed</strong> a batch of real images and the synthetic ones with a freshly randomised ConvNet, every
-            iteration.
-          </li>
-          <li>
-            <strong>Match</strong>: nudge the synthetic pixels so each class’s mean embedding moves towards the real one.
-            The loss is the distance between them.
-          </li>
-        </ol>
-      ) : method === 'krr' ? (
-        <ol className="about">
-          <li>
-            <strong>Start</strong> from a few real images per class (shown as <em>initial</em>).
-          </li>
-          <li>
-            <strong>Describe</strong> every image by the features of a few freshly randomised ConvNets: similar images get
-            similar features (a kernel).
-          </li>
-          <li>
-            <strong>Fit</strong>: predict the labels of a real batch by kernel ridge regression from the synthetic images
-            alone, and change the synthetic pixels so that the prediction error (the loss) falls.
-          </li>
-        </ol>
-      ) : method === 'mtt' ? (
-        <ol className="about">
-          <li>
-            <strong>Experts</strong>: first train a few networks on the real images, saving their weights after every epoch
-            (the progress bar shows this before iteration 1).
-          </li>
-          <li>
-            <strong>Student</strong>: from an expert’s weights at some epoch, take N training steps on the synthetic images
-            alone, keeping every step differentiable.
-          </li>
-          <li>
-            <strong>Match</strong>: change the synthetic pixels (and the student’s step size) so the student lands where the
-            expert was a few epochs later. The loss is that distance relative to how far the expert moved.
-          </li>
-        </ol>
-      ) : (
-        <ol className="about">
-          <li>
-            <strong>Start</strong> from a few real images per class (shown as <em>initial</em>) and a fresh random ConvNet.
-          </li>
-          <li>
-            <strong>Compare gradients</strong>: for each class, the weight gradients a batch of real images gives the
-            network, and those the synthetic images give it.
-          </li>
-          <li>
-            <strong>Match</strong>: change the synthetic pixels so their gradients point the same way as the real ones (the
-            loss sums 1 − cosine over the layers), then train the network a little on the synthetic set and repeat.
-          </li>
-        </ol>
-      )}
+        ))}
+      </ol>
+      <div className="learn__techniques" data-testid="learn-techniques">
+        {techniques.map((t) => (
+          <Technique key={t.title} lesson={t} />
+        ))}
+      </div>
+      <details className="learn__more">
+        <summary>The other methods and techniques</summary>
+        <div className="learn__techniques">
+          {others.map((t) => (
+            <Technique key={t.title} lesson={t} />
+          ))}
+        </div>
+      </details>
       <p className="about__foot">
-        Everything runs in a Web Worker with TensorFlow.js on your own device; no image leaves the page.
+        The loss is each method’s own measure of mismatch: it falling means the synthetic set matches the real data better by that
+        measure. What the set is worth for training a network, Evaluate tells. Everything runs in a Web Worker with TensorFlow.js on
+        your own device; no image leaves the page.
       </p>
     </section>
   );

@@ -1,12 +1,27 @@
 import { useId, useState, type ReactNode } from 'react';
-import type { BackendPreference, RunConfig } from '../../shared/protocol';
-import { DATASET_OPTIONS } from '../lib/datasets';
+import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from '../../shared/protocol';
+import { DATASET_OPTIONS, DEFAULT_DATASET, datasetLabel } from '../lib/datasets';
+import { formatInt } from '../lib/format';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
 import { SharePanel } from './SharePanel';
 import { LIMITS } from '../../shared/config';
-import { INIT_DRAW_IDS, INIT_DRAWS, INIT_IDS, INITS, METHODS, SAMPLER_IDS, SAMPLERS, mttSettings, samplerSettings } from '../../shared/methods';
+import {
+  INIT_DRAW_IDS,
+  INIT_DRAWS,
+  INIT_IDS,
+  INIT_SETTINGS_DEFAULTS,
+  INITS,
+  METHODS,
+  MTT_SETTINGS_DEFAULTS,
+  SAMPLER_IDS,
+  SAMPLER_SETTINGS_DEFAULTS,
+  SAMPLERS,
+  mttSettings,
+  samplerSettings,
+} from '../../shared/methods';
 import { estimateRunBytes, formatBytes } from '../../shared/memory';
+import { PRESETS, presetById, presetOf } from '../../shared/presets';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
   { value: 'auto', label: 'Auto (best available)' },
@@ -20,11 +35,13 @@ interface FieldProps {
   id: string;
   label: string;
   hint: ReactNode;
+  /** The setting's default, shown after the hint ("Default: 10."). */
+  def?: ReactNode;
   error?: string | null;
   children: ReactNode;
 }
 
-function Field({ id, label, hint, error, children }: FieldProps) {
+function Field({ id, label, hint, def, error, children }: FieldProps) {
   return (
     <div className="field">
       <label className="field__label" htmlFor={id}>
@@ -32,7 +49,12 @@ function Field({ id, label, hint, error, children }: FieldProps) {
       </label>
       {children}
       <p id={`${id}-hint`} className={error ? 'field__hint field__hint--error' : 'field__hint'}>
-        {error ?? hint}
+        {error ?? (
+          <>
+            {hint}
+            {def !== undefined && <span className="field__default"> Default: {def}.</span>}
+          </>
+        )}
       </p>
     </div>
   );
@@ -41,6 +63,7 @@ function Field({ id, label, hint, error, children }: FieldProps) {
 interface SelectFieldProps<T extends string> {
   label: string;
   hint: ReactNode;
+  def?: ReactNode;
   value: T;
   /** The allowed values, in display order, with their labels. */
   options: readonly (readonly [T, string])[];
@@ -50,10 +73,10 @@ interface SelectFieldProps<T extends string> {
 }
 
 /** A labelled <select> of a closed set of values; anything else the element reports is ignored. */
-export function SelectField<T extends string>({ label, hint, value, options, disabled, testId, onChange }: SelectFieldProps<T>) {
+export function SelectField<T extends string>({ label, hint, def, value, options, disabled, testId, onChange }: SelectFieldProps<T>) {
   const id = useId();
   return (
-    <Field id={id} label={label} hint={hint}>
+    <Field id={id} label={label} hint={hint} def={def}>
       <select
         id={id}
         className="input"
@@ -83,35 +106,47 @@ function parseWhole(text: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
+function parseDecimal(text: string): number | null {
+  const t = text.trim();
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : null;
+}
+
 interface NumberFieldProps {
   label: string;
   hint: string;
+  /** The default (shown after the hint); omitted for settings whose default depends on others. */
+  def?: ReactNode;
   value: number;
   min: number;
   max: number;
   step?: number;
+  /** Any number in range (learning rate, momentum) rather than a whole one. */
+  decimal?: boolean;
   disabled: boolean;
   testId: string;
   onCommit: (value: number) => void;
 }
 
-/** A whole-number input that commits valid values as they are typed and snaps back into range on blur. */
-export function NumberField({ label, hint, value, min, max, step = 1, disabled, testId, onCommit }: NumberFieldProps) {
+/** A number input that commits valid values as they are typed and snaps back into range on blur. */
+export function NumberField({ label, hint, def, value, min, max, step = 1, decimal = false, disabled, testId, onCommit }: NumberFieldProps) {
   const id = useId();
   const [draft, setDraft] = useState<string | null>(null);
+  const parse = decimal ? parseDecimal : parseWhole;
   const text = draft ?? String(value);
-  const parsed = parseWhole(text);
+  const parsed = parse(text);
   const invalid = draft !== null && (parsed === null || parsed < min || parsed > max);
   return (
-    <Field id={id} label={label} hint={hint} error={invalid ? `Enter a whole number from ${min} to ${max}.` : null}>
+    <Field id={id} label={label} hint={hint} def={def} error={invalid ? `Enter ${decimal ? 'a number' : 'a whole number'} from ${min} to ${max}.` : null}>
       <input
         id={id}
         className="input"
         type="number"
-        inputMode="numeric"
+        inputMode={decimal ? 'decimal' : 'numeric'}
         min={min}
         max={max}
-        step={step}
+        step={decimal ? 'any' : step}
         value={text}
         disabled={disabled}
         aria-invalid={invalid || undefined}
@@ -120,12 +155,12 @@ export function NumberField({ label, hint, value, min, max, step = 1, disabled, 
         onChange={(e) => {
           const t = e.target.value;
           setDraft(t);
-          const n = parseWhole(t);
+          const n = parse(t);
           if (n !== null && n >= min && n <= max) onCommit(n);
         }}
         onBlur={() => {
           if (draft === null) return;
-          const n = parseWhole(draft);
+          const n = parse(draft);
           if (n !== null) onCommit(Math.min(max, Math.max(min, n)));
           setDraft(null);
         }}
@@ -134,31 +169,45 @@ export function NumberField({ label, hint, value, min, max, step = 1, disabled, 
   );
 }
 
+/** The keyboard shortcuts, as the page lists them (the handlers are in ../hooks.ts). */
+export const SHORTCUTS: readonly { keys: string[]; what: string }[] = [
+  { keys: ['Space'], what: 'run / pause' },
+  { keys: ['S', '→'], what: 'step' },
+  { keys: ['Esc'], what: 'stop' },
+  { keys: ['R'], what: 'reset' },
+];
+
 function RunButtons() {
   const runStatus = useApp((s) => s.runStatus);
   const pending = useApp((s) => s.pending);
   const ready = useApp(canStart);
   const datasetStatus = useApp((s) => s.datasetStatus);
   const backendStatus = useApp((s) => s.backendStatus);
+  const iteration = useApp((s) => s.iteration);
   const start = useApp((s) => s.start);
   const pause = useApp((s) => s.pause);
   const resume = useApp((s) => s.resume);
+  const step = useApp((s) => s.step);
   const stop = useApp((s) => s.stop);
+  const reset = useApp((s) => s.reset);
 
   const active = isRunActive(runStatus);
   const paused = runStatus === 'paused';
-  const canPause = (runStatus === 'running' && !pending) || (paused && pending !== 'resume' && pending !== 'stop');
+  const canPause = (runStatus === 'running' && !pending) || (paused && !pending);
+  const canStep = ready || ((paused || runStatus === 'running') && !pending);
+  const canReset = runStatus !== 'idle' && pending !== 'stop';
 
   let note: string;
   if (backendStatus === 'initializing') note = 'Starting the compute backend…';
   else if (datasetStatus === 'loading') note = 'Loading the dataset…';
   else if (datasetStatus === 'error' || backendStatus === 'error') note = 'Fix the problem above, then run.';
   else if (runStatus === 'loading') note = 'Preparing the run (compiling kernels)…';
+  else if (pending === 'step') note = 'Stepping one iteration…';
   else if (pending === 'pause') note = 'Pausing after this iteration…';
   else if (pending === 'stop') note = 'Stopping…';
-  else if (paused) note = 'Paused. Resume to continue from here.';
+  else if (paused) note = `Paused at iteration ${iteration}. Resume, or step one iteration at a time.`;
   else if (active) note = 'Distilling… settings are locked until the run ends.';
-  else if (runStatus === 'done') note = 'Done. Change settings and run again.';
+  else if (runStatus === 'done') note = 'Done. Change settings and run again, or reset.';
   else note = 'Ready.';
 
   return (
@@ -191,6 +240,18 @@ function RunButtons() {
         <button
           type="button"
           className="btn"
+          data-testid="step-button"
+          title={runStatus === 'running' ? 'Pause, then step one iteration at a time (S or →)' : 'Step one iteration (S or →)'}
+          aria-keyshortcuts="S ArrowRight"
+          disabled={!canStep}
+          onClick={step}
+        >
+          <Icon name="step" />
+          Step
+        </button>
+        <button
+          type="button"
+          className="btn"
           data-testid="stop-button"
           title="Stop (Esc)"
           aria-keyshortcuts="Escape"
@@ -200,14 +261,64 @@ function RunButtons() {
           <Icon name="stop" />
           Stop
         </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="reset-button"
+          title="Reset (R): stop, and clear the images, the curve and the evaluation; the settings stay"
+          aria-keyshortcuts="R"
+          disabled={!canReset}
+          onClick={() => void reset()}
+        >
+          <Icon name="reset" />
+          Reset
+        </button>
       </div>
-      <p className="run-buttons__note" aria-live="polite">
+      <p className="run-buttons__note" aria-live="polite" data-testid="run-note">
         {note}
       </p>
-      <p className="run-buttons__keys">
-        <kbd>Space</kbd> run / pause · <kbd>Esc</kbd> stop
+      <p className="run-buttons__keys" data-testid="shortcuts">
+        <span className="visually-hidden">Keyboard shortcuts: </span>
+        {SHORTCUTS.map((k, i) => (
+          <span key={k.what} className="run-buttons__key">
+            {k.keys.map((key, j) => (
+              <span key={key}>
+                {j > 0 && ' or '}
+                <kbd>{key}</kbd>
+              </span>
+            ))}{' '}
+            {k.what}
+            {i < SHORTCUTS.length - 1 && <span className="visually-hidden">, </span>}
+          </span>
+        ))}
       </p>
     </div>
+  );
+}
+
+/** Named starting points (src/shared/presets.ts); the picker shows the preset the settings are, if any. */
+function PresetPicker({ locked }: { locked: boolean }) {
+  const config = useApp((s) => s.config);
+  const applyConfig = useApp((s) => s.applyConfig);
+  const current = presetOf(config);
+  return (
+    <section className="panel" aria-labelledby="controls-presets">
+      <h2 className="panel__title" id="controls-presets">
+        Presets
+      </h2>
+      <SelectField
+        label="Preset"
+        hint={current ? current.summary : 'Your own settings. Pick a preset for a tested starting point; every setting below stays editable.'}
+        value={current?.id ?? 'custom'}
+        options={[['custom', 'Your own settings'] as const, ...PRESETS.map((p) => [p.id, p.label] as const)]}
+        disabled={locked}
+        testId="preset-select"
+        onChange={(id) => {
+          const p = presetById(id);
+          if (p) void applyConfig(structuredClone(p.config));
+        }}
+      />
+    </section>
   );
 }
 
@@ -218,6 +329,7 @@ function MttFields({ locked }: { locked: boolean }) {
   const backend = useApp((s) => s.backend);
   const setConfig = useApp((s) => s.setConfig);
   const m = mttSettings(config);
+  const d = MTT_SETTINGS_DEFAULTS;
   const setMtt = (patch: Partial<typeof m>) => setConfig({ mtt: { ...m, ...patch } });
   const needed = dataset ? estimateRunBytes(config, dataset.shape, dataset.classes.length) : null;
   const over = needed !== null && backend !== null && needed > backend.memoryBudget;
@@ -225,7 +337,8 @@ function MttFields({ locked }: { locked: boolean }) {
     <>
       <NumberField
         label="Student steps (N)"
-        hint="Differentiable training steps per iteration; memory grows with N."
+        hint="Differentiable training steps on the synthetic images per iteration; memory grows with N."
+        def={d.syntheticSteps}
         value={m.syntheticSteps}
         min={LIMITS.mtt.syntheticSteps.min}
         max={LIMITS.mtt.syntheticSteps.max}
@@ -236,6 +349,7 @@ function MttFields({ locked }: { locked: boolean }) {
       <NumberField
         label="Experts"
         hint={`Networks trained on real data first (${m.maxStartEpoch + m.expertEpochs} epochs each), kept while the page is open.`}
+        def={d.experts}
         value={m.experts}
         min={LIMITS.mtt.experts.min}
         max={LIMITS.mtt.experts.max}
@@ -246,6 +360,7 @@ function MttFields({ locked }: { locked: boolean }) {
       <NumberField
         label="Expert images per epoch"
         hint="Real images each expert sees per epoch; fewer make the experts quicker to train and weaker."
+        def={formatInt(d.expertImagesPerEpoch)}
         value={m.expertImagesPerEpoch}
         min={LIMITS.mtt.expertImagesPerEpoch.min}
         max={LIMITS.mtt.expertImagesPerEpoch.max}
@@ -265,6 +380,52 @@ function MttFields({ locked }: { locked: boolean }) {
   );
 }
 
+/** MTT's less common settings (inside "More settings"). */
+function MttMoreFields({ locked }: { locked: boolean }) {
+  const config = useApp((s) => s.config);
+  const setConfig = useApp((s) => s.setConfig);
+  const m = mttSettings(config);
+  const d = MTT_SETTINGS_DEFAULTS;
+  const setMtt = (patch: Partial<typeof m>) => setConfig({ mtt: { ...m, ...patch } });
+  return (
+    <>
+      <NumberField
+        label="Expert epochs to match (M)"
+        hint="The N student steps must land where the expert was M epochs after the start epoch."
+        def={d.expertEpochs}
+        value={m.expertEpochs}
+        min={LIMITS.mtt.expertEpochs.min}
+        max={LIMITS.mtt.expertEpochs.max}
+        disabled={locked}
+        testId="mtt-expert-epochs-input"
+        onCommit={(expertEpochs) => setMtt({ expertEpochs })}
+      />
+      <NumberField
+        label="Latest start epoch"
+        hint="Each iteration starts the student at an expert epoch drawn from 0 to this."
+        def={d.maxStartEpoch}
+        value={m.maxStartEpoch}
+        min={LIMITS.mtt.maxStartEpoch.min}
+        max={LIMITS.mtt.maxStartEpoch.max}
+        disabled={locked}
+        testId="mtt-max-start-input"
+        onCommit={(maxStartEpoch) => setMtt({ maxStartEpoch })}
+      />
+      <NumberField
+        label="Synthetic images per student step"
+        hint="Drawn at random from the synthetic set for each student step (0 = all of them)."
+        def={d.batchSyn}
+        value={m.batchSyn}
+        min={LIMITS.mtt.batchSyn.min}
+        max={LIMITS.mtt.batchSyn.max}
+        disabled={locked}
+        testId="mtt-batch-syn-input"
+        onCommit={(batchSyn) => setMtt({ batchSyn })}
+      />
+    </>
+  );
+}
+
 /** How real batches are drawn, and the refresh interval and loss share of the non-uniform samplers. */
 function SamplerFields({ locked }: { locked: boolean }) {
   const config = useApp((s) => s.config);
@@ -278,6 +439,7 @@ function SamplerFields({ locked }: { locked: boolean }) {
       <SelectField
         label="Real batches"
         hint={mtt ? 'MTT draws no real batches while distilling (its experts saw the real data).' : SAMPLERS[sampler].hint}
+        def={SAMPLERS.uniform.label}
         value={sampler}
         options={SAMPLER_IDS.map((v) => [v, SAMPLERS[v].label] as const)}
         disabled={locked || mtt}
@@ -287,7 +449,8 @@ function SamplerFields({ locked }: { locked: boolean }) {
       {!mtt && sampler !== 'uniform' && (
         <NumberField
           label="Refresh every R iterations"
-          hint="How often the probe network is retrained and the batches recomputed (DREAM: 10)."
+          hint="How often the probe network is retrained and the batches recomputed (DREAM’s paper: 10)."
+          def={SAMPLER_SETTINGS_DEFAULTS.interval}
           value={st.interval}
           min={LIMITS.sampler.interval.min}
           max={LIMITS.sampler.interval.max}
@@ -300,6 +463,7 @@ function SamplerFields({ locked }: { locked: boolean }) {
         <NumberField
           label="Loss share α (%)"
           hint="π = α·(the image's share of the loss) + (1 − α)·uniform; 0 % is uniform sampling."
+          def={`${SAMPLER_SETTINGS_DEFAULTS.alpha * 100} %`}
           value={Math.round(st.alpha * 100)}
           min={0}
           max={100}
@@ -310,6 +474,116 @@ function SamplerFields({ locked }: { locked: boolean }) {
         />
       )}
     </>
+  );
+}
+
+/** Settings most runs leave alone: the image optimiser, the network's depth, the samplers' and inits' budgets. */
+function MoreFields({ locked }: { locked: boolean }) {
+  const config = useApp((s) => s.config);
+  const setConfig = useApp((s) => s.setConfig);
+  const method = METHODS[config.method];
+  const selects = config.init === 'kmeans' || config.init === 'importance';
+  const sampler = config.method === 'mtt' ? 'uniform' : (config.sampler ?? 'uniform');
+  const st = samplerSettings(config);
+  const setSt = (patch: Partial<typeof st>) => setConfig({ samplerSettings: { ...st, ...patch } });
+  return (
+    <details className="more-settings" data-testid="more-settings">
+      <summary className="more-settings__summary">More settings: learning rate, momentum, depth{selects || sampler !== 'uniform' || config.method === 'mtt' ? ', budgets' : ''}</summary>
+      <div className="field-grid">
+        <NumberField
+          label="Learning rate of the images"
+          hint={`Step size of SGD on the synthetic pixels; choosing a method sets its paper’s value.`}
+          def={`${method.defaults.lrImages} for ${config.method.toUpperCase()}`}
+          value={config.lrImages}
+          min={LIMITS.lrImages.min}
+          max={LIMITS.lrImages.max}
+          decimal
+          disabled={locked}
+          testId="lr-input"
+          onCommit={(lrImages) => setConfig({ lrImages })}
+        />
+        <NumberField
+          label="Momentum"
+          hint="SGD momentum on the synthetic pixels: how much of the last update carries into the next."
+          def={`${method.defaults.momentum} for ${config.method.toUpperCase()}`}
+          value={config.momentum}
+          min={LIMITS.momentum.min}
+          max={LIMITS.momentum.max}
+          decimal
+          disabled={locked}
+          testId="momentum-input"
+          onCommit={(momentum) => setConfig({ momentum })}
+        />
+        <NumberField
+          label="Network depth"
+          hint="Conv blocks (conv, instance norm, ReLU, 2×2 pooling) in the ConvNet; the papers use 3."
+          def={DEFAULT_RUN_CONFIG.depth}
+          value={config.depth}
+          min={LIMITS.depth.min}
+          max={LIMITS.depth.max}
+          disabled={locked}
+          testId="depth-input"
+          onCommit={(depth) => setConfig({ depth })}
+        />
+        {selects && (
+          <>
+            <SelectField
+              label="Init features"
+              hint="What the init’s k-means and sensitivities see: a random ConvNet’s embedding, or the raw pixels."
+              def="embedding"
+              value={config.initFeatures ?? INIT_SETTINGS_DEFAULTS.initFeatures}
+              options={[
+                ['embed', 'Random ConvNet embedding'],
+                ['pixels', 'Pixels'],
+              ]}
+              disabled={locked}
+              testId="init-features-select"
+              onChange={(initFeatures) => setConfig({ initFeatures })}
+            />
+            <NumberField
+              label="Init candidates per class"
+              hint="Real images per class the init chooses among (0 = all of the class)."
+              def={formatInt(INIT_SETTINGS_DEFAULTS.initPool)}
+              value={config.initPool ?? INIT_SETTINGS_DEFAULTS.initPool}
+              min={LIMITS.initPool.min}
+              max={LIMITS.initPool.max}
+              step={100}
+              disabled={locked}
+              testId="init-pool-input"
+              onCommit={(initPool) => setConfig({ initPool })}
+            />
+          </>
+        )}
+        {sampler !== 'uniform' && (
+          <>
+            <NumberField
+              label="Sampler candidates per class"
+              hint="Real images per class scored or clustered at each refresh (0 = all of the class)."
+              def={SAMPLER_SETTINGS_DEFAULTS.pool}
+              value={st.pool}
+              min={LIMITS.sampler.pool.min}
+              max={LIMITS.sampler.pool.max}
+              step={100}
+              disabled={locked}
+              testId="sampler-pool-input"
+              onCommit={(pool) => setSt({ pool })}
+            />
+            <NumberField
+              label="Probe training steps"
+              hint="SGD steps the probe network trains on the synthetic set before its losses or features are used."
+              def={SAMPLER_SETTINGS_DEFAULTS.probeSteps}
+              value={st.probeSteps}
+              min={LIMITS.sampler.probeSteps.min}
+              max={LIMITS.sampler.probeSteps.max}
+              disabled={locked}
+              testId="sampler-probe-input"
+              onCommit={(probeSteps) => setSt({ probeSteps })}
+            />
+          </>
+        )}
+        {config.method === 'mtt' && <MttMoreFields locked={locked} />}
+      </div>
+    </details>
   );
 }
 
@@ -334,8 +608,9 @@ export function Controls() {
     ...DATASET_OPTIONS.map((o) => [o.id, o.label] as const),
     ...(datasetId === 'custom' || uploadedName ? [['custom', `Yours: ${uploadedName ?? 'uploaded'}`] as const] : []),
   ];
+  const mtt = config.method === 'mtt';
 
-  let backendHint: ReactNode = 'Auto tries WebGPU, then WebGL, WebAssembly, CPU.';
+  let backendHint: ReactNode = 'Where the maths runs: Auto tries WebGPU, then WebGL, WebAssembly, CPU.';
   if (backendStatus === 'initializing') backendHint = 'Testing the backend…';
   else if (backend && preference !== 'auto' && backend.backend !== preference)
     backendHint = `${preference} is not available here; using ${backend.backend}.`;
@@ -345,13 +620,16 @@ export function Controls() {
     <div className="controls">
       <RunButtons />
 
+      <PresetPicker locked={locked} />
+
       <section className="panel" aria-labelledby="controls-data">
         <h2 className="panel__title" id="controls-data">
           Data
         </h2>
         <SelectField
           label="Dataset"
-          hint={datasetHint}
+          hint={`${datasetHint}: the real images to distil.`}
+          def={datasetLabel(DEFAULT_DATASET)}
           value={datasetId}
           options={datasetOptions}
           testId="dataset-select"
@@ -367,6 +645,7 @@ export function Controls() {
           <SelectField
             label="Method"
             hint={METHODS[config.method].hint}
+            def="DM"
             value={config.method}
             options={Object.values(METHODS).map((m) => [m.id, m.label] as const)}
             disabled={locked}
@@ -376,7 +655,8 @@ export function Controls() {
           />
           <SelectField
             label="Initialisation"
-            hint={INITS[config.init].hint}
+            hint={`What the synthetic images start as. ${INITS[config.init].hint}`}
+            def={INITS[DEFAULT_RUN_CONFIG.init].label}
             value={config.init}
             options={INIT_IDS.map((v) => [v, INITS[v].label] as const)}
             disabled={locked}
@@ -387,6 +667,7 @@ export function Controls() {
             <SelectField
               label="Importance draw"
               hint={INIT_DRAWS[config.initDraw ?? 'sample'].hint}
+              def={INIT_DRAWS[INIT_SETTINGS_DEFAULTS.initDraw].label}
               value={config.initDraw ?? 'sample'}
               options={INIT_DRAW_IDS.map((v) => [v, INIT_DRAWS[v].label] as const)}
               disabled={locked}
@@ -397,7 +678,8 @@ export function Controls() {
           <SamplerFields locked={locked} />
           <NumberField
             label="Images per class"
-            hint="Synthetic images learned per class (1–50)."
+            hint={`Synthetic images learned per class (IPC, ${LIMITS.ipc.min}–${LIMITS.ipc.max}): the whole distilled set is this many times the classes.`}
+            def={DEFAULT_RUN_CONFIG.ipc}
             value={config.ipc}
             min={LIMITS.ipc.min}
             max={LIMITS.ipc.max}
@@ -408,6 +690,7 @@ export function Controls() {
           <NumberField
             label="Iterations"
             hint={`One iteration is ${METHODS[config.method].iteration}.`}
+            def={DEFAULT_RUN_CONFIG.iterations}
             value={config.iterations}
             min={LIMITS.iterations.min}
             max={LIMITS.iterations.max}
@@ -418,7 +701,8 @@ export function Controls() {
           />
           <NumberField
             label="Network width"
-            hint="Channels per layer of the random ConvNet (8–128)."
+            hint="Channels in each conv layer of the ConvNet that distils, and of those Evaluate trains; the papers use 128, fewer are faster."
+            def={DEFAULT_RUN_CONFIG.width}
             value={config.width}
             min={LIMITS.width.min}
             max={LIMITS.width.max}
@@ -429,7 +713,12 @@ export function Controls() {
           />
           <NumberField
             label="Real images per class"
-            hint="Real images drawn per class each iteration."
+            hint={
+              mtt
+                ? 'Not used by MTT while distilling: its experts saw the real data (see Expert images per epoch).'
+                : 'Real images of each class drawn per iteration and matched against its synthetic ones; the papers use 256.'
+            }
+            def={DEFAULT_RUN_CONFIG.realPerClass}
             value={config.realPerClass}
             min={LIMITS.realPerClass.min}
             max={LIMITS.realPerClass.max}
@@ -437,7 +726,7 @@ export function Controls() {
             testId="real-input"
             onCommit={(realPerClass) => set({ realPerClass })}
           />
-          {config.method === 'mtt' && <MttFields locked={locked} />}
+          {mtt && <MttFields locked={locked} />}
           {config.method === 'krr' && (
             <div className="field">
               <label className="checkbox">
@@ -452,14 +741,15 @@ export function Controls() {
                 <span className="field__label">Learn labels</span>
               </label>
               <p className="field__hint" id={labelsHintId}>
-                Off by default. Also learn each synthetic image’s regression target (from its class’s one-hot), as KIP and RFAD
-                do; the .npz export carries them as soft_labels, evaluation uses the class labels.
+                Also learn each synthetic image’s regression target (from its class’s one-hot), as KIP and RFAD do; the .npz
+                export carries them as soft_labels, evaluation uses the class labels.<span className="field__default"> Default: off.</span>
               </p>
             </div>
           )}
           <NumberField
             label="Seed"
-            hint="Same seed and settings, same run."
+            hint="Every random choice comes from it: the same seed and settings on the same backend give the same images."
+            def={DEFAULT_RUN_CONFIG.seed}
             value={config.seed}
             min={LIMITS.seed.min}
             max={LIMITS.seed.max}
@@ -480,11 +770,12 @@ export function Controls() {
               <span className="field__label">DSA augmentation</span>
             </label>
             <p className="field__hint" id={dsaHintId}>
-              Colour, crop, cutout, scale, rotate (and flip, except MNIST), drawn once and applied alike to real and synthetic
-              images.
+              Each match, one random colour, crop, cutout, scale or rotation (and flip, except on MNIST), applied alike to the real
+              and the synthetic images.<span className="field__default"> Default: on.</span>
             </p>
           </div>
         </div>
+        <MoreFields locked={locked} />
       </section>
 
       <SharePanel />
@@ -496,6 +787,7 @@ export function Controls() {
         <SelectField
           label="Backend"
           hint={backendHint}
+          def="Auto"
           value={preference}
           options={BACKEND_OPTIONS.map((o) => [o.value, o.label] as const)}
           testId="backend-select"

@@ -1,4 +1,4 @@
-import { formatDuration, formatInt } from '../lib/format';
+import { formatDuration, formatInt, formatRate } from '../lib/format';
 import { useApp } from '../store';
 
 /** Iteration / iterations as a bar, with the ETA from the rolling ms per iteration. */
@@ -12,6 +12,7 @@ export function RunProgress() {
   const preparing = useApp((s) => s.preparing);
   const resumedFrom = useApp((s) => s.resumedFrom);
   const evaluating = useApp((s) => s.evalProgress);
+  const elapsed = useApp((s) => (s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null));
 
   if (preparing && (runStatus === 'loading' || runStatus === 'running')) {
     const pct = Math.round(preparing.fraction * 100);
@@ -30,12 +31,15 @@ export function RunProgress() {
 
   const fraction = total > 0 ? Math.min(1, iteration / total) : 0;
   const percent = Math.round(fraction * 1000) / 10;
+  // Speed and time left from the rolling median ms per iteration (src/app/lib/series.ts).
+  const rate = ms !== null ? `${formatRate(ms)} it/s` : null;
+  const left = ms !== null ? `about ${formatDuration((total - iteration) * ms)} left` : null;
   let right: string;
   if (runStatus === 'running' && evaluating) right = `evaluating the set after iteration ${formatInt(evaluating.iteration)} (${Math.round(evaluating.progress.fraction * 100)}%)`;
-  else if (runStatus === 'running' && ms !== null) right = `about ${formatDuration((total - iteration) * ms)} left`;
+  else if (runStatus === 'running' && rate && left) right = `${rate} · ${left}`;
   else if (runStatus === 'running' || runStatus === 'loading') right = 'estimating time left…';
-  else if (runStatus === 'paused') right = pending === 'resume' ? 'resuming…' : 'paused';
-  else if (runStatus === 'done') right = doneReason === 'stopped' ? 'stopped' : 'complete';
+  else if (runStatus === 'paused') right = pending === 'resume' ? 'resuming…' : pending === 'step' ? 'stepping…' : `paused${left ? ` · ${left} at ${rate}` : ''}`;
+  else if (runStatus === 'done') right = `${doneReason === 'stopped' ? 'stopped' : 'complete'}${elapsed !== null ? ` in ${formatDuration(elapsed)}` : ''}`;
   else if (runStatus === 'error') right = 'failed';
   else right = 'not started';
 
@@ -43,7 +47,8 @@ export function RunProgress() {
     <div className="run-progress" data-state={runStatus}>
       <div className="run-progress__labels">
         <span>
-          Iteration <strong className="num">{formatInt(iteration)}</strong> of {formatInt(total)}
+          Iteration <strong className="num" data-testid="progress-iteration">{formatInt(iteration)}</strong> of {formatInt(total)}
+          <span className="run-progress__pct num"> ({percent}%)</span>
           {resumedFrom !== null && (
             <span className="run-progress__resumed">
               {' '}
@@ -51,7 +56,9 @@ export function RunProgress() {
             </span>
           )}
         </span>
-        <span className="run-progress__eta">{right}</span>
+        <span className="run-progress__eta" data-testid="run-eta">
+          {right}
+        </span>
       </div>
       <div
         className="bar"

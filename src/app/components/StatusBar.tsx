@@ -74,12 +74,15 @@ export function StatusBar() {
         <span className="status__value num">{formatMs(ms)}</span>
         <span className="status__unit">/ it</span>
       </div>
-      <div className="status__item">
-        <span className="status__label">Tensors</span>
+      <div className="status__item" title="What TensorFlow.js holds in the worker now: tensors and their bytes (flat while a run is healthy)">
+        <span className="status__label">Memory</span>
         <span className="status__value num" data-testid="status-tensors">
           {numTensors ?? '–'}
         </span>
-        <span className="status__unit num">{numBytes === null ? '' : formatBytes(numBytes)}</span>
+        <span className="status__unit">tensors</span>
+        <span className="status__value num" data-testid="status-bytes">
+          {numBytes === null ? '–' : formatBytes(numBytes)}
+        </span>
       </div>
       <div className="status__item status__item--run">
         <span className={`status-dot status-dot--${runStatus}`} aria-hidden="true" />
