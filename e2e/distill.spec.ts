@@ -67,7 +67,7 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     expect(lastLoss).toBeGreaterThan(0);
 
     // The loss chart has a drawn line with points.
-    const path = page.getByTestId('loss-chart').locator('path.recharts-line-curve');
+    const path = page.getByTestId('loss-chart').getByTestId('loss-line');
     await expect(path).toHaveCount(1);
     const d = (await path.getAttribute('d')) ?? '';
     // One segment per point after the first (3 points for the webgpu test's 3 iterations).

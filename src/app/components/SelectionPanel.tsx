@@ -1,4 +1,5 @@
-import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useDeferredValue } from 'react';
+import type { DrawHistogram } from '../../shared/protocol';
 import { formatInt } from '../lib/format';
 import { useApp } from '../store';
 import { GridFigure } from './GridFigure';
@@ -6,30 +7,44 @@ import { GridFigure } from './GridFigure';
 /** A histogram of how many training images were drawn 0, 1, 2, … times into real batches. */
 function DrawsChart() {
   const draws = useApp((s) => s.selection?.draws);
-  if (!draws) return null;
+  // Drawn at low priority (React slices the work), so the page stays responsive while the run updates it.
+  const deferred = useDeferredValue(draws, undefined);
+  if (!deferred) return null;
+  return <DrawsChartView draws={deferred} />;
+}
+
+/**
+ * The histogram as plain HTML bars (height ∝ √images, so the small bins stay visible), each with its count written
+ * above it. Cheap to redraw: the run updates it a few times a second.
+ */
+const DrawsChartView = memo(function DrawsChartView({ draws }: { draws: DrawHistogram }) {
   const pct = draws.images > 0 ? Math.round((1000 * draws.drawnOnce) / draws.images) / 10 : 0;
+  const top = Math.sqrt(Math.max(1, ...draws.bins.map((b) => b.images)));
   return (
     <figure className="selection__draws" data-testid="draws-histogram">
       <figcaption className="grid-figure__caption">
         How often each real image was drawn: <strong className="num">{formatInt(draws.drawnOnce)}</strong> of{' '}
         {formatInt(draws.images)} training images ({pct}%) at least once, {formatInt(draws.totalDraws)} draws in all
       </figcaption>
-      <BarChart
-        responsive
-        style={{ width: '100%', height: 160 }}
-        data={draws.bins}
-        margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
-        accessibilityLayer
-      >
-        <CartesianGrid strokeDasharray="3 4" vertical={false} />
-        <XAxis dataKey="label" tickLine={false} fontSize={11} label={{ value: 'times drawn', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
-        <YAxis scale="sqrt" domain={[0, 'auto']} allowDecimals={false} tickFormatter={(v: number) => formatInt(v)} tickLine={false} fontSize={11} width={52} />
-        <Tooltip formatter={(v) => [formatInt(Number(v)), 'images']} />
-        <Bar dataKey="images" fill="var(--accent, #1f6feb)" isAnimationActive={false} />
-      </BarChart>
+      <ol className="histogram" aria-label="Training images by the number of times they were drawn">
+        {draws.bins.map((b) => (
+          <li key={b.label} className="histogram__bin">
+            <span className="histogram__count num">{formatInt(b.images)}</span>
+            <span className="histogram__bar" style={{ height: `${(Math.sqrt(b.images) / top) * 100}%` }} aria-hidden="true" />
+            <span className="histogram__label">
+              <span className="visually-hidden">drawn </span>
+              {b.label}
+              <span className="visually-hidden"> times</span>
+            </span>
+          </li>
+        ))}
+      </ol>
+      <p className="histogram__axis" aria-hidden="true">
+        times drawn (bar height ∝ √images)
+      </p>
     </figure>
   );
-}
+});
 
 /**
  * Which real images the run chose: the importance initialiser's ranking (drawn ones framed), DREAM's current

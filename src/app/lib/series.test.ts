@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LossPoint } from '../../shared/protocol';
-import { canUseLogScale, downsample, logTicks, lossDomain, median, msPerIteration } from './series';
+import { canUseLogScale, downsample, linearTicks, logTicks, lossDomain, median, msPerIteration, nearestIndex } from './series';
 
 const pts = (losses: number[]): LossPoint[] => losses.map((loss, i) => ({ iteration: i + 1, loss, ms: 10 }));
 
@@ -66,5 +66,38 @@ describe('log scale helpers', () => {
     expect(logTicks(7.5, 14.6)).toEqual([8, 9, 10]);
     expect(logTicks(3, 40)).toEqual([5, 10, 20]);
     expect(logTicks(0, 1)).toEqual([]);
+  });
+});
+
+describe('linearTicks', () => {
+  it('gives round steps covering the range', () => {
+    expect(linearTicks(0, 200)).toEqual([0, 50, 100, 150, 200]);
+    expect(linearTicks(0, 1500)).toEqual([0, 500, 1000, 1500]);
+    expect(linearTicks(0.12, 0.9, 4)).toEqual([0.2, 0.4, 0.6, 0.8]);
+    expect(linearTicks(3, 3)).toEqual([3]);
+    expect(linearTicks(5, 1)).toEqual([]);
+  });
+});
+
+describe('nearestIndex', () => {
+  it('finds the point nearest an iteration by bisection', () => {
+    const p = [1, 5, 9, 20].map((iteration) => ({ iteration, loss: 1 }));
+    expect(nearestIndex(p, 0)).toBe(0);
+    expect(nearestIndex(p, 6)).toBe(1);
+    expect(nearestIndex(p, 8)).toBe(2);
+    expect(nearestIndex(p, 100)).toBe(3);
+    expect(nearestIndex([], 3)).toBe(-1);
+  });
+});
+
+describe('a long run: the chart data stays small', () => {
+  it('100,000 points become at most 500, keeping the first bucket and ending at the last iteration', () => {
+    const points = Array.from({ length: 100_000 }, (_, i) => ({ iteration: i + 1, loss: 10 / (i + 1) + 1, ms: 5 }));
+    const data = downsample(points, 500);
+    expect(data.length).toBeLessThanOrEqual(500);
+    expect(data.length).toBeGreaterThan(450);
+    expect(data.at(-1)!.iteration).toBe(100_000);
+    // Decreasing curve, decreasing buckets.
+    expect(data.every((p, i) => i === 0 || p.loss <= data[i - 1]!.loss)).toBe(true);
   });
 });

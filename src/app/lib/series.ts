@@ -93,3 +93,29 @@ export function logTicks(min: number, max: number): number[] {
   }
   return ticks;
 }
+
+/** About `count` round tick values (1, 2 or 5 × a power of ten apart) covering [min, max]. */
+export function linearTicks(min: number, max: number, count = 5): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) return [];
+  if (max === min) return [min];
+  const raw = (max - min) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power);
+  const ticks: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** The index of the point whose iteration is nearest `iteration` (points sorted by iteration); -1 when empty. */
+export function nearestIndex(points: readonly ChartPoint[], iteration: number): number {
+  if (points.length === 0) return -1;
+  let lo = 0;
+  let hi = points.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.iteration < iteration) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(points[lo - 1]!.iteration - iteration) <= Math.abs(points[lo]!.iteration - iteration)) return lo - 1;
+  return lo;
+}
