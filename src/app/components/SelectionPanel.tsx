@@ -7,8 +7,8 @@ import { GridFigure } from './GridFigure';
 /** A histogram of how many training images were drawn 0, 1, 2, … times into real batches. */
 function DrawsChart() {
   const draws = useApp((s) => s.selection?.draws);
-  // Drawn at low priority (React slices the work), so the page stays responsive while the run updates it.
-  const deferred = useDeferredValue(draws, undefined);
+  // Updates drawn at low priority, so a burst of run events never waits on the histogram.
+  const deferred = useDeferredValue(draws);
   if (!deferred) return null;
   return <DrawsChartView draws={deferred} />;
 }
