@@ -29,7 +29,7 @@ export const PRESETS: readonly Preset[] = [
     id: 'dc-dsa-mnist-1',
     label: 'DC with DSA on MNIST, 1 per class',
     summary:
-      'Gradient matching with siamese augmentation at one image per class (one image update and one network step per outer iteration). Slower per iteration than DM.',
+      'Gradient matching with siamese augmentation at one image per class: each outer iteration a fresh network and one image update (the paper’s setting at IPC 1). Slower per iteration than DM.',
     config: { ...base, method: 'dc', ...METHODS.dc.defaults, ipc: 1, iterations: 100, dsa: true },
   },
   {
