@@ -96,10 +96,16 @@ export const SAMPLER_LESSONS: Record<SamplerId, TechniqueLesson> = {
   },
 };
 
+export const LEARNED_LABELS_LESSON: TechniqueLesson = {
+  title: 'Learned labels (KRR)',
+  text: 'Each synthetic image’s regression target is learnt too, starting from its class’s one-hot vector, so one image can stand for a blend of classes (as KIP and RFAD do). Evaluation still trains on the class labels.',
+};
+
 /** The lessons that apply to a configuration: its method, then DSA, the init and the sampler it uses. */
 export function lessonsFor(config: RunConfig): { method: MethodLesson; techniques: TechniqueLesson[] } {
   const techniques: TechniqueLesson[] = [];
   if (config.dsa) techniques.push(DSA_LESSON);
+  if (config.method === 'krr' && config.learnLabels) techniques.push(LEARNED_LABELS_LESSON);
   techniques.push(INIT_LESSONS[config.init]);
   // MTT draws no real batches while distilling.
   if (config.method !== 'mtt') techniques.push(SAMPLER_LESSONS[config.sampler ?? 'uniform']);
