@@ -75,8 +75,16 @@ export function checkAgainstReference(values: number[], reference: number[]): vo
 export type PrepareBackend = (name: BackendName) => Promise<string | void>;
 
 /** Picks and initialises a backend; see the module comment. */
-export async function selectBackend(preference: BackendPreference, prepare: PrepareBackend, deviceGiB?: number): Promise<BackendReport> {
-  const order: BackendName[] = preference === 'auto' ? [...BACKEND_ORDER] : [preference, ...BACKEND_ORDER.filter((b) => b !== preference)];
+export async function selectBackend(
+  preference: BackendPreference,
+  prepare: PrepareBackend,
+  deviceGiB?: number,
+  /** Backends not to try (e.g. webgpu after its device was lost). */
+  avoid: readonly BackendName[] = [],
+): Promise<BackendReport> {
+  const order: BackendName[] = (preference === 'auto' ? [...BACKEND_ORDER] : [preference, ...BACKEND_ORDER.filter((b) => b !== preference)]).filter(
+    (b) => !avoid.includes(b),
+  );
   const skipped: BackendReport['skipped'] = [];
   // The plain-JavaScript cpu backend is the reference every other backend must agree with.
   await tf.setBackend('cpu');

@@ -217,7 +217,12 @@ export type RunEvent =
    * normalised space), the same fingerprint as the run record's: equal links on one backend give equal values.
    */
   | { type: 'done'; iteration: number; reason: 'completed' | 'stopped'; syntheticSha256?: string }
-  | { type: 'error'; message: string };
+  /**
+   * The run failed. `kind` 'diverged': a loss or the set became NaN/Inf (the message names the iteration and what
+   * to try); `lastGood` is the iteration of the state the worker kept for Evaluate and the exports (the last
+   * checkpoint sent, or the run's start), and no checkpoint with the bad values was sent.
+   */
+  | { type: 'error'; message: string; kind?: 'diverged'; lastGood?: number };
 
 /** Settings of an evaluation under the field's protocol (see src/core/eval/evaluate.ts). */
 export interface EvalRequest {
@@ -321,10 +326,32 @@ export type ImportSummary =
       accuracy: { mean: number; std: number } | null;
     };
 
+/** The GPU device under the webgpu backend was lost (driver reset, `device.destroy()`): the worker cannot go on with it. */
+export interface DeviceLoss {
+  backend: BackendName;
+  /** The browser's reason and message (GPUDeviceLostInfo). */
+  reason: string;
+  message: string;
+}
+
+/**
+ * Faults the worker simulates for the fault tests; honoured only by a worker started with the page's `#test-hooks`
+ * flag. 'throw': an uncaught error; 'hang': the worker blocks and stops answering; 'lose-device': destroys the
+ * webgpu device; 'nan': writes NaN into the running run's synthetic set.
+ */
+export type TestFault = 'throw' | 'hang' | 'lose-device' | 'nan';
+
 /** The engine's API as the UI sees it (through comlink). */
 export interface EngineApi {
-  /** Choose the backend (preference first, then the fallback order) after a smoke test of the ops. */
-  initBackend(preference: BackendPreference): Promise<BackendReport>;
+  /**
+   * Choose the backend (preference first, then the fallback order, never one in `avoid`) after a smoke test of the
+   * ops. `onDeviceLost` hears when the webgpu device is lost later (the page then moves to a fresh worker).
+   */
+  initBackend(preference: BackendPreference, onDeviceLost?: (loss: DeviceLoss) => void, avoid?: BackendName[]): Promise<BackendReport>;
+  /** Answers at once when the worker is free: the page's heartbeat (a worker that stops answering is replaced). */
+  ping(): boolean;
+  /** Simulates a fault (see TestFault); throws unless the worker was started for tests. */
+  testFault(fault: TestFault): void;
   /** Fetch, verify, decompress and parse a dataset from /datasets/<id>/. */
   loadDataset(id: RunDatasetId, onProgress: (p: LoadProgress) => void): Promise<DatasetSummary>;
   /**

@@ -6,6 +6,7 @@ import '../shared/zod-setup';
 import { pixelsSha256 } from '../core/data/sha256';
 import * as Comlink from 'comlink';
 import type {
+  BackendName,
   BackendPreference,
   BackendReport,
   DatasetSummary,
@@ -19,9 +20,12 @@ import type {
   ExportKind,
   ImportSummary,
   LoadProgress,
+  DeviceLoss,
+  RunCheckpoint,
   RunConfig,
   RunEvent,
   StartOptions,
+  TestFault,
 } from '../shared/protocol';
 import { EVAL_DEFAULTS } from '../core/eval/evaluate';
 import { BaselineCache, baselineKey } from '../core/eval/baselines';
@@ -37,13 +41,13 @@ import { imagesToGrid } from '../core/render';
 import { DistillRun, type ExpertCache } from '../core/run/run';
 import { disposeTrajectories, type Trajectories } from '../core/methods/mtt/mtt';
 import { estimateRunBytes, memoryRefusal } from '../shared/memory';
-import { RunControl, drive } from '../core/run/driver';
+import { DivergedError, RunControl, drive } from '../core/run/driver';
 import { fetchDatasetFiles } from './fetch-dataset';
 import { readImport, type ImportedSet } from '../core/run/imports';
 import { buildRunRecord, datasetOf, initialOf } from '../core/run/record';
 import { classMajorSet, encodeNpz } from '../core/data/npz';
 import { encodePng } from '../core/png';
-import { prepareBrowserBackend } from './backends';
+import { destroyDevice, prepareBrowserBackend, watchDeviceLoss } from './backends';
 
 interface DatasetEntry {
   loaded: LoadedDataset;
@@ -119,6 +123,10 @@ let pausedSource: SetSource | null = null;
 let currentStartedFrom: { file: string; sha256: string } | undefined;
 let evalCancelled = false;
 let evaluating = false;
+/** Settles if the webgpu device is lost (null on other backends). */
+let deviceLoss: Promise<DeviceLoss> | null = null;
+/** The page's fault tests may simulate faults only in a worker it started for them (see engine.ts). */
+const TEST_HOOKS = self.name === 'distill-engine-test';
 
 /** MTT's experts of the last MTT run, kept while the page is open (one set: they can be large). */
 let experts: Trajectories | null = null;
@@ -183,10 +191,47 @@ function summarise({ loaded: d, real, storage, upload }: DatasetEntry): DatasetS
 }
 
 const api: EngineApi = {
-  async initBackend(preference: BackendPreference) {
+  async initBackend(preference: BackendPreference, onDeviceLost?: (loss: DeviceLoss) => void, avoid: BackendName[] = []) {
     if (control) throw new Error('Stop the run before changing the backend.');
-    backend = await selectBackend(preference, prepareBrowserBackend, deviceGiB);
-    return backend;
+    const report = await selectBackend(preference, prepareBrowserBackend, deviceGiB, avoid);
+    backend = report;
+    deviceLoss =
+      watchDeviceLoss((info) => {
+        // Nothing more can run on this device; the page replaces this worker.
+        control?.stop();
+        onDeviceLost?.({ backend: report.backend, ...info });
+      })?.then((info) => ({ backend: report.backend, ...info })) ?? null;
+    return report;
+  },
+
+  ping() {
+    return true;
+  },
+
+  testFault(fault: TestFault) {
+    if (!TEST_HOOKS) throw new Error('Simulated faults are for the fault tests only.');
+    switch (fault) {
+      case 'throw':
+        // Uncaught, outside any call: the page sees the worker's 'error' event.
+        setTimeout(() => {
+          throw new Error('Simulated crash (fault test)');
+        }, 0);
+        return;
+      case 'hang':
+        // Blocks this thread for good (without spinning a core): no message is answered again.
+        setTimeout(() => {
+          if (typeof SharedArrayBuffer !== 'undefined') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+          else for (;;);
+        }, 0);
+        return;
+      case 'lose-device':
+        destroyDevice();
+        return;
+      case 'nan':
+        if (!current) throw new Error('No run is in progress.');
+        current.injectNonFinite();
+        return;
+    }
   },
 
   async loadDataset(id: RunDatasetId, onProgress: (p: LoadProgress) => void) {
@@ -238,10 +283,16 @@ const api: EngineApi = {
     const upload = requested.dataset === 'custom' ? datasets.get('custom')?.upload : undefined;
     const config = upload && !requested.datasetSha256 ? { ...requested, datasetSha256: upload.sha256 } : requested;
     const { resume, fromImport, evaluate: schedule, step } = options;
-    const emit = (e: RunEvent) => void onEvent(transferable(e));
+    /** The last state sent to be saved: what a diverged run keeps. */
+    let lastGood: RunCheckpoint | null = resume ?? null;
+    const emit = (e: RunEvent) => {
+      if (e.type === 'checkpoint') lastGood = e.checkpoint;
+      void onEvent(transferable(e));
+    };
     if (control) throw new Error('A run is already in progress.');
     if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
-    if (!backend) backend = await selectBackend('auto', prepareBrowserBackend, deviceGiB);
+    if (!backend) await api.initBackend('auto');
+    if (!backend) throw new Error('No backend.');
     const entry = entryFor(config, 'starting a run');
     const { height, width, channels } = entry.loaded.train;
     const needed = estimateRunBytes(config, [height, width, channels], entry.real.numClasses);
@@ -297,7 +348,17 @@ const api: EngineApi = {
       if (lastReport?.iteration === run.iteration) latest.evaluation = lastReport;
       emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256 });
     } catch (err) {
-      if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
+      // A failure on a lost device is the loss itself: the page hears of it through onDeviceLost and moves on.
+      const lost = deviceLoss && (await Promise.race([deviceLoss, new Promise<null>((r) => setTimeout(() => r(null), 1000))]));
+      if (lost) return;
+      if (err instanceof DivergedError && run) {
+        // Evaluate and the exports get the last good set: the last checkpoint sent, else the run's start.
+        const good = lastGood;
+        const pixels = good ? good.images.slice() : run.initial.pixels.slice();
+        const iteration = good ? good.iteration : 0;
+        latest = { pixels, config, iteration, backend: backend.backend, initial: run.initial, startedFrom: currentStartedFrom, imported: false };
+        emit({ type: 'error', kind: 'diverged', lastGood: iteration, message: err.message });
+      } else if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
       else emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     } finally {
       run?.dispose();

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { DistillRun } from './run';
-import { RunControl, drive } from './driver';
-import { DEFAULT_RUN_CONFIG, type RunConfig, type RunEvent } from '../../shared/protocol';
+import { DivergedError, RunControl, drive } from './driver';
+import { DEFAULT_RUN_CONFIG, type RunCheckpoint, type RunConfig, type RunEvent } from '../../shared/protocol';
 import { pixelsSha256 } from '../data/sha256';
 import { useBackend } from '../../testing/tf';
 import { mnistSubset } from '../../testing/data';
@@ -168,4 +168,81 @@ describe('drive: step one iteration while paused', () => {
     expect(types(d.events)).not.toContain('paused');
     d.run.dispose();
   });
+});
+
+const finite = (a: Float32Array) => a.every(Number.isFinite);
+
+/** Drives `run` with a checkpoint after every iteration; returns the events and the error it stopped with. */
+async function driveToFailure(run: DistillRun, imagesMs = 400): Promise<{ events: RunEvent[]; error: unknown }> {
+  const events: RunEvent[] = [];
+  let error: unknown = null;
+  try {
+    await drive(run, { control: new RunControl(), emit: (e) => events.push(e), checkpointMs: 0, imagesMs });
+  } catch (err) {
+    error = err;
+  }
+  return { events, error };
+}
+
+const checkpoints = (events: RunEvent[]): RunCheckpoint[] =>
+  events.flatMap((e) => (e.type === 'checkpoint' ? [e.checkpoint] : []));
+
+describe('a run whose loss or set becomes NaN or Inf stops with a message and keeps its last good checkpoint', () => {
+  let data: RealData;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    data = mnistSubset(10);
+  });
+
+  it('an absurd image learning rate (DC): stopped at the first bad iteration, every checkpoint sent is finite', async () => {
+    // 1e30 is far outside the schema's range (at most 1e4): the run is built directly, as a corrupt config would be.
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, method: 'dc', ipc: 1, width: 4, realPerClass: 4, iterations: 20, lrImages: 1e30, momentum: 0.9 };
+    const start = tf.memory().numTensors;
+    const run = new DistillRun(data, config);
+    await run.prepare();
+    const { events, error } = await driveToFailure(run);
+    run.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+
+    expect(error).toBeInstanceOf(DivergedError);
+    const diverged = error as DivergedError;
+    expect(diverged.iteration).toBeLessThan(config.iterations);
+    // The message names the iteration and what to lower, with a value to try.
+    expect(diverged.message).toContain(`at iteration ${diverged.iteration}`);
+    expect(diverged.message).toMatch(/Lower the image learning rate \(now 1e\+30; try 1e\+29\)/);
+
+    // Checkpoints were sent up to the one before the bad iteration, and none holds a bad value.
+    const sent = checkpoints(events);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const cp of sent) {
+      expect(finite(cp.images) && finite(cp.velocity)).toBe(true);
+      expect(cp.iteration).toBeLessThan(diverged.iteration);
+    }
+    expect(sent.at(-1)!.iteration).toBe(diverged.iteration - 1);
+    // No images of the bad set were drawn either, and the run did not report an end.
+    const images = events.flatMap((e) => (e.type === 'images' ? [e.iteration] : []));
+    expect(images.every((i) => i < diverged.iteration)).toBe(true);
+    expect(events.some((e) => e.type === 'done')).toBe(false);
+  }, 120_000);
+
+  it('a NaN in the set (injected between iterations) is caught by the loss, with its value and iteration', async () => {
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, method: 'dm', ipc: 1, width: 4, realPerClass: 4, iterations: 6 };
+    const run = new DistillRun(data, config);
+    await run.prepare();
+    // Three good iterations, then the poison, then the driver takes over.
+    for (let i = 0; i < 3; i++) tf.dispose(run.step());
+    run.injectNonFinite();
+    // No image snapshot before the first loss is read: the loss check is the one that fires.
+    const { events, error } = await driveToFailure(run, 1e12);
+    run.dispose();
+    expect(error).toBeInstanceOf(DivergedError);
+    const diverged = error as DivergedError;
+    expect(diverged.iteration).toBe(4);
+    expect(diverged.found).toEqual({ what: 'loss', value: NaN });
+    expect(diverged.message).toContain('The run diverged at iteration 4: the loss became NaN');
+    // The NaN point reached the page's curve, but no checkpoint after the poison was sent.
+    const points = events.flatMap((e) => (e.type === 'progress' ? e.points : []));
+    expect(points.map((p) => p.iteration)).toEqual([4]);
+    expect(checkpoints(events)).toEqual([]);
+  }, 120_000);
 });

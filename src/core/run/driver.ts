@@ -71,6 +71,40 @@ export interface DriveOptions {
   evaluateAt?: { every: number; evaluate: (iteration: number) => Promise<void> };
 }
 
+/**
+ * The run diverged: a loss or the synthetic set itself became NaN or ±Infinity. `message` says at which
+ * iteration and what to try; the driver emitted no checkpoint holding the bad values, so the last
+ * 'checkpoint' event (if any) is the last good state.
+ */
+export class DivergedError extends Error {
+  override name = 'DivergedError';
+  constructor(
+    /** The first iteration whose loss (or whose resulting set) was not finite. */
+    readonly iteration: number,
+    /** What was found: the loss's value, or the synthetic images. */
+    readonly found: { what: 'loss'; value: number } | { what: 'images' },
+    config: { method: string; lrImages: number; momentum: number },
+  ) {
+    const what = found.what === 'loss' ? `the loss became ${found.value}` : 'the synthetic images became NaN or infinite';
+    super(
+      `The run diverged at iteration ${iteration}: ${what}, so it was stopped. ` +
+        `Lower the image learning rate (now ${config.lrImages}; try ${tenth(config.lrImages)}) or the momentum (now ${config.momentum}), ` +
+        'or choose fewer images per class, then run again.',
+    );
+  }
+}
+
+/** A tenth of `x`, printed without float noise (0.1, not 0.10000000000000001). */
+function tenth(x: number): string {
+  return String(Number((x / 10).toPrecision(3)));
+}
+
+/** Whether every value is finite (no NaN, no ±Infinity). */
+export function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
+}
+
 /** Lets queued messages (pause, stop) through between iterations. */
 const yieldToEvents = () => new Promise<void>((r) => setTimeout(r, 0));
 
@@ -91,7 +125,10 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
   const checkpoint = async () => {
     if (opts.checkpointMs === undefined) return;
     lastCheckpoint = performance.now();
-    emit({ type: 'checkpoint', checkpoint: await run.checkpoint() });
+    const cp = await run.checkpoint();
+    // Never hand out a state that cannot be resumed: the last checkpoint sent stays the last good one.
+    if (!allFinite(cp.images) || !allFinite(cp.velocity)) throw new DivergedError(cp.iteration, { what: 'images' }, run.config);
+    emit({ type: 'checkpoint', checkpoint: cp });
   };
 
   const flush = async () => {
@@ -109,12 +146,15 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
     const mem = tf.memory();
     emit({ type: 'progress', points, iteration: run.iteration, numTensors: mem.numTensors, numBytes: mem.numBytes });
     const bad = points.find((p) => !Number.isFinite(p.loss));
-    if (bad) throw new Error(`The loss became ${bad.loss} at iteration ${bad.iteration}; the run was stopped.`);
+    if (bad) throw new DivergedError(bad.iteration, { what: 'loss', value: bad.loss }, run.config);
   };
 
   const snapshot = async () => {
     lastImages = performance.now();
-    emit({ type: 'images', iteration: run.iteration, grid: await run.grid() });
+    const pixels = await run.pixels();
+    // A set gone NaN would draw as a grey grid: stop with the reason instead.
+    if (!allFinite(pixels)) throw new DivergedError(run.iteration, { what: 'images' }, run.config);
+    emit({ type: 'images', iteration: run.iteration, grid: run.gridOf(pixels) });
     // Which real images were chosen and drawn: cheap (a few hundred images and one pass over the counts).
     emit({ type: 'selection', view: run.selectionUpdate() });
   };

@@ -259,6 +259,18 @@ export class DistillRun {
     this.initialised = true;
   }
 
+  /**
+   * Fault injection for the divergence tests: the first synthetic pixel becomes NaN, as after an exploding
+   * update, so the next loss is NaN. Never called by a normal run.
+   */
+  injectNonFinite(): void {
+    tf.tidy(() => {
+      const flat = this.state.images.reshape([-1]);
+      const poisoned = tf.concat([tf.fill([1], NaN), flat.slice(1)]).reshape(this.state.images.shape);
+      this.state.images.assign(poisoned as tf.Tensor4D);
+    });
+  }
+
   /** The current synthetic pixels (NHWC, class-major, normalised). */
   async pixels(): Promise<Float32Array> {
     return (await this.state.images.data()) as Float32Array;
@@ -267,6 +279,11 @@ export class DistillRun {
   /** The synthetic set as an RGBA grid, one row per class. */
   async grid(): Promise<ImageGrid> {
     return this.toGrid(await this.pixels());
+  }
+
+  /** Pixels of this run's set (from pixels()) as an RGBA grid, one row per class. */
+  gridOf(pixels: Float32Array): ImageGrid {
+    return this.toGrid(pixels);
   }
 
   /** The initial synthetic set as an RGBA grid. */
