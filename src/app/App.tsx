@@ -4,6 +4,7 @@ import { Controls } from './components/Controls';
 import { DatasetCard } from './components/DatasetCard';
 import { ErrorBox } from './components/ErrorBox';
 import { ComparePanel } from './components/ComparePanel';
+import { FaultNotice } from './components/FaultNotice';
 import { FilesPanel } from './components/FilesPanel';
 import { EvaluatePanel } from './components/EvaluatePanel';
 import { Header } from './components/Header';
@@ -33,6 +34,7 @@ export function App() {
         <main className="main">
           <LinkNotice />
           <ErrorBox />
+          <FaultNotice />
           <div className="main-grid">
             <div className="main-grid__col">
               <SyntheticPanel />

@@ -2,14 +2,20 @@
  * The only module that talks to the compute worker.
  *
  * The worker is created lazily on the first call. If it fails (a script that cannot load, an uncaught error,
- * a message that cannot be decoded), it is terminated, every pending call rejects with `EngineCrashedError`,
- * and crash listeners get a readable message; the next call starts a fresh worker.
+ * a message that cannot be decoded), stops answering the heartbeat while a run is in flight, or loses its WebGPU
+ * device, it is terminated, every pending call rejects with `EngineCrashedError`, and fault listeners hear what
+ * happened; the next call starts a fresh worker.
+ *
+ * With `#test-hooks` in the page's address, `window.__distillTest` can terminate the worker or have it simulate a
+ * fault, for the fault tests (e2e/faults.spec.ts); nothing in the page's UI reaches it.
  */
 import * as Comlink from 'comlink';
 import type { DatasetId } from './lib/datasets';
 import type {
+  BackendName,
   BackendPreference,
   BackendReport,
+  DeviceLoss,
   DatasetSummary,
   EngineApi,
   EvalProgress,
@@ -23,7 +29,9 @@ import type {
   RunConfig,
   RunEvent,
   StartOptions,
+  TestFault,
 } from '../shared/protocol';
+import { HangDetector, HEARTBEAT, TEST_HEARTBEAT } from './lib/heartbeat';
 
 /** The worker died or failed to start; the message says why. */
 export class EngineCrashedError extends Error {
@@ -45,11 +53,25 @@ interface Session {
   alive: boolean;
 }
 
-type CrashListener = (message: string) => void;
+/**
+ * Why a worker was lost: it failed ('crashed': an uncaught error, a script that did not load), stopped answering
+ * ('unresponsive'), or its WebGPU device was lost ('device-lost', with the backend it was on).
+ */
+export interface EngineFault {
+  kind: 'crashed' | 'unresponsive' | 'device-lost';
+  message: string;
+  backend?: BackendName;
+}
+
+type FaultListener = (fault: EngineFault) => void;
+
+/** The fault tests' flag (the address's hash, so the run config's link codec never sees it). */
+const TEST_HOOKS = typeof location !== 'undefined' && /(^#|&)test-hooks(&|$)/.test(location.hash);
+const heartbeat = TEST_HOOKS ? TEST_HEARTBEAT : HEARTBEAT;
 
 let session: Session | null = null;
 let generation = 0;
-const crashListeners = new Set<CrashListener>();
+const faultListeners = new Set<FaultListener>();
 
 function describeWorkerError(event: Event): string {
   if (event instanceof ErrorEvent && event.message) {
@@ -62,7 +84,8 @@ function describeWorkerError(event: Event): string {
 function createSession(): Session {
   const worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), {
     type: 'module',
-    name: 'distill-engine',
+    // The worker honours simulated faults only under this name.
+    name: TEST_HOOKS ? 'distill-engine-test' : 'distill-engine',
   });
   let reject: (error: Error) => void = () => {};
   const ended = new Promise<never>((_, rej) => {
@@ -78,9 +101,9 @@ function createSession(): Session {
     end: reject,
     alive: true,
   };
-  worker.addEventListener('error', (event) => crash(s, describeWorkerError(event)));
+  worker.addEventListener('error', (event) => crash(s, { kind: 'crashed', message: describeWorkerError(event) }));
   worker.addEventListener('messageerror', () =>
-    crash(s, 'The compute worker sent a message that could not be decoded.'),
+    crash(s, { kind: 'crashed', message: 'The compute worker sent a message that could not be decoded.' }),
   );
   return s;
 }
@@ -93,10 +116,43 @@ function endSession(s: Session, error: Error): void {
   s.end(error);
 }
 
-function crash(s: Session, message: string): void {
+function crash(s: Session, fault: EngineFault): void {
   if (!s.alive) return;
-  endSession(s, new EngineCrashedError(message));
-  for (const listener of crashListeners) listener(message);
+  endSession(s, new EngineCrashedError(fault.message));
+  for (const listener of faultListeners) listener(fault);
+}
+
+/**
+ * Pings the worker while `s` runs something long; one unanswered for longer than the HangDetector allows ends the
+ * session as unresponsive. Returns the detector (fed with the run's iteration times) and the function that stops.
+ */
+function watch(s: Session): { detector: HangDetector; stop: () => void } {
+  const detector = new HangDetector(heartbeat);
+  let sentAt: number | null = null;
+  const timer = setInterval(() => {
+    if (!s.alive) {
+      clearInterval(timer);
+      return;
+    }
+    const now = performance.now();
+    if (sentAt !== null) {
+      if (detector.isHung(now - sentAt)) {
+        clearInterval(timer);
+        crash(s, { kind: 'unresponsive', message: `The compute worker stopped answering: no reply for ${Math.round((now - sentAt) / 1000)} s.` });
+      }
+      return;
+    }
+    const sent = now;
+    sentAt = sent;
+    s.api.ping().then(
+      () => {
+        detector.answered(performance.now() - sent);
+        sentAt = null;
+      },
+      () => {},
+    );
+  }, heartbeat.intervalMs);
+  return { detector, stop: () => clearInterval(timer) };
 }
 
 function current(): Session {
@@ -110,10 +166,10 @@ function call<T>(fn: (api: Comlink.Remote<EngineApi>) => Promise<T>): Promise<T>
   return Promise.race([fn(s.api), s.ended]);
 }
 
-/** Subscribe to worker crashes; returns the unsubscribe function. */
-export function onEngineCrash(listener: CrashListener): () => void {
-  crashListeners.add(listener);
-  return () => crashListeners.delete(listener);
+/** Subscribe to lost workers (crashed, unresponsive, device lost); returns the unsubscribe function. */
+export function onEngineFault(listener: FaultListener): () => void {
+  faultListeners.add(listener);
+  return () => faultListeners.delete(listener);
 }
 
 /** Increases every time a fresh worker is started (0 before the first). State loaded into a worker belongs to its generation. */
@@ -126,8 +182,12 @@ export function restartEngine(): void {
   if (session) endSession(session, new EngineRestartedError('The compute worker was restarted.'));
 }
 
-export function initBackend(preference: BackendPreference): Promise<BackendReport> {
-  return call((api) => api.initBackend(preference));
+/** Choose the backend; `avoid` lists backends not to try (webgpu after its device was lost). */
+export function initBackend(preference: BackendPreference, avoid: BackendName[] = []): Promise<BackendReport> {
+  const s = current();
+  const onDeviceLost = (loss: DeviceLoss) =>
+    crash(s, { kind: 'device-lost', backend: loss.backend, message: `The GPU device under ${loss.backend} was lost (${loss.reason}: ${loss.message}).` });
+  return call((api) => api.initBackend(preference, Comlink.proxy(onDeviceLost), avoid));
 }
 
 export function loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void): Promise<DatasetSummary> {
@@ -141,7 +201,15 @@ export function loadOwnDataset(files: { path: string; bytes: Uint8Array }[], onP
 
 /** Start a run; events stream to `onEvent`; resolves when the run completes, is stopped or fails. */
 export function startRun(config: RunConfig, onEvent: (e: RunEvent) => void, options?: StartOptions): Promise<void> {
-  return call((api) => api.start(config, Comlink.proxy(onEvent), options));
+  const { detector, stop } = watch(current());
+  const listen = (e: RunEvent) => {
+    // The slowest iteration so far sets how long a silence may last.
+    if (e.type === 'progress') for (const p of e.points) detector.iteration(p.ms);
+    onEvent(e);
+  };
+  const run = call((api) => api.start(config, Comlink.proxy(listen), options));
+  run.then(stop, stop);
+  return run;
 }
 
 export function pauseRun(): Promise<void> {
@@ -177,4 +245,20 @@ export function importFile(bytes: Uint8Array, name: string): Promise<ImportSumma
 /** The latest synthetic set as a `.npz`, a PNG grid or a run record. */
 export function exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile> {
   return call((api) => api.exportSet(kind, context));
+}
+
+declare global {
+  interface Window {
+    /** Fault-test hooks, present only with `#test-hooks` in the address. */
+    __distillTest?: { terminate: () => void; fault: (fault: TestFault) => Promise<void>; generation: () => number };
+  }
+}
+
+if (TEST_HOOKS && typeof window !== 'undefined') {
+  window.__distillTest = {
+    // Ends the worker as a crash of the browser's would: no event, no goodbye; only the heartbeat can tell.
+    terminate: () => session?.worker.terminate(),
+    fault: (fault) => call((api) => api.testFault(fault)),
+    generation: engineGeneration,
+  };
 }

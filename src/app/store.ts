@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import {
+  BACKEND_ORDER,
   DEFAULT_RUN_CONFIG,
   type BackendName,
   type BackendPreference,
@@ -36,6 +37,28 @@ import type { SavedRun, SavedRunSummary } from './lib/runs-db';
 export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
 export type DatasetStatus = 'idle' | 'loading' | 'ready' | 'error';
 export type BackendStatus = 'idle' | 'initializing' | 'ready' | 'error';
+
+/** The page restarts a failing run at most this many times within RESTART_WINDOW_MS, then stops it and says so. */
+export const MAX_RESTARTS = 3;
+export const RESTART_WINDOW_MS = 10 * 60_000;
+
+/**
+ * A fault the current run met (the worker crashed or stopped answering, or the GPU device was lost) and what the
+ * page did: restarted a worker (on the same backend, or the next one after a lost device) and resumed the run from
+ * its last checkpoint, or, after MAX_RESTARTS, stopped.
+ */
+export interface RunFault {
+  kind: engine.EngineFault['kind'];
+  message: string;
+  /** The iteration the run had reached, and the checkpoint's it went on from (0: none yet, from the start). */
+  atIteration: number;
+  fromIteration: number;
+  fromBackend: BackendName | null;
+  toBackend: BackendName | null;
+  /** This restart's number (1..MAX_RESTARTS) within the window. */
+  restart: number;
+  state: 'restarting' | 'resumed' | 'gave-up';
+}
 
 /** A problem shown to the user: what happened, and what to do about it. */
 export interface AppError {
@@ -86,6 +109,8 @@ export interface AppState {
   evalPoints: EvalReport[];
   /** The evaluation the run is waiting for, while it lasts. */
   evalProgress: { iteration: number; progress: EvalProgress } | null;
+  /** A diverged run's last good state (its iteration), which Evaluate and the exports work on; null otherwise. */
+  lastGood: number | null;
   /** The iteration the engine resumed the current run from (its checkpoint), null for a fresh run. */
   resumedFrom: number | null;
   /** The imported file the current run started from (instead of its init), if it did. */
@@ -107,6 +132,8 @@ export interface AppState {
   endedAt: number | null;
 
   error: AppError | null;
+  /** The last fault of the current run and what the page did about it (until a run is started from the controls). */
+  fault: RunFault | null;
   /** What the opening link asked for and could not be used, one message per field (dismissible). */
   linkErrors: string[];
 
@@ -170,6 +197,7 @@ export interface AppState {
   /** After a failure: fresh worker, backend again, dataset again. */
   retry: () => Promise<void>;
   dismissError: () => void;
+  dismissFault: () => void;
   dismissLinkErrors: () => void;
   refreshSavedRuns: () => Promise<void>;
   /** Go on with a saved run from its last checkpoint (loads its dataset and config first). */
@@ -193,6 +221,7 @@ const RUN_RESET = {
   pending: null,
   doneReason: null,
   syntheticSha256: null,
+  lastGood: null,
   resumedFrom: null,
   startedFromFile: null,
   currentRunId: null,
@@ -260,6 +289,15 @@ let backendGeneration = -2;
 let datasetGeneration = -2;
 /** The promise of the active run (settles when the engine's start() does). */
 let activeRun: Promise<void> | null = null;
+/**
+ * The backend a fault recovery asked for, used instead of the preference until the user chooses a backend: the
+ * run's own after a crash (same backend, same bytes), the next in BACKEND_ORDER after a lost device (avoiding it).
+ */
+let backendOverride: { preference: BackendName; avoid: BackendName[] } | null = null;
+/** Set while a fault recovery starts the run again: keep the fault notice, and start paused if it was paused. */
+let recovering: { pause: boolean } | null = null;
+/** When the current run was restarted after faults (to stop one that keeps failing). */
+let restarts: { runId: string; at: number[] } = { runId: '', at: [] };
 
 class Superseded extends Error {}
 
@@ -269,10 +307,10 @@ export const useApp = create<AppState>()((set, get) => {
   /** Ask the engine for the backend unless the current worker already has one. */
   async function ensureBackend(): Promise<void> {
     if (backendGeneration === engine.engineGeneration() && get().backendStatus === 'ready') return;
-    const pref = get().backendPreference;
+    const pref = backendOverride?.preference ?? get().backendPreference;
     set({ backendStatus: 'initializing', backend: null });
     try {
-      const report = await engine.initBackend(pref);
+      const report = await engine.initBackend(pref, backendOverride?.avoid ?? []);
       backendGeneration = engine.engineGeneration();
       set({ backendStatus: 'ready', backend: report });
     } catch (err) {
@@ -331,6 +369,7 @@ export const useApp = create<AppState>()((set, get) => {
         save({ status: 'running', iteration: e.checkpoint.iteration, checkpoint: e.checkpoint, lossPoints: get().lossPoints });
         break;
       case 'started':
+        if (get().fault?.state === 'restarting') set({ fault: { ...get().fault!, state: 'resumed' } });
         set({
           runStatus: 'running',
           runConfig: e.config,
@@ -405,24 +444,104 @@ export const useApp = create<AppState>()((set, get) => {
           runStatus: 'error',
           pending: null,
           endedAt: performance.now(),
-          error: {
-            source: 'run',
-            title: 'The run failed',
-            message: e.message,
-            hint: 'Try fewer images per class, a smaller network width or fewer real images per iteration (out of memory is the usual cause), or another backend.',
-            retry: false,
-          },
+          lastGood: e.kind === 'diverged' ? (e.lastGood ?? 0) : null,
+          error:
+            e.kind === 'diverged'
+              ? {
+                  source: 'run',
+                  title: 'The run diverged',
+                  message: e.message,
+                  hint:
+                    `Its last good state (iteration ${e.lastGood ?? 0}) is kept: it is what Evaluate and the exports use, and Saved runs keeps it. ` +
+                    'Change the image learning rate or the momentum in the settings, then press Run.',
+                  retry: false,
+                }
+              : {
+                  source: 'run',
+                  title: 'The run failed',
+                  message: e.message,
+                  hint: 'Try fewer images per class, a smaller network width or fewer real images per iteration (out of memory is the usual cause), or another backend.',
+                  retry: false,
+                },
         });
         break;
     }
   }
 
-  // A crashed worker takes the backend, the dataset and any run with it.
-  engine.onEngineCrash((message) => {
+  /**
+   * After a lost worker: a fresh one (on the run's backend, or the next one after a lost device), the dataset
+   * again, and the interrupted run (`from`, if any) from its last checkpoint; after MAX_RESTARTS within the window,
+   * the run stops and the page says so.
+   */
+  async function recover(fault: engine.EngineFault, from: SavedRun | null, wasPaused: boolean): Promise<void> {
+    const s = get();
+    const was = s.runBackend ?? s.backend?.backend ?? null;
+    let target: BackendName | null = was;
+    if (fault.kind === 'device-lost') {
+      const lost = fault.backend ?? was ?? 'webgpu';
+      const avoid = [...new Set([...(backendOverride?.avoid ?? []), lost])];
+      target = BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(lost) + 1).find((b) => !avoid.includes(b)) ?? null;
+      backendOverride = target ? { preference: target, avoid } : null;
+    } else if (target) {
+      backendOverride = { preference: target, avoid: backendOverride?.avoid ?? [] };
+    }
+    const now = Date.now();
+    const runId = from?.id ?? '';
+    const recent = (restarts.runId === runId ? restarts.at : []).filter((t) => now - t < RESTART_WINDOW_MS);
+    const info: RunFault = {
+      kind: fault.kind,
+      message: fault.message,
+      atIteration: s.iteration,
+      fromIteration: from?.checkpoint?.iteration ?? 0,
+      fromBackend: was,
+      toBackend: target,
+      restart: recent.length + 1,
+      state: 'restarting',
+    };
+    if (from && (recent.length >= MAX_RESTARTS || !target)) {
+      save({ status: 'stopped' });
+      const minutes = Math.round(RESTART_WINDOW_MS / 60_000);
+      set({
+        fault: { ...info, restart: recent.length, state: 'gave-up' },
+        backendStatus: 'error',
+        datasetStatus: 'error',
+        runStatus: 'error',
+        pending: null,
+        endedAt: performance.now(),
+        error: {
+          source: 'worker',
+          title: target ? `The run was stopped after ${MAX_RESTARTS} restarts` : 'The run was stopped: no backend is left to go on with',
+          message: target
+            ? `${fault.message} The run failed ${recent.length + 1} times within ${minutes} minutes, so the page stopped restarting it.`
+            : fault.message,
+          hint: `Its last checkpoint (iteration ${info.fromIteration}) is saved: choose another backend in the Backend menu (WASM or CPU), then Resume it from Saved runs.`,
+          retry: true,
+        },
+      });
+      return;
+    }
+    restarts = { runId, at: [...recent, now] };
+    set({ fault: info, error: null, backendStatus: 'idle', backend: null, pending: null });
+    backendGeneration = -2;
+    datasetGeneration = -2;
+    await get().loadDataset(from?.config.dataset ?? s.datasetId);
+    if (!from || get().datasetStatus !== 'ready') return;
+    recovering = { pause: wasPaused };
+    await get().start(from);
+  }
+
+  // A lost worker takes the backend, the dataset and any run with it; a run (or a lost device) is recovered.
+  engine.onEngineFault((fault) => {
     loadToken++;
     runToken++;
-    activeRun = null;
     const s = get();
+    const interrupted = activeRun !== null && isRunActive(s.runStatus) && record !== null && record.status === 'running';
+    activeRun = null;
+    if (interrupted || fault.kind === 'device-lost') {
+      void recover(fault, interrupted ? record : null, s.runStatus === 'paused');
+      return;
+    }
+    const message = fault.message;
     set({
       backendStatus: 'error',
       datasetStatus: s.datasetStatus === 'idle' ? 'idle' : 'error',
@@ -456,6 +575,7 @@ export const useApp = create<AppState>()((set, get) => {
     | 'toggle'
     | 'retry'
     | 'dismissError'
+    | 'dismissFault'
     | 'dismissLinkErrors'
     | 'refreshSavedRuns'
     | 'resumeSaved'
@@ -483,7 +603,9 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     async chooseBackend(preference) {
-      if (preference === get().backendPreference && get().backendStatus === 'ready') return;
+      if (preference === get().backendPreference && get().backendStatus === 'ready' && !backendOverride) return;
+      // The user's choice replaces whatever a fault recovery chose.
+      backendOverride = null;
       set({ backendPreference: preference, backendStatus: 'idle', backend: null, error: null });
       await stopActiveRun();
       set({ ...RUN_RESET });
@@ -608,6 +730,9 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     async start(from?: SavedRun, options: StartRunOptions = {}) {
+      // Whether a fault recovery asked for this start (it asks once).
+      const rec = recovering;
+      recovering = null;
       const s = get();
       if (!canStart(s) || !s.dataset) return;
       if (datasetGeneration !== engine.engineGeneration()) {
@@ -628,10 +753,12 @@ export const useApp = create<AppState>()((set, get) => {
         runStatus: 'loading',
         runConfig: config,
         error: null,
+        // A run from the controls starts with a clean slate; a recovered one keeps saying what happened.
+        fault: rec ? get().fault : null,
         currentRunId: record.id,
         startedFromFile: options.fromImport ? (s.imported?.file ?? null) : null,
         savedIteration: resume?.iteration ?? null,
-        pending: options.step ? 'step' : null,
+        pending: options.step ? 'step' : rec?.pause ? 'pause' : null,
         // A resumed run's curve continues from its checkpoint.
         lossPoints: resume ? (from?.lossPoints ?? []).filter((p) => p.iteration <= resume.iteration) : [],
         iteration: resume?.iteration ?? 0,
@@ -648,7 +775,14 @@ export const useApp = create<AppState>()((set, get) => {
           if (token === runToken) handleRunEvent(e);
           if (e.type === 'done' || e.type === 'error') sawEnd();
         },
-        { ...(resume ? { resume } : {}), ...(options.fromImport ? { fromImport: true } : {}), ...(evaluate ? { evaluate } : {}), ...(options.step ? { step: true } : {}) },
+        {
+          ...(resume ? { resume } : {}),
+          ...(options.fromImport ? { fromImport: true } : {}),
+          ...(evaluate ? { evaluate } : {}),
+          ...(options.step ? { step: true } : {}),
+          // A run recovered after a fault while paused waits, paused, at its checkpoint.
+          ...(rec?.pause ? { paused: true } : {}),
+        },
       );
       activeRun = run;
       try {
@@ -731,6 +865,10 @@ export const useApp = create<AppState>()((set, get) => {
 
     dismissError() {
       set({ error: null });
+    },
+
+    dismissFault() {
+      set({ fault: null });
     },
 
     dismissLinkErrors() {
@@ -865,6 +1003,7 @@ export const useApp = create<AppState>()((set, get) => {
     config: link.present ? link.config : { ...DEFAULT_RUN_CONFIG, dataset: DEFAULT_DATASET },
     ...RUN_RESET,
     error: null,
+    fault: null,
     linkErrors: link.errors,
     savedRuns: [],
     saveError: null,

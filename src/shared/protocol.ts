@@ -277,6 +277,8 @@ export interface StartOptions {
   evaluate?: EvalSchedule;
   /** Run one iteration, then pause (Step pressed with no run going). */
   step?: boolean;
+  /** Start paused: the run prepares, says 'started', then 'paused' before its first iteration. */
+  paused?: boolean;
 }
 
 /** Evaluation during a run: how often, and under which settings. */

@@ -197,8 +197,7 @@ const api: EngineApi = {
     backend = report;
     deviceLoss =
       watchDeviceLoss((info) => {
-        // Nothing more can run on this device; the page replaces this worker.
-        control?.stop();
+        // Nothing more can run on this device: the page replaces this worker (and ignores what it sends after).
         onDeviceLost?.({ backend: report.backend, ...info });
       })?.then((info) => ({ backend: report.backend, ...info })) ?? null;
     return report;
@@ -309,6 +308,7 @@ const api: EngineApi = {
       }
     }
     const ctl = new RunControl();
+    if (options.paused) ctl.pause();
     if (step) {
       ctl.pause();
       ctl.step();

@@ -53,7 +53,8 @@ export function EvaluatePanel() {
   const testCount = useApp((s) => s.dataset?.testCount ?? 0);
   const iterations = useApp((s) => s.config.iterations);
   const running = status === 'running';
-  const canEvaluate = (runStatus === 'paused' || runStatus === 'done' || importedFile !== null) && !running;
+  const lastGood = useApp((s) => (s.runStatus === 'error' ? s.lastGood : null));
+  const canEvaluate = (runStatus === 'paused' || runStatus === 'done' || importedFile !== null || lastGood !== null) && !running;
   const best = report ? Math.max(...ROWS.map((r) => report.results[r.name].mean)) : 0;
 
   let note = 'Pause or finish a run, then evaluate its synthetic images.';

@@ -30,7 +30,9 @@ export function FilesPanel() {
 
   const active = isRunActive(runStatus);
   const showingImport = runStatus === 'idle' && imported !== null;
-  const hasSet = runStatus === 'paused' || runStatus === 'done' || showingImport;
+  // A diverged run's set is its last good state (the worker kept it).
+  const lastGood = useApp((s) => (s.runStatus === 'error' ? s.lastGood : null));
+  const hasSet = runStatus === 'paused' || runStatus === 'done' || showingImport || lastGood !== null;
   const canImport = !active && importStatus !== 'reading' && ready;
 
   function onDrop(e: DragEvent) {
@@ -51,7 +53,9 @@ export function FilesPanel() {
         {hasSet
           ? showingImport
             ? 'Export the imported set, or import another file.'
-            : `Export the synthetic set ${runStatus === 'paused' ? 'as it is now (paused)' : 'of the last run'}.`
+            : lastGood !== null
+              ? `Export the last good set of the run that diverged (iteration ${lastGood}).`
+              : `Export the synthetic set ${runStatus === 'paused' ? 'as it is now (paused)' : 'of the last run'}.`
           : 'Pause or finish a run to export its synthetic set.'}
       </p>
       <div className="button-row">

@@ -229,20 +229,19 @@ describe('a run whose loss or set becomes NaN or Inf stops with a message and ke
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, method: 'dm', ipc: 1, width: 4, realPerClass: 4, iterations: 6 };
     const run = new DistillRun(data, config);
     await run.prepare();
-    // Three good iterations, then the poison, then the driver takes over.
-    for (let i = 0; i < 3; i++) tf.dispose(run.step());
+    // The poison before the first iteration (a resumed run's first snapshot would see it before any loss).
     run.injectNonFinite();
     // No image snapshot before the first loss is read: the loss check is the one that fires.
     const { events, error } = await driveToFailure(run, 1e12);
     run.dispose();
     expect(error).toBeInstanceOf(DivergedError);
     const diverged = error as DivergedError;
-    expect(diverged.iteration).toBe(4);
+    expect(diverged.iteration).toBe(1);
     expect(diverged.found).toEqual({ what: 'loss', value: NaN });
-    expect(diverged.message).toContain('The run diverged at iteration 4: the loss became NaN');
+    expect(diverged.message).toContain('The run diverged at iteration 1: the loss became NaN, so it was stopped. Lower the image learning rate (now 1; try 0.1) or the momentum (now 0.5), then run again.');
     // The NaN point reached the page's curve, but no checkpoint after the poison was sent.
     const points = events.flatMap((e) => (e.type === 'progress' ? e.points : []));
-    expect(points.map((p) => p.iteration)).toEqual([4]);
+    expect(points.map((p) => p.iteration)).toEqual([1]);
     expect(checkpoints(events)).toEqual([]);
   }, 120_000);
 });

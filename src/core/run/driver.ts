@@ -88,8 +88,7 @@ export class DivergedError extends Error {
     const what = found.what === 'loss' ? `the loss became ${found.value}` : 'the synthetic images became NaN or infinite';
     super(
       `The run diverged at iteration ${iteration}: ${what}, so it was stopped. ` +
-        `Lower the image learning rate (now ${config.lrImages}; try ${tenth(config.lrImages)}) or the momentum (now ${config.momentum}), ` +
-        'or choose fewer images per class, then run again.',
+        `Lower the image learning rate (now ${config.lrImages}; try ${tenth(config.lrImages)}) or the momentum (now ${config.momentum}), then run again.`,
     );
   }
 }
@@ -169,7 +168,9 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
   };
 
   try {
-    emit({ type: 'selection', view: run.selectionUpdate() });
+    // A resumed run shows its checkpoint's set at once, not its initial one until the first snapshot.
+    if (run.iteration > 0) await snapshot();
+    else emit({ type: 'selection', view: run.selectionUpdate() });
     if (run.iteration === 0) await evaluateNow();
     while (run.iteration < run.config.iterations && !control.isStopped) {
       let stepping = false;
