@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import fs from 'node:fs';
-import { exportedPixels, download } from './helpers';
+import { exportedPixels, download, setNumber } from './helpers';
 import type { TestFault } from '../src/shared/protocol';
 
 /**
@@ -167,5 +167,35 @@ test('a lost WebGPU device is reported and the run goes on with webgl from its c
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 300_000 });
   expect(await iteration(page)).toBe(iterations);
   await expect(page.getByTestId('synthetic-sha')).toHaveText(/^[0-9a-f]{16}$/);
+  expect(errors).toEqual([]);
+});
+
+test('an MTT run that would not fit is refused before it starts, with the estimate shown, and the finished run stays (cpu)', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${CPU_RUN}&iterations=2&run=1`);
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
+  const sha = await page.getByTestId('synthetic-sha').textContent();
+  await expect(page.getByTestId('saved-run')).toHaveCount(1);
+
+  await page.getByTestId('method-select').selectOption('mtt');
+  await setNumber(page, 'width-input', 128);
+  await setNumber(page, 'ipc-input', 50);
+  await setNumber(page, 'mtt-steps-input', 50);
+  const estimate = page.getByTestId('memory-estimate');
+  await expect(estimate).toHaveText(/^Needs about [\d.]+ GiB of memory; cpu offers about [\d.]+ GiB\. Lower N/);
+  const [, needed, offered] = /about ([\d.]+ GiB) of memory; cpu offers about ([\d.]+ GiB)/.exec((await estimate.textContent()) ?? '')!;
+  await page.getByTestId('run-button').click();
+  const error = page.getByTestId('error-message');
+  await expect(error).toContainText('This run would not fit in memory');
+  await expect(error).toContainText(`This MTT run needs about ${needed} of memory; the cpu backend offers about ${offered}.`);
+  await shot(page, 'memory-refused');
+  // Nothing started: no experts trained, no run saved, and the finished run is still there to export.
+  await expect(page.getByTestId('preparing-message')).toHaveCount(0);
+  await expect(page.getByTestId('run-status')).toHaveText('done');
+  await expect(page.getByTestId('status-iteration')).toHaveText('2');
+  await expect(page.getByTestId('synthetic-sha')).toHaveText(sha!);
+  await expect(page.getByTestId('saved-run')).toHaveCount(1);
+  await expect(page.getByTestId('export-npz')).toBeEnabled();
   expect(errors).toEqual([]);
 });

@@ -186,7 +186,7 @@ export function restartEngine(): void {
 export function initBackend(preference: BackendPreference, avoid: BackendName[] = []): Promise<BackendReport> {
   const s = current();
   const onDeviceLost = (loss: DeviceLoss) =>
-    crash(s, { kind: 'device-lost', backend: loss.backend, message: `The GPU device under ${loss.backend} was lost (${loss.reason}: ${loss.message}).` });
+    crash(s, { kind: 'device-lost', backend: loss.backend, message: `The GPU device under ${loss.backend} was lost (${loss.reason}: ${loss.message.replace(/\.$/, '')}).` });
   return call((api) => api.initBackend(preference, Comlink.proxy(onDeviceLost), avoid));
 }
 

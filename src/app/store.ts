@@ -29,6 +29,7 @@ import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
 import { APP_VERSION, readLink, writeLink } from './lib/url';
 import { MAX_DATASET_BYTES, MAX_IMPORT_BYTES } from '../shared/config';
+import { estimateRunBytes, memoryRefusal } from '../shared/memory';
 import { downloadFile } from './lib/download';
 import { cachedDatasets, clearCachedDatasets, type CachedDatasets } from '../shared/dataset-cache';
 import * as runsDb from './lib/runs-db';
@@ -512,7 +513,7 @@ export const useApp = create<AppState>()((set, get) => {
           source: 'worker',
           title: target ? `The run was stopped after ${MAX_RESTARTS} restarts` : 'The run was stopped: no backend is left to go on with',
           message: target
-            ? `${fault.message} The run failed ${recent.length + 1} times within ${minutes} minutes, so the page stopped restarting it.`
+            ? `${fault.message.replace(/[^.!?]$/, '$&.')} The run failed ${recent.length + 1} times within ${minutes} minutes, so the page stopped restarting it.`
             : fault.message,
           hint: `Its last checkpoint (iteration ${info.fromIteration}) is saved: choose another backend in the Backend menu (WASM or CPU), then Resume it from Saved runs.`,
           retry: true,
@@ -739,8 +740,23 @@ export const useApp = create<AppState>()((set, get) => {
         await get().retry();
         return;
       }
-      const token = ++runToken;
       const config: RunConfig = from ? from.config : { ...(options.config ?? s.config), dataset: s.dataset.id };
+      // Refused before it starts (the worker checks again): nothing is saved, and what the page shows stays.
+      const needed = estimateRunBytes(config, s.dataset.shape, s.dataset.classes.length);
+      const refusal = needed !== null && s.backend ? memoryRefusal(needed, s.backend.memoryBudget, s.backend.backend) : null;
+      if (refusal) {
+        set({
+          error: {
+            source: 'run',
+            title: 'This run would not fit in memory',
+            message: refusal,
+            hint: 'The estimate under the MTT settings follows your changes: lower them until it fits, then press Run.',
+            retry: false,
+          },
+        });
+        return;
+      }
+      const token = ++runToken;
       const ev = useEval.getState();
       const evaluate: EvalSchedule | undefined = options.evaluate ?? (ev.every >= 1 ? { every: ev.every, request: ev.request } : undefined);
       const resume = from?.checkpoint ?? undefined;
