@@ -16,6 +16,16 @@ describe('backend choice', () => {
     expect(report.skipped[0]!.reason).toMatch(/not available/);
   });
 
+  it('never tries a backend it is told to avoid (webgpu after its device was lost)', async () => {
+    const tried: BackendName[] = [];
+    const report = await selectBackend('webgl', async (name) => {
+      tried.push(name);
+      return prepareNode(name);
+    }, undefined, ['webgpu', 'webgl']);
+    expect(report.backend).toBe('wasm');
+    expect(tried).toEqual(['wasm']);
+  });
+
   it('honours a forced backend', async () => {
     expect((await selectBackend('cpu', prepareNode)).backend).toBe('cpu');
   });
