@@ -33,11 +33,9 @@ test('a terminated worker is noticed, replaced, and the run resumes from its che
   page.on('pageerror', (e) => errors.push(e.message));
   const iterations = 14;
   const link = `${CPU_RUN}&iterations=${iterations}`;
-  const t0 = Date.now();
   await page.goto(`${link}&run=1${HOOKS}`);
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
   const straight = await page.getByTestId('synthetic-sha').textContent();
-  console.log(`uninterrupted: ${Date.now() - t0} ms`);
 
   await page.goto(`${link}${HOOKS}`);
   await expect(page.getByTestId('dataset-status')).toHaveText('ready');

@@ -71,6 +71,8 @@ const heartbeat = TEST_HOOKS ? TEST_HEARTBEAT : HEARTBEAT;
 
 let session: Session | null = null;
 let generation = 0;
+/** Evaluations in flight: the heartbeat does not judge a paused run's worker while one trains its networks. */
+let evaluations = 0;
 const faultListeners = new Set<FaultListener>();
 
 function describeWorkerError(event: Event): string {
@@ -135,6 +137,11 @@ function watch(s: Session): { detector: HangDetector; stop: () => void } {
       return;
     }
     const now = performance.now();
+    if (evaluations > 0) {
+      // Busy on purpose, in steps of its own length; judged again once it is over.
+      sentAt = null;
+      return;
+    }
     if (sentAt !== null) {
       if (detector.isHung(now - sentAt)) {
         clearInterval(timer);
@@ -230,7 +237,13 @@ export function stopRun(): Promise<void> {
 
 /** Evaluate the latest synthetic set beside its baselines; progress streams to `onProgress`. */
 export function evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => void): Promise<EvalReport> {
-  return call((api) => api.evaluate(request, Comlink.proxy(onProgress)));
+  evaluations++;
+  const done = () => {
+    evaluations--;
+  };
+  const p = call((api) => api.evaluate(request, Comlink.proxy(onProgress)));
+  p.then(done, done);
+  return p;
 }
 
 export function cancelEvaluation(): Promise<void> {
