@@ -338,10 +338,10 @@ export interface DeviceLoss {
 
 /**
  * Faults the worker simulates for the fault tests; honoured only by a worker started with the page's `#test-hooks`
- * flag. 'throw': an uncaught error; 'hang': the worker blocks and stops answering; 'lose-device': destroys the
- * webgpu device; 'nan': writes NaN into the running run's synthetic set.
+ * flag. 'throw': an uncaught error; 'lose-device': destroys the webgpu device; 'nan': writes NaN into the running
+ * run's synthetic set. (A worker that stops answering is tested by terminating it.)
  */
-export type TestFault = 'throw' | 'hang' | 'lose-device' | 'nan';
+export type TestFault = 'throw' | 'lose-device' | 'nan';
 
 /** The engine's API as the UI sees it (through comlink). */
 export interface EngineApi {

@@ -216,13 +216,6 @@ const api: EngineApi = {
           throw new Error('Simulated crash (fault test)');
         }, 0);
         return;
-      case 'hang':
-        // Blocks this thread for good (without spinning a core): no message is answered again.
-        setTimeout(() => {
-          if (typeof SharedArrayBuffer !== 'undefined') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-          else for (;;);
-        }, 0);
-        return;
       case 'lose-device':
         destroyDevice();
         return;
