@@ -349,7 +349,8 @@ const api: EngineApi = {
         const good = lastGood;
         const pixels = good ? good.images.slice() : run.initial.pixels.slice();
         const iteration = good ? good.iteration : 0;
-        latest = { pixels, config, iteration, backend: backend.backend, initial: run.initial, startedFrom: currentStartedFrom, imported: false };
+        const softLabels = good?.labels?.values.slice();
+        latest = { pixels, ...(softLabels ? { softLabels } : {}), config, iteration, backend: backend.backend, initial: run.initial, startedFrom: currentStartedFrom, imported: false };
         emit({ type: 'error', kind: 'diverged', lastGood: iteration, message: err.message });
       } else if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
       else emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });

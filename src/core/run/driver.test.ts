@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { DistillRun } from './run';
-import { DivergedError, RunControl, drive } from './driver';
+import { DivergedError, RunControl, checkpointFinite, drive } from './driver';
 import { DEFAULT_RUN_CONFIG, type RunCheckpoint, type RunConfig, type RunEvent } from '../../shared/protocol';
 import { pixelsSha256 } from '../data/sha256';
 import { useBackend } from '../../testing/tf';
@@ -243,5 +243,22 @@ describe('a run whose loss or set becomes NaN or Inf stops with a message and ke
     const points = events.flatMap((e) => (e.type === 'progress' ? e.points : []));
     expect(points.map((p) => p.iteration)).toEqual([1]);
     expect(checkpoints(events)).toEqual([]);
+  }, 120_000);
+
+  it('a checkpoint counts as good only if everything it holds is finite (set, momentum, learned labels, MTT step)', async () => {
+    const run = new DistillRun(data, { ...DEFAULT_RUN_CONFIG, method: 'krr', learnLabels: true, ipc: 1, width: 4, realPerClass: 4 });
+    await run.prepare();
+    tf.dispose(run.step());
+    const cp = await run.checkpoint();
+    run.dispose();
+    expect(cp.labels).toBeDefined();
+    expect(checkpointFinite(cp)).toBe(true);
+    const labels = { values: cp.labels!.values.slice(), velocity: cp.labels!.velocity };
+    labels.values[3] = Infinity;
+    expect(checkpointFinite({ ...cp, labels })).toBe(false);
+    const velocity = cp.velocity.slice();
+    velocity[0] = NaN;
+    expect(checkpointFinite({ ...cp, velocity })).toBe(false);
+    expect(checkpointFinite({ ...cp, mtt: { stepSize: NaN, stepVelocity: 0 } })).toBe(false);
   }, 120_000);
 });

@@ -3,7 +3,7 @@
  * throttled rate (one readback per flush, not per iteration) and emitting plain-data events.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossPoint, RunEvent } from '../../shared/protocol';
+import type { LossPoint, RunCheckpoint, RunEvent } from '../../shared/protocol';
 import type { DistillRun } from './run';
 import { isEvalPoint } from '../../shared/eval-schedule';
 
@@ -85,7 +85,7 @@ export class DivergedError extends Error {
     readonly found: { what: 'loss'; value: number } | { what: 'images' },
     config: { method: string; lrImages: number; momentum: number },
   ) {
-    const what = found.what === 'loss' ? `the loss became ${found.value}` : 'the synthetic images became NaN or infinite';
+    const what = found.what === 'loss' ? `the loss became ${found.value}` : 'the synthetic set became NaN or infinite';
     super(
       `The run diverged at iteration ${iteration}: ${what}, so it was stopped. ` +
         `Lower the image learning rate (now ${config.lrImages}; try ${tenth(config.lrImages)}) or the momentum (now ${config.momentum}), then run again.`,
@@ -102,6 +102,16 @@ function tenth(x: number): string {
 export function allFinite(values: ArrayLike<number>): boolean {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
   return true;
+}
+
+/** Whether a checkpoint can be resumed: every value it holds (set, momentum, learned labels, MTT's step) finite. */
+export function checkpointFinite(cp: RunCheckpoint): boolean {
+  return (
+    allFinite(cp.images) &&
+    allFinite(cp.velocity) &&
+    (!cp.labels || (allFinite(cp.labels.values) && allFinite(cp.labels.velocity))) &&
+    (!cp.mtt || (Number.isFinite(cp.mtt.stepSize) && Number.isFinite(cp.mtt.stepVelocity)))
+  );
 }
 
 /** Lets queued messages (pause, stop) through between iterations. */
@@ -126,7 +136,7 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
     lastCheckpoint = performance.now();
     const cp = await run.checkpoint();
     // Never hand out a state that cannot be resumed: the last checkpoint sent stays the last good one.
-    if (!allFinite(cp.images) || !allFinite(cp.velocity)) throw new DivergedError(cp.iteration, { what: 'images' }, run.config);
+    if (!checkpointFinite(cp)) throw new DivergedError(cp.iteration, { what: 'images' }, run.config);
     emit({ type: 'checkpoint', checkpoint: cp });
   };
 
