@@ -18,7 +18,7 @@ function report(iteration: number, mean: number): EvalReport {
 
 vi.mock('./engine', () => ({
   engineGeneration: () => -2,
-  onEngineCrash: () => () => {},
+  onEngineFault: () => () => {},
   EngineCrashedError: class extends Error {},
   EngineRestartedError: class extends Error {},
   stopRun: async () => stopNow?.(),
