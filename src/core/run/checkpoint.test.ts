@@ -76,7 +76,7 @@ describe('checkpoint and resume give the same bytes as an uninterrupted run', ()
   }
 
   it('MTT: experts taken from the cache give the same set as freshly trained ones (their DSA has its own stream)', async () => {
-    const config: RunConfig = { ...base, ...cases[4]![1] };
+    const config: RunConfig = { ...base, ...cases.find(([name]) => name === 'mtt')![1] };
     const store = new Map<string, Trajectories>();
     const cache = { get: (k: string) => store.get(k), set: (k: string, t: Trajectories) => void store.set(k, t) };
     const shas: string[] = [];
