@@ -247,7 +247,7 @@ describe('the distill command and .npz files', () => {
     fs.writeFileSync(mnist, encodeNpz(classMajorSet(DATASETS.mnist, new Float32Array(10 * 784), 1)));
     const cases: [string[], number, RegExp][] = [
       [['--npz', mnist, '--dataset', 'cifar-10'], 1, new RegExp(`^distill: ${mnist}: the file holds a mnist set, not cifar-10$`)],
-      [['--npz', bad], 1, new RegExp(`^distill: ${bad}: not a readable \\.npz \\(zip\\) file`)],
+      [['--npz', bad], 1, new RegExp(`^distill: ${bad}: not a readable \\.npz: the zip archive is damaged or cut short`)],
       [['--npz', notZip], 1, new RegExp(`^distill: ${notZip}: not an \\.npz file \\(no zip signature PK\\)$`)],
       [['--npz', path.join(dir, 'absent.npz')], 2, /^distill: --npz .*absent\.npz: no such file$/],
     ];

@@ -166,7 +166,7 @@ describe('gunzip', () => {
     // A trailer claiming 2^31 bytes is refused without allocating.
     const lying = gz.slice();
     new DataView(lying.buffer).setUint32(lying.length - 4, 2 ** 31, true);
-    expectFormatError(() => gunzip(lying, name, MAX_GUNZIP_BYTES), name, /2147483648 bytes, more than/);
+    expectFormatError(() => gunzip(lying, name, MAX_GUNZIP_BYTES), name, /2147483648 bytes, which \d+ compressed bytes cannot hold/);
   });
 
   it('rejects a trailer that understates the size (caught by the CRC)', () => {

@@ -13,6 +13,8 @@ export const MAX_IDX_PAYLOAD = 2 ** 28;
 export const MAX_GUNZIP_BYTES = MAX_IDX_PAYLOAD + 1024;
 
 const GZIP_HEADER = 10;
+/** The most that deflate can expand its input (RFC 1951: a 258-byte match per 2 bits, about 1032:1). */
+const MAX_DEFLATE_RATIO = 1032;
 const GZIP_TRAILER = 8;
 
 let crcTable: Uint32Array | undefined;
@@ -68,6 +70,14 @@ export function gunzip(bytes: Uint8Array, file: string, maxBytes: number): Uint8
   }
   const size = readU32LE(bytes, bytes.length - 4);
   const crc = readU32LE(bytes, bytes.length - 8);
+  // Deflate expands at most 1032:1, so a trailer claiming more than that is damage, not a large file.
+  if (size > maxBytes && size > bytes.length * MAX_DEFLATE_RATIO) {
+    throw new DatasetFormatError(
+      file,
+      `corrupt or truncated gzip: its trailer says it decompresses to ${size} bytes, which ${bytes.length} ` +
+        `compressed bytes cannot hold (deflate expands at most ${MAX_DEFLATE_RATIO}:1)`,
+    );
+  }
   if (size > maxBytes) {
     throw new DatasetFormatError(
       file,

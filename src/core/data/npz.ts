@@ -273,7 +273,7 @@ export function decodeNpz(bytes: Uint8Array, options: { dataset?: DatasetId; fil
     });
   } catch (err) {
     if (err instanceof DatasetFormatError) throw err;
-    fail(`not a readable .npz (zip) file: ${err instanceof Error ? err.message : String(err)}`);
+    fail(`not a readable .npz: the zip archive is damaged or cut short (${err instanceof Error ? err.message : String(err)}); save or export it again`);
   }
   const arrays = new Map<ArrayName, NpyArray>();
   for (const [name, data] of Object.entries(members)) {

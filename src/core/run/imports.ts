@@ -119,7 +119,9 @@ function readRecord(bytes: Uint8Array, file: string): ImportedRecord {
     fail('the run used a dataset uploaded in the page (custom); its record cannot be loaded back here, only read');
   }
   getDataset(record.config.dataset as DatasetId);
-  const checked = validateRunConfig(record.config);
+  // The raw config, not the parsed one: the record's schema drops fields it does not know, and a configuration
+  // with a setting this page does not have cannot be reproduced here.
+  const checked = validateRunConfig((json as { config: unknown }).config);
   if (!checked.ok) fail(`its configuration is outside what the page runs: ${checked.errors.join('; ')}`);
   return { kind: 'record', file, record, config: (checked as { config: RunConfig }).config };
 }
