@@ -8,6 +8,8 @@ import { runRecordSchema } from '../core/run/record';
 import { classMajorSet, decodeNpz, encodeNpz } from '../core/data/npz';
 import { DATASETS } from '../core/data/registry';
 import { datasetsDir } from '../testing/tf';
+import { CLI_ARGS, DATASET_FILES, IMPORTS, variantFiles } from '../testing/bad-inputs';
+import { getDataset } from '../core/data/registry';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** Runs the command without blocking the test worker's event loop (a blocked worker times out vitest's RPC). */
@@ -258,5 +260,55 @@ describe('the distill command and .npz files', () => {
       if (status === 1) expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+/** Every answer to bad input: exactly one line on stderr, the given status, no stack trace. */
+function expectOneLine(r: { status: number | null; stderr: string }, status: number, line: string): void {
+  expect(r.stderr.trimEnd().split('\n'), r.stderr).toEqual([line]);
+  expect(r.status).toBe(status);
+}
+
+describe('the distill command and the bad-input corpus (src/testing/bad-inputs.ts)', () => {
+  it.each(CLI_ARGS.map((c) => [c.name, c] as const))('argument: %s', async (_, c) => {
+    expectOneLine(await distill(...c.args), 2, `distill: ${c.message} (distill --help lists every option)`);
+  });
+
+  it.each(DATASET_FILES.map((c) => [c.name, c] as const))('--data file: %s', async (_, c) => {
+    // A data folder with the real files of the variant, one of them replaced by the bad one (or missing).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-bad-'));
+    const folder = path.join(dir, c.dataset);
+    fs.mkdirSync(folder);
+    for (const [name, bytes] of variantFiles(c)) fs.writeFileSync(path.join(folder, name), bytes);
+    const r = await distill('run', '--dataset', c.dataset, '--data', dir, '--iterations', '1', '--eval-models', '0');
+    if (c.bytes() === null) {
+      // With a file missing no variant is complete: the folder is named with what it needs.
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`^distill: ${folder}: no complete set of ${getDataset(c.dataset).name} files \\(expected `));
+      expect(r.status).toBe(1);
+    } else {
+      expectOneLine(r, 1, `distill: ${path.join(folder, c.message)}`);
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it.each(IMPORTS.filter((c) => c.cli).map((c) => [c.name, c] as const))('eval --npz: %s', async (_, c) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-bad-'));
+    const file = path.join(dir, c.file);
+    fs.writeFileSync(file, c.bytes());
+    const r = await distill('eval', '--npz', file, '--data', datasetsDir());
+    expectOneLine(r, 1, `distill: ${file}${c.message.slice(c.file.length)}`);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('--help prints the usage on stdout and exits 0', async () => {
+    const child = spawn('node', [path.join(root, 'bin/distill.mjs'), '--help'], { cwd: root });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.resume();
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^usage: distill run --dataset/);
+    expect(stdout).toContain('--sampler-alpha A');
   });
 });

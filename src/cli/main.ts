@@ -26,6 +26,7 @@ import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
 import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
+import { clip } from '../shared/config';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
        distill eval --npz FILE --data DIR [--dataset ID] [evaluation options]
@@ -69,15 +70,35 @@ beside random real images, herding and k-center at its images per class.
   --out FILE                a JSON record with the evaluation and the accuracy block`;
 
 class UsageError extends Error {}
+/** `distill --help`: the usage on stdout, exit 0. */
+class HelpRequest extends Error {}
 
-const int = (name: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `--${name} must be a number` })
-    .int({ error: `--${name} must be a whole number` })
-    .min(min, { error: `--${name} must be at least ${min}` })
-    .max(max, { error: `--${name} must be at most ${max}` });
+/** A decimal number, as the page's links read them (no hex, no Infinity, no empty text). */
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A numeric flag read from its text; every problem names the flag and echoes what it got. */
+function numberFlag(name: string, min: number, max: number, opts: { int: boolean; between?: boolean }) {
+  return z.string().transform((text, ctx): number => {
+    const t = text.trim();
+    const value = NUMBER.test(t) ? Number(t) : NaN;
+    const why = !Number.isFinite(value)
+      ? 'must be a number'
+      : opts.int && !Number.isInteger(value)
+        ? 'must be a whole number'
+        : value < min || value > max
+          ? opts.between
+            ? `must be between ${min} and ${max}`
+            : value < min
+              ? `must be at least ${min}`
+              : `must be at most ${max}`
+          : null;
+    if (why) ctx.addIssue({ code: 'custom', message: `--${name} ${why} (got '${clip(text)}')` });
+    return value;
+  });
+}
+const int = (name: string, min: number, max: number) => numberFlag(name, min, max, { int: true });
 const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]]) =>
-  z.enum(values, { error: (iss) => `--${name} must be one of ${values.join(', ')} (got '${String(iss.input)}')` });
+  z.enum(values, { error: (iss) => `--${name} must be one of ${values.join(', ')} (got '${clip(String(iss.input))}')` });
 
 const datasetFlag = oneOf('dataset', ['mnist', 'fashion-mnist', 'cifar-10']);
 
@@ -102,11 +123,7 @@ const runSchema = z.object({
   init: oneOf('init', INIT_IDS).default(DEFAULT_RUN_CONFIG.init),
   sampler: oneOf('sampler', SAMPLER_IDS).default('uniform'),
   'sampler-interval': int('sampler-interval', 1, 1_000_000).default(SAMPLER_SETTINGS_DEFAULTS.interval),
-  'sampler-alpha': z.coerce
-    .number({ error: '--sampler-alpha must be a number' })
-    .min(0, { error: '--sampler-alpha must be between 0 and 1' })
-    .max(1, { error: '--sampler-alpha must be between 0 and 1' })
-    .default(SAMPLER_SETTINGS_DEFAULTS.alpha),
+  'sampler-alpha': numberFlag('sampler-alpha', 0, 1, { int: false, between: true }).default(SAMPLER_SETTINGS_DEFAULTS.alpha),
   'sampler-pool': int('sampler-pool', 0, 1_000_000).default(SAMPLER_SETTINGS_DEFAULTS.pool),
   'init-features': oneOf('init-features', ['embed', 'pixels']).default(INIT_SETTINGS_DEFAULTS.initFeatures),
   'init-pool': int('init-pool', 0, 1_000_000).default(INIT_SETTINGS_DEFAULTS.initPool),
@@ -150,7 +167,8 @@ function parseFlags<S extends z.ZodObject>(schema: S, rest: string[]): z.infer<S
 
 function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: 'eval'; args: EvalArgs } {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') throw new UsageError('');
+  if (command === '--help' || command === '-h') throw new HelpRequest();
+  if (command === undefined) throw new UsageError('');
   if (command === 'run') {
     const args = parseFlags(runSchema, rest);
     if (args.method !== 'krr' && args['learn-labels'] === 'on') throw new UsageError('--learn-labels on needs --method krr (only KRR learns labels)');
@@ -187,12 +205,8 @@ async function prepareNode(name: BackendName): Promise<string> {
 
 /** Checks the data folder, chooses the backend and loads the dataset: how `run` and `eval` both start. */
 async function setUp(a: EvalFlags, id: DatasetId) {
-  if (!fs.existsSync(a.data)) throw new UsageError(`--data ${a.data}: no such folder`);
-  const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode, os.totalmem() / 2 ** 30);
-  if (a.backend !== 'auto' && report.backend !== a.backend) {
-    throw new Error(`--backend ${a.backend} is not available here: ${report.skipped.find((s) => s.backend === a.backend)?.reason}`);
-  }
-  log(`backend ${report.backend}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
+  if (!fs.existsSync(a.data) || !fs.statSync(a.data).isDirectory()) throw new UsageError(`--data ${a.data}: no such folder`);
+  // The files first: a bad one is named before any time goes into the backend.
   let lastLogged = 0;
   const loaded = loadDatasetFromDir(id, a.data, {
     // The CIFAR-10 JPEG zip decodes 60000 images: say how far it is every 10000.
@@ -206,6 +220,11 @@ async function setUp(a: EvalFlags, id: DatasetId) {
   const note = loaded.spec.variants.find((v) => v.id === loaded.variant)?.note;
   log(`dataset ${loaded.spec.name} (${loaded.variant}): ${loaded.train.count} training, ${loaded.test.count} test images${note ? `. ${note}` : ''}`);
   if (loaded.heldOutNote) log(loaded.heldOutNote);
+  const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode, os.totalmem() / 2 ** 30);
+  if (a.backend !== 'auto' && report.backend !== a.backend) {
+    throw new Error(`--backend ${a.backend} is not available here: ${report.skipped.find((s) => s.backend === a.backend)?.reason}`);
+  }
+  log(`backend ${report.backend}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
   return { report, loaded, train: prepareRealData(loaded.train, loaded.spec), test: prepareRealData(loaded.test, loaded.spec) };
 }
 
@@ -382,8 +401,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError) {
-    process.stderr.write(err.message ? `distill: ${err.message}\n${USAGE}\n` : `${USAGE}\n`);
+  if (err instanceof HelpRequest) {
+    process.stdout.write(`${USAGE}\n`);
+  } else if (err instanceof UsageError) {
+    // One line naming the argument; the whole usage only when no command was given.
+    process.stderr.write(err.message ? `distill: ${err.message} (distill --help lists every option)\n` : `${USAGE}\n`);
     process.exitCode = 2;
   } else {
     process.stderr.write(`distill: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getDataset } from '../core/data/registry';
 import { decodeDataset } from '../core/data/load';
+import { DatasetFormatError } from '../core/data/errors';
 import type { DatasetFile, DatasetId, LoadedDataset } from '../core/data/types';
 
 /**
@@ -22,8 +23,15 @@ export function loadDatasetFromDir(
   for (const variant of spec.variants) {
     if (opts.variant && variant.id !== opts.variant) continue;
     if (!variant.files.every((f) => where(f))) continue;
-    const files = new Map(variant.files.map((f) => [f.name, new Uint8Array(fs.readFileSync(where(f)!))]));
-    return decodeDataset(spec, variant.id, files, opts.onProgress);
+    const paths = new Map(variant.files.map((f) => [f.name, where(f)!]));
+    const files = new Map(variant.files.map((f) => [f.name, new Uint8Array(fs.readFileSync(paths.get(f.name)!))]));
+    try {
+      return decodeDataset(spec, variant.id, files, opts.onProgress);
+    } catch (err) {
+      // Name the file by its path, as the user typed the folder.
+      if (err instanceof DatasetFormatError) throw new DatasetFormatError(paths.get(err.file) ?? path.join(folder, err.file), err.problem);
+      throw err;
+    }
   }
   throw new Error(`${folder}: no complete set of ${spec.name} files (expected ${spec.variants.map((v) => v.files.map((f) => f.name).join(', ')).join(' or ')})`);
 }
