@@ -925,7 +925,9 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     async importFile(file) {
-      if (isRunActive(get().runStatus) || get().importStatus === 'reading') return;
+      // A file can be checked while a run goes on (a bad one is named and changes nothing); a good one is used
+      // only once no run is active.
+      if (get().importStatus === 'reading') return;
       set({ importStatus: 'reading', importError: null });
       let summary: ImportSummary;
       try {
@@ -935,6 +937,11 @@ export const useApp = create<AppState>()((set, get) => {
         summary = await engine.importFile(new Uint8Array(await file.arrayBuffer()), file.name);
       } catch (err) {
         set({ importStatus: 'error', importError: errorMessage(err) });
+        return;
+      }
+      if (isRunActive(get().runStatus)) {
+        const what = summary.kind === 'record' ? 'a run record (its configuration replaces the controls)' : 'a .npz set';
+        set({ importStatus: 'error', importError: `${summary.file}: ${what}; stop the run, or let it finish, before importing it` });
         return;
       }
       set({ importStatus: 'idle' });

@@ -420,7 +420,7 @@ const api: EngineApi = {
         accuracy: r.accuracy ? { mean: r.accuracy.distilled.mean, std: r.accuracy.distilled.std } : null,
       };
     }
-    if (control) throw new Error('Stop the run before importing a set.');
+    if (control) throw new Error(`${got.file}: a .npz set; stop the run, or let it finish, before importing it`);
     imported = got;
     latest = { pixels: got.pixels, config: got.config, iteration: 0, backend: backend?.backend ?? 'none', startedFrom: { file: got.file, sha256: got.sha256 }, imported: true };
     const grid = setGrid(got.pixels, got.config);

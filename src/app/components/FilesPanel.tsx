@@ -33,7 +33,8 @@ export function FilesPanel() {
   // A diverged run's set is its last good state (the worker kept it).
   const lastGood = useApp((s) => (s.runStatus === 'error' ? s.lastGood : null));
   const hasSet = runStatus === 'paused' || runStatus === 'done' || showingImport || lastGood !== null;
-  const canImport = !active && importStatus !== 'reading' && ready;
+  // During a run a file is still read and checked (a bad one is named); a good one waits for the run to stop.
+  const canImport = importStatus !== 'reading' && ready;
 
   function onDrop(e: DragEvent) {
     e.preventDefault();
