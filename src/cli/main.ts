@@ -69,7 +69,15 @@ beside random real images, herding and k-center at its images per class.
   --eval-epochs N, --eval-models N, --eval-arch A, --width N, --seed N, --backend B   as for run
   --out FILE                a JSON record with the evaluation and the accuracy block`;
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  /** Whether to point at --help (a bad flag) or not (a path that does not exist). */
+  constructor(
+    message: string,
+    readonly hint = true,
+  ) {
+    super(message);
+  }
+}
 /** `distill --help`: the usage on stdout, exit 0. */
 class HelpRequest extends Error {}
 
@@ -205,7 +213,7 @@ async function prepareNode(name: BackendName): Promise<string> {
 
 /** Checks the data folder, chooses the backend and loads the dataset: how `run` and `eval` both start. */
 async function setUp(a: EvalFlags, id: DatasetId) {
-  if (!fs.existsSync(a.data) || !fs.statSync(a.data).isDirectory()) throw new UsageError(`--data ${a.data}: no such folder`);
+  if (!fs.existsSync(a.data) || !fs.statSync(a.data).isDirectory()) throw new UsageError(`--data ${a.data}: no such folder`, false);
   // The files first: a bad one is named before any time goes into the backend.
   let lastLogged = 0;
   const loaded = loadDatasetFromDir(id, a.data, {
@@ -373,7 +381,7 @@ const evalRecordSchema = z.object({
 });
 
 async function evalCommand(a: EvalArgs): Promise<void> {
-  if (!fs.existsSync(a.npz) || !fs.statSync(a.npz).isFile()) throw new UsageError(`--npz ${a.npz}: no such file`);
+  if (!fs.existsSync(a.npz) || !fs.statSync(a.npz).isFile()) throw new UsageError(`--npz ${a.npz}: no such file`, false);
   const bytes = new Uint8Array(fs.readFileSync(a.npz));
   const set = decodeNpz(bytes, { file: a.npz, ...(a.dataset ? { dataset: a.dataset } : {}) });
   const { pixels, ipc } = forEvaluation(set);
@@ -405,7 +413,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.stdout.write(`${USAGE}\n`);
   } else if (err instanceof UsageError) {
     // One line naming the argument; the whole usage only when no command was given.
-    process.stderr.write(err.message ? `distill: ${err.message} (distill --help lists every option)\n` : `${USAGE}\n`);
+    process.stderr.write(err.message ? `distill: ${err.message}${err.hint ? ' (distill --help lists every option)' : ''}\n` : `${USAGE}\n`);
     process.exitCode = 2;
   } else {
     process.stderr.write(`distill: ${err instanceof Error ? err.message : String(err)}\n`);
