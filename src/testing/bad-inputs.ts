@@ -539,7 +539,7 @@ export const IMPORTS: BadImport[] = [
     name: 'a run record whose dataset is a script',
     file: 'script.json',
     bytes: () => record({ config: { dataset: '<script>alert(1)</script>' } }),
-    message: 'script.json: not a valid run record: config.dataset: Invalid option: expected one of "mnist"|"fashion-mnist"|"cifar-10"',
+    message: 'script.json: not a valid run record: config.dataset: Invalid option: expected one of "mnist"|"fashion-mnist"|"cifar-10"|"custom"',
   },
   {
     name: 'a run record with a negative learning rate',
@@ -601,7 +601,7 @@ export const LINKS: BadLink[] = [
   {
     name: 'a script in a string (echoed as text, cut to 40 characters)',
     search: `?dataset=${encodeURIComponent('<script>alert(document.cookie)</script>')}`,
-    errors: ["dataset must be one of mnist, fashion-mnist, cifar-10 (got '<script>alert(document.cookie)</script>')"],
+    errors: ["dataset must be one of mnist, fashion-mnist, cifar-10, custom (got '<script>alert(document.cookie)</script>')"],
   },
   {
     name: 'an image tag in a field name',
