@@ -1,7 +1,8 @@
 /**
  * The production-dependency audit: reads `npm audit --omit=dev --json` and says whether any installed package has a
- * high or critical advisory. An answer that is not a report (the endpoint unreachable, an error, no JSON) is a
- * failure too, saying that nothing was checked: a check that cannot run must not pass.
+ * high or critical advisory. An answer that is not a report (the endpoint unreachable, an error, no JSON) is not
+ * ok either, and is marked `checked: false`, saying that nothing was checked: a check that cannot run never says
+ * the dependencies are clean.
  */
 
 /** The severities that fail the check (npm's --audit-level=high). */
@@ -9,6 +10,8 @@ export const FAILING = ['high', 'critical'] as const;
 
 export interface AuditVerdict {
   ok: boolean;
+  /** False when npm audit gave no report (nothing was checked). */
+  checked: boolean;
   /** One or more lines for the CI log. */
   message: string;
 }
@@ -25,6 +28,7 @@ interface Report {
 export function auditVerdict(stdout: string, status: number | null): AuditVerdict {
   const unchecked = (why: string): AuditVerdict => ({
     ok: false,
+    checked: false,
     message:
       `npm audit could not check the production dependencies: ${why}. The check needs the npm registry's audit ` +
       'endpoint (https://registry.npmjs.org/-/npm/v1/security/advisories/bulk); run it where that endpoint can be reached.',
@@ -54,11 +58,13 @@ export function auditVerdict(stdout: string, status: number | null): AuditVerdic
     });
     return {
       ok: false,
+      checked: true,
       message: [`npm audit: ${high} high or critical advisor${high === 1 ? 'y' : 'ies'} in the production dependencies:`, ...lines].join('\n'),
     };
   }
   return {
     ok: true,
+    checked: true,
     message: `npm audit: no high or critical advisories in the production dependencies${deps !== undefined ? ` (${deps} packages)` : ''}${
       lower.length ? `; lower: ${lower.join(', ')}` : ''
     }`,

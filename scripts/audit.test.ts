@@ -19,9 +19,9 @@ function report(vulnerabilities: Record<string, { severity: string; range: strin
 
 describe('the production-dependency audit', () => {
   it('passes a report without high or critical advisories, saying what it saw', () => {
-    expect(auditVerdict(report({}), 0)).toEqual({ ok: true, message: 'npm audit: no high or critical advisories in the production dependencies (42 packages)' });
+    expect(auditVerdict(report({}), 0)).toEqual({ ok: true, checked: true, message: 'npm audit: no high or critical advisories in the production dependencies (42 packages)' });
     const lower = auditVerdict(report({ a: { severity: 'moderate', range: '<1.2.3', fixAvailable: true } }), 0);
-    expect(lower).toEqual({ ok: true, message: 'npm audit: no high or critical advisories in the production dependencies (42 packages); lower: 1 moderate' });
+    expect(lower).toEqual({ ok: true, checked: true, message: 'npm audit: no high or critical advisories in the production dependencies (42 packages); lower: 1 moderate' });
   });
 
   it('fails on a high or critical advisory, naming the package', () => {
@@ -34,6 +34,7 @@ describe('the production-dependency audit', () => {
       1,
     );
     expect(v.ok).toBe(false);
+    expect(v.checked).toBe(true);
     expect(v.message.split('\n')).toEqual([
       'npm audit: 2 high or critical advisories in the production dependencies:',
       '  fflate <0.8.4: high, a fix is available (npm audit fix --omit=dev)',
@@ -52,6 +53,7 @@ describe('the production-dependency audit', () => {
     });
     expect(auditVerdict(proxy, 1)).toEqual({
       ok: false,
+      checked: false,
       message:
         'npm audit could not check the production dependencies: the audit endpoint answered with an error (405 Method Not Allowed - POST ' +
         'https://registry.npmjs.org/-/npm/v1/security/advisories/bulk). The check needs the npm registry\'s audit endpoint ' +
