@@ -47,7 +47,8 @@ function configFor(method: MethodId, backend: 'wasm' | 'cpu'): RunConfig {
   if (method === 'dc') return { ...base, ipc: 1, realPerClass: 256 }; // IPC 1: one image update per iteration
   // MTT keeps N steps' graphs: width 128 would need about 4.5 GiB, beyond wasm's heap. Few experts: only the iteration is timed.
   if (method === 'mtt') return { ...base, width: 32, ipc: 10, mtt: { ...MTT_SETTINGS_DEFAULTS, experts: 1, expertImagesPerEpoch: 512 } };
-  return { ...base, ipc: 10, realPerClass: 26 };
+  // KRR at width 128 (4 networks' tapes for 100 synthetic images, 260 real at once) aborts wasm's 4 GiB heap.
+  return { ...base, width: Math.min(width, 64), ipc: 10, realPerClass: 26 };
 }
 
 const dir = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
