@@ -1,15 +1,19 @@
 /**
- * `npm run bench:speed [-- --iterations N --only dm,krr --backends wasm,cpu]`: ms per iteration of each
- * method on each backend available in Node, on real MNIST (DATASETS_DIR or ../shared/datasets).
- * Configurations are stated in the output and in bench/results/speed.json. The reference figure is
+ * `npm run bench:speed [-- --iterations N --only dm,krr --backends wasm,cpu --threads N]`: ms per iteration of
+ * each method on each backend available in Node, on real MNIST (DATASETS_DIR or ../shared/datasets). wasm runs
+ * its threaded build with one thread per core (src/node/wasm-threads.ts; `--threads 1` for the single-threaded
+ * build). Configurations are stated in the output and in bench/results/speed.json, which gets each row as soon
+ * as it is measured. The reference figure is
  * PyTorch 1.13 on this 2-core machine: ≈ 4.4 s for the DM iteration at width 128, IPC 10, 256 real/class
  * (platform.md). When Debian's python3-torch is installed, the same iteration is timed in PyTorch right before
  * ours (bench/pytorch_dm.py), so the ratio compares two runs under the same machine load; `--no-pytorch` skips it.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData } from '../src/core/data/batches';
@@ -17,11 +21,13 @@ import { DistillRun } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
 import { METHODS, MTT_SETTINGS_DEFAULTS, type MethodId } from '../src/shared/methods';
+import { defaultWasmThreads, initWasmWithThreads } from '../src/node/wasm-threads';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const iterations = Number(arg('--iterations') ?? 3);
 const methods = (arg('--only')?.split(',') ?? ['dm', 'dc', 'krr', 'mtt']) as MethodId[];
 const backends = (arg('--backends')?.split(',') ?? ['wasm', 'cpu']) as ('wasm' | 'cpu')[];
+const threads = Number(arg('--threads') ?? defaultWasmThreads());
 const PYTORCH_DM_MS = 4400;
 
 /** PyTorch's ms per DM iteration (width 128, IPC 10, 256 real/class) measured now, or undefined without torch. */
@@ -54,10 +60,23 @@ function configFor(method: MethodId, backend: 'wasm' | 'cpu'): RunConfig {
 const dir = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
 const d = loadDatasetFromDir('mnist', dir);
 const data = prepareRealData(d.train, d.spec);
-const rows: Record<string, unknown>[] = [];
 const load = () => (fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown');
 const reference = methods.includes('dm') && backends.includes('wasm') ? pytorchDm() : undefined;
 const referenceMs = reference?.msPerIteration ?? PYTORCH_DM_MS;
+
+const file = 'bench/results/speed.json';
+const command = `npm run bench:speed -- ${process.argv.slice(2).join(' ')}`.trim();
+/** Merges `row` into the results file, replacing the row of the same backend and method (runs may be partial). */
+function save(row: Record<string, unknown>): void {
+  fs.mkdirSync('bench/results', { recursive: true });
+  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[] }).rows : [];
+  const key = (r: Record<string, unknown>) => `${String(r.backend)}/${String(r.method)}`;
+  const rows = [...previous.filter((r) => key(r) !== key(row)), { ...row, command, date: new Date().toISOString() }];
+  const machine = `Node ${process.versions.node}, ${os.availableParallelism()}-core CPU (${os.cpus()[0]?.model ?? 'unknown'}); wasm's threads are in each row`;
+  fs.writeFileSync(file, JSON.stringify({ machine, iterations, dsa: false, ...(reference ? { pytorch: reference } : {}), rows }, null, 2));
+}
+
+if (backends.includes('wasm')) await initWasmWithThreads(threads);
 for (const backend of backends) {
   await tf.setBackend(backend);
   await tf.ready();
@@ -76,8 +95,17 @@ for (const backend of backends) {
     run.dispose();
     // The first iteration includes one-time costs; leave it out when there are others.
     const m = median(ms.length > 1 ? ms.slice(1) : ms);
-    const row: Record<string, unknown> = { backend, method, width: config.width, ipc: config.ipc, realPerClass: config.realPerClass, ...(config.mtt ? { mtt: config.mtt } : {}), msPerIteration: Math.round(m), all: ms.map(Math.round) };
-    rows.push(row);
+    const row: Record<string, unknown> = {
+      backend,
+      ...(backend === 'wasm' ? { threads: getThreadsCount() } : {}),
+      method,
+      width: config.width,
+      ipc: config.ipc,
+      realPerClass: config.realPerClass,
+      ...(config.mtt ? { mtt: config.mtt } : {}),
+      msPerIteration: Math.round(m),
+      all: ms.map(Math.round),
+    };
     const compared = method === 'dm' && config.width === 128;
     if (compared) {
       row.pytorchMs = Math.round(referenceMs);
@@ -85,17 +113,9 @@ for (const backend of backends) {
       row.ratioToPytorch = Number((m / referenceMs).toFixed(2));
     }
     row.loadAverage = load();
+    save(row);
     const ratio = compared ? `  (PyTorch ${reference ? 'measured just before' : 'documented'}: ${Math.round(referenceMs)} ms: ratio ${(m / referenceMs).toFixed(2)}x)` : '';
-    console.log(`${backend.padEnd(5)} ${method.padEnd(4)} width ${config.width} IPC ${config.ipc} real/class ${config.realPerClass}: ${Math.round(m)} ms/iteration${ratio}`);
+    const how = backend === 'wasm' ? ` (${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'})` : '';
+    console.log(`${backend.padEnd(5)}${how} ${method.padEnd(4)} width ${config.width} IPC ${config.ipc} real/class ${config.realPerClass}: ${Math.round(m)} ms/iteration${ratio}`);
   }
 }
-// Merge into the results file, replacing rows of the same backend and method (runs may be partial).
-const file = 'bench/results/speed.json';
-fs.mkdirSync('bench/results', { recursive: true });
-const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[] }).rows : [];
-const key = (r: Record<string, unknown>) => `${String(r.backend)}/${String(r.method)}`;
-const merged = [...previous.filter((r) => !rows.some((n) => key(n) === key(r))), ...rows.map((r) => ({ ...r, date: new Date().toISOString() }))];
-fs.writeFileSync(
-  file,
-  JSON.stringify({ machine: 'Node 20, 2-core CPU; wasm single-threaded in Node', command: `npm run bench:speed -- ${process.argv.slice(2).join(' ')}`.trim(), iterations, dsa: false, ...(reference ? { pytorch: reference } : {}), rows: merged }, null, 2),
-);

@@ -174,7 +174,7 @@ test('distils MNIST with MTT on wasm: memory shown first, experts trained with p
   await setNumber(page, 'width-input', 128);
   await setNumber(page, 'ipc-input', 50);
   await setNumber(page, 'mtt-steps-input', 50);
-  await expect(page.getByTestId('memory-estimate')).toHaveText(/Needs about [\d.]+ GiB of memory; wasm offers about 3.0 GiB\. Lower N/);
+  await expect(page.getByTestId('memory-estimate')).toHaveText(/Needs about [\d.]+ GiB of memory; wasm offers about 3.0 GiB\. Lower the student steps \(N\)/);
   await page.getByTestId('run-button').click();
   await expect(page.getByRole('alert').filter({ hasText: 'This MTT run needs about' })).toBeVisible();
   // Refused before it starts: no run.

@@ -181,7 +181,7 @@ test('an MTT run that would not fit is refused before it starts, with the estima
   await setNumber(page, 'ipc-input', 50);
   await setNumber(page, 'mtt-steps-input', 50);
   const estimate = page.getByTestId('memory-estimate');
-  await expect(estimate).toHaveText(/^Needs about [\d.]+ GiB of memory; cpu offers about [\d.]+ GiB\. Lower N/);
+  await expect(estimate).toHaveText(/^Needs about [\d.]+ GiB of memory; cpu offers about [\d.]+ GiB\. Lower the student steps \(N\)/);
   const [, needed, offered] = /about ([\d.]+ GiB) of memory; cpu offers about ([\d.]+ GiB)/.exec((await estimate.textContent()) ?? '')!;
   await page.getByTestId('run-button').click();
   const error = page.getByTestId('error-message');

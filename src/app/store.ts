@@ -743,14 +743,14 @@ export const useApp = create<AppState>()((set, get) => {
       const config: RunConfig = from ? from.config : { ...(options.config ?? s.config), dataset: s.dataset.id };
       // Refused before it starts (the worker checks again): nothing is saved, and what the page shows stays.
       const needed = estimateRunBytes(config, s.dataset.shape, s.dataset.classes.length);
-      const refusal = needed !== null && s.backend ? memoryRefusal(needed, s.backend.memoryBudget, s.backend.backend) : null;
+      const refusal = needed !== null && s.backend ? memoryRefusal(needed, s.backend.memoryBudget, s.backend.backend, config.method) : null;
       if (refusal) {
         set({
           error: {
             source: 'run',
             title: 'This run would not fit in memory',
             message: refusal,
-            hint: 'The estimate under the MTT settings follows your changes: lower them until it fits, then press Run.',
+            hint: `The estimate under the ${config.method.toUpperCase()} settings follows your changes: lower them until it fits, then press Run.`,
             retry: false,
           },
         });

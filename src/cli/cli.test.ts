@@ -39,6 +39,7 @@ describe('the distill command', () => {
     [['eval', '--npz', 'set.npz', '--data', '.', '--dataset', 'svhn'], /--dataset must be one of mnist, fashion-mnist, cifar-10/],
     [['eval', '--npz', 'set.npz', '--data', '.', '--method', 'dm'], /unknown option '--method'/],
     [['run', '--dataset', 'mnist', '--data', '.', '--eval-arch', 'resnet'], /--eval-arch must be one of convnet, mlp \(got 'resnet'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--threads', '16'], /--threads must be at most 8 \(got '16'\)/],
   ])('rejects %j with a message naming the argument and exit code 2, no stack trace', async (args, message) => {
     const r = await distill(...args);
     expect(r.status).toBe(2);
@@ -75,6 +76,26 @@ describe('the distill command', () => {
     // 1 column x 10 rows of 28x28 cells, 1-pixel gaps, scaled x4.
     expect(png.readUInt32BE(16)).toBe(28 * 4);
     expect(png.readUInt32BE(20)).toBe((10 * 28 + 9) * 4);
+  });
+});
+
+describe('wasm threads in Node', () => {
+  it.each(['dm', 'dc', 'krr'])('%s: --threads 2 runs the threaded build and gives the same synthetic bytes as --threads 1', async (method) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const run = (threads: number) =>
+      distill(
+        'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '2', '--iterations', '2',
+        '--width', '16', '--real', '16', '--eval-models', '0', '--threads', String(threads), '--out', path.join(dir, `${threads}.json`),
+      );
+    const one = await run(1);
+    expect(one.status, one.stderr).toBe(0);
+    const two = await run(2);
+    expect(two.status, two.stderr).toBe(0);
+    expect(two.stderr).toMatch(/backend wasm \(SIMD, 2 threads\)/);
+    const [r1, r2] = [1, 2].map((t) => runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, `${t}.json`), 'utf8'))));
+    expect(r1!.backendDetail).toBe('SIMD, 1 thread');
+    expect(r2!.backendDetail).toBe('SIMD, 2 threads');
+    expect(r2!.syntheticSha256).toBe(r1!.syntheticSha256);
   });
 });
 
@@ -195,6 +216,13 @@ describe('every method from the command line', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^distill: This MTT run needs about [\d.]+ GiB of memory; the wasm backend offers about 3.0 GiB\. Lower the student steps/m);
     expect(r.stderr).not.toMatch(/training expert/);
+  });
+
+  it('refuses a KRR run that would not fit in memory (width 128, 10 per class: the whole set under 4 networks), before any iteration', async () => {
+    const r = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--ipc', '10', '--width', '128', '--eval-models', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^distill: This KRR run needs about [\d.]+ GiB of memory; the wasm backend offers about 3.0 GiB\. Lower the images per class, the real images per class or the network width\.$/m);
+    expect(r.stderr).not.toMatch(/iteration 1\//);
   });
 });
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../core/backend';
+import { defaultWasmThreads, initWasmWithThreads } from '../node/wasm-threads';
 import { loadDatasetFromDir } from '../node/datasets';
 import { prepareRealData } from '../core/data/batches';
 import { pixelsSha256, sha256Hex } from '../core/data/sha256';
@@ -57,6 +58,8 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --eval-arch convnet|mlp   the evaluation networks: ConvNet-3 (default, the protocol) or an MLP (2 hidden
                             layers of --width units: the cross-architecture check)
   --backend auto|wasm|cpu|webgpu   (default auto: wasm, else cpu)
+  --threads N               wasm: threads (default ${defaultWasmThreads()}: one per core, at most 8; the same bytes
+                            with any number)
   --out FILE                the JSON run record
   --png FILE                the synthetic images as a PNG grid (one row per class)
   --npz FILE                the synthetic set for NumPy / PyTorch: images float32 NCHW (normalised), labels
@@ -66,7 +69,7 @@ distill eval: evaluates an imported set (.npz: images NCHW, labels, mean, std) u
 beside random real images, herding and k-center at its images per class.
   --npz FILE                the set (required)
   --dataset ID              its dataset (default: the one the file's meta names)
-  --eval-epochs N, --eval-models N, --eval-arch A, --width N, --seed N, --backend B   as for run
+  --eval-epochs N, --eval-models N, --eval-arch A, --width N, --seed N, --backend B, --threads N   as for run
   --out FILE                a JSON record with the evaluation and the accuracy block`;
 
 class UsageError extends Error {
@@ -119,6 +122,7 @@ const evalFlags = {
   'eval-models': int('eval-models', 0, 100).default(2),
   'eval-arch': oneOf('eval-arch', ARCHITECTURES).default('convnet'),
   backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
+  threads: int('threads', 1, 8).default(defaultWasmThreads()),
   out: z.string().optional(),
 };
 
@@ -195,8 +199,10 @@ const app = { name: pkg.name, version: pkg.version };
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
-async function prepareNode(name: BackendName): Promise<string> {
+/** How each backend starts in Node; wasm with `threads` threads (src/node/wasm-threads.ts). */
+const prepareNode = (threads: number) => async (name: BackendName): Promise<string> => {
   if (name === 'webgl') throw new Error('WebGL is not available in Node');
+  if (name === 'wasm') await initWasmWithThreads(threads);
   if (name === 'webgpu') {
     // The optional `webgpu` package (Dawn) provides navigator.gpu in Node where it is installed.
     const mod = (await import(/* @vite-ignore */ 'webgpu' as string).catch(() => null)) as {
@@ -209,7 +215,7 @@ async function prepareNode(name: BackendName): Promise<string> {
     await import('@tensorflow/tfjs-backend-webgpu');
   }
   return '';
-}
+};
 
 /** Checks the data folder, chooses the backend and loads the dataset: how `run` and `eval` both start. */
 async function setUp(a: EvalFlags, id: DatasetId) {
@@ -228,11 +234,11 @@ async function setUp(a: EvalFlags, id: DatasetId) {
   const note = loaded.spec.variants.find((v) => v.id === loaded.variant)?.note;
   log(`dataset ${loaded.spec.name} (${loaded.variant}): ${loaded.train.count} training, ${loaded.test.count} test images${note ? `. ${note}` : ''}`);
   if (loaded.heldOutNote) log(loaded.heldOutNote);
-  const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode, os.totalmem() / 2 ** 30);
+  const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode(a.threads), os.totalmem() / 2 ** 30);
   if (a.backend !== 'auto' && report.backend !== a.backend) {
     throw new Error(`--backend ${a.backend} is not available here: ${report.skipped.find((s) => s.backend === a.backend)?.reason}`);
   }
-  log(`backend ${report.backend}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
+  log(`backend ${report.backend}${report.detail ? ` (${report.detail})` : ''}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
   return { report, loaded, train: prepareRealData(loaded.train, loaded.spec), test: prepareRealData(loaded.test, loaded.spec) };
 }
 
@@ -302,7 +308,7 @@ async function runCommand(a: RunArgs): Promise<void> {
   };
   const needed = estimateRunBytes(config, [loaded.train.height, loaded.train.width, loaded.train.channels], loaded.spec.classes.length);
   if (needed !== null) {
-    const refusal = memoryRefusal(needed, report.memoryBudget, report.backend);
+    const refusal = memoryRefusal(needed, report.memoryBudget, report.backend, config.method);
     if (refusal) throw new Error(refusal);
     log(`memory: about ${formatBytes(needed)} of the ${formatBytes(report.memoryBudget)} ${report.backend} offers`);
   }
@@ -344,6 +350,7 @@ async function runCommand(a: RunArgs): Promise<void> {
       dataset: datasetOf(loaded),
       initial: run.initial,
       backend: report.backend,
+      backendDetail: report.detail,
       iterations: points,
       syntheticSha256,
       evaluation,
@@ -376,6 +383,7 @@ const evalRecordSchema = z.object({
   }),
   dataset: runRecordSchema.shape.dataset,
   backend: z.string(),
+  backendDetail: runRecordSchema.shape.backendDetail,
   evaluation: runRecordSchema.shape.evaluation,
   accuracy: runRecordSchema.shape.accuracy,
 });
@@ -395,6 +403,7 @@ async function evalCommand(a: EvalArgs): Promise<void> {
     npz: { file: a.npz, sha256: await sha256Hex(bytes), images: set.labels.length, ipc, mean: set.mean, std: set.std, meta: set.meta },
     dataset: datasetOf(loaded),
     backend: report.backend,
+    ...(report.detail ? { backendDetail: report.detail } : {}),
     evaluation,
     accuracy,
   });

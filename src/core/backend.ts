@@ -4,6 +4,7 @@
  * kernel surfaces here and not in the middle of a run.
  */
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { backendMemoryBudget } from '../shared/memory';
 import { BACKEND_ORDER, type BackendName, type BackendPreference, type BackendReport } from '../shared/protocol';
 import { initConvNet, logits, disposeConvNet, paramList, type ConvNetShape } from './nn/convnet';
@@ -113,9 +114,17 @@ export async function selectBackend(
 
 function describeBackend(name: BackendName): string {
   if (name === 'wasm') {
-    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threads' : 'single thread';
+    const n = getThreadsCount();
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD';
-    return `${simd}, ${threads}`;
+    return `${simd}, ${n === 1 ? '1 thread' : `${n} threads`}`;
   }
   return '';
+}
+
+/**
+ * Threads for the wasm backend on a machine with `logicalCores`: one per core, at most 8 (the pool the threaded
+ * build creates). tfjs's own default is half the cores, which leaves one of two cores idle.
+ */
+export function wasmThreadsFor(logicalCores: number): number {
+  return Math.min(8, Math.max(1, Math.floor(logicalCores) || 1));
 }

@@ -1,9 +1,10 @@
 /**
  * Memory a run will need, estimated before it starts (plain arithmetic: the UI, the worker and the CLI share
- * it), and the check that refuses a run that would not fit. MTT is the method whose memory grows with its
- * settings: every student step's graph stays alive until the outer gradient.
+ * it), and the check that refuses a run that would not fit. Two methods hold memory that grows with their
+ * settings: MTT keeps every student step's graph until the outer gradient, and KRR the whole synthetic set's
+ * graph under each of its networks (its kernel couples every synthetic image with every other).
  */
-import { mttSettings, type MttSettings } from './methods';
+import { KRR_NETWORKS, mttSettings, type MttSettings } from './methods';
 
 /** A ConvNet's shape as the estimate needs it. */
 export interface NetSize {
@@ -61,21 +62,48 @@ export function estimateMttBytes(net: NetSize, m: MttSize): number {
   return steps + trajectories;
 }
 
+/**
+ * KRR's peak bytes per conv-output float (one image's forward pass, `convActivations`): of one synthetic image
+ * under one network while the images' gradient is computed, and of one real image while the real batch's
+ * features are (one network at a time, no gradient). Measured with tf.profile's peakBytes on cpu at widths
+ * 8-32, 2-5 images per class, 4-64 real per class (59-62 and 22); krr.test.ts re-measures both.
+ */
+export const KRR_BYTES_PER_SYNTHETIC_ACTIVATION = 62;
+export const KRR_BYTES_PER_REAL_ACTIVATION = 22;
+
+export interface KrrSize {
+  networks: number;
+  synthetic: number;
+  real: number;
+}
+
+/** Estimated peak bytes of a KRR iteration: the larger of its two phases (the real features, then the gradient). */
+export function estimateKrrBytes(net: NetSize, k: KrrSize): number {
+  const act = convActivations(net);
+  return Math.max(k.networks * k.synthetic * act * KRR_BYTES_PER_SYNTHETIC_ACTIVATION, k.real * act * KRR_BYTES_PER_REAL_ACTIVATION);
+}
+
 /** "1.2 GiB", "340 MiB". */
 export function formatBytes(bytes: number): string {
   const mib = bytes / 2 ** 20;
   return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.max(1, Math.round(mib))} MiB`;
 }
 
+/** What to lower when a method's run does not fit, for the refusal and the estimate under the settings. */
+export const MEMORY_ADVICE: Record<string, string> = {
+  mtt: 'Lower the student steps (N), the synthetic images per step, the images per class or the network width.',
+  krr: 'Lower the images per class, the real images per class or the network width.',
+};
+
 /**
  * The refusal message when `needed` exceeds what `backend` offers (`budget` bytes), else null. Names what to
  * lower, so the user can fix the config without guessing.
  */
-export function memoryRefusal(needed: number, budget: number, backend: string): string | null {
+export function memoryRefusal(needed: number, budget: number, backend: string, method: string): string | null {
   if (needed <= budget) return null;
   return (
-    `This MTT run needs about ${formatBytes(needed)} of memory; the ${backend} backend offers about ${formatBytes(budget)}. ` +
-    'Lower the student steps (N), the synthetic images per step, the images per class or the network width.'
+    `This ${method.toUpperCase()} run needs about ${formatBytes(needed)} of memory; the ${backend} backend offers about ${formatBytes(budget)}. ` +
+    (MEMORY_ADVICE[method] ?? 'Lower the images per class or the network width.')
   );
 }
 
@@ -92,18 +120,20 @@ export function backendMemoryBudget(backend: string, deviceGiB: number | undefin
 
 /**
  * The estimate shown before a run, or null for methods whose memory does not grow with their settings
- * (DM, DC and KRR hold one class's or one batch's graph at a time).
+ * (DM and DC hold one class's graph at a time).
  */
 export function estimateRunBytes(
-  config: { method: string; ipc: number; width: number; depth: number; mtt?: Partial<MttSettings> },
+  config: { method: string; ipc: number; width: number; depth: number; realPerClass: number; mtt?: Partial<MttSettings> },
   input: readonly [number, number, number],
   classes: number,
 ): number | null {
+  const net = { input, classes, width: config.width, depth: config.depth };
+  if (config.method === 'krr') return estimateKrrBytes(net, { networks: KRR_NETWORKS, synthetic: classes * config.ipc, real: classes * config.realPerClass });
   if (config.method !== 'mtt') return null;
   const m = mttSettings(config);
   const n = classes * config.ipc;
   return estimateMttBytes(
-    { input, classes, width: config.width, depth: config.depth },
+    net,
     {
       syntheticSteps: m.syntheticSteps,
       batch: m.batchSyn > 0 ? Math.min(m.batchSyn, n) : n,

@@ -47,6 +47,9 @@ export const METHODS: Record<MethodId, MethodInfo> = {
   },
 };
 
+/** KRR's random networks per iteration, whose features are concatenated into its kernel. */
+export const KRR_NETWORKS = 4;
+
 /** MTT's own settings (small N: every student step's graph is kept until the images' gradient). */
 export interface MttSettings {
   /** N: differentiable student steps per iteration. */

@@ -1,11 +1,12 @@
 /** Browser-side preparation of each TensorFlow.js backend before `tf.setBackend`. */
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { BackendName } from '../shared/protocol';
+import { wasmThreadsFor } from '../core/backend';
 
 let wasmPathsSet = false;
 
@@ -34,9 +35,27 @@ export async function prepareBrowserBackend(name: BackendName): Promise<string> 
         });
         wasmPathsSet = true;
       }
-      return self.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated (no threads)';
+      if (!self.crossOriginIsolated) return 'not cross-origin isolated (no threads)';
+      await startThreadedWasm(wasmThreadsFor(navigator.hardwareConcurrency));
+      return 'cross-origin isolated';
     case 'cpu':
       return 'plain JavaScript';
+  }
+}
+
+/**
+ * Starts the threaded wasm build with `threads` threads. Its C side caps the pool at half of
+ * navigator.hardwareConcurrency (one thread on a 2-core machine, leaving a core idle while the page's thread
+ * mostly waits), so the worker's navigator reports twice `threads` while the module initialises.
+ */
+async function startThreadedWasm(threads: number): Promise<void> {
+  setThreadsCount(threads);
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  try {
+    await tf.setBackend('wasm');
+  } finally {
+    // Back to WorkerNavigator's own getter.
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
   }
 }
 

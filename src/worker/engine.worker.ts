@@ -288,7 +288,7 @@ const api: EngineApi = {
     const entry = entryFor(config, 'starting a run');
     const { height, width, channels } = entry.loaded.train;
     const needed = estimateRunBytes(config, [height, width, channels], entry.real.numClasses);
-    const refusal = needed === null ? null : memoryRefusal(needed, backend.memoryBudget, backend.backend);
+    const refusal = needed === null ? null : memoryRefusal(needed, backend.memoryBudget, backend.backend, config.method);
     if (refusal) {
       emit({ type: 'error', message: refusal });
       return;

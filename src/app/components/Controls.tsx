@@ -20,7 +20,7 @@ import {
   mttSettings,
   samplerSettings,
 } from '../../shared/methods';
-import { estimateRunBytes, formatBytes } from '../../shared/memory';
+import { estimateRunBytes, formatBytes, MEMORY_ADVICE } from '../../shared/memory';
 import { PRESETS, presetById, presetOf } from '../../shared/presets';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
@@ -325,14 +325,10 @@ function PresetPicker({ locked }: { locked: boolean }) {
 /** MTT's own settings and the memory the run will need, shown before it starts. */
 function MttFields({ locked }: { locked: boolean }) {
   const config = useApp((s) => s.config);
-  const dataset = useApp((s) => s.dataset);
-  const backend = useApp((s) => s.backend);
   const setConfig = useApp((s) => s.setConfig);
   const m = mttSettings(config);
   const d = MTT_SETTINGS_DEFAULTS;
   const setMtt = (patch: Partial<typeof m>) => setConfig({ mtt: { ...m, ...patch } });
-  const needed = dataset ? estimateRunBytes(config, dataset.shape, dataset.classes.length) : null;
-  const over = needed !== null && backend !== null && needed > backend.memoryBudget;
   return (
     <>
       <NumberField
@@ -369,14 +365,25 @@ function MttFields({ locked }: { locked: boolean }) {
         testId="mtt-expert-images-input"
         onCommit={(expertImagesPerEpoch) => setMtt({ expertImagesPerEpoch })}
       />
-      {needed !== null && (
-        <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
-          Needs about {formatBytes(needed)} of memory
-          {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
-          {over ? '. Lower N, the images per class or the width to run it.' : '.'}
-        </p>
-      )}
+      <MemoryEstimate />
     </>
+  );
+}
+
+/** The memory a run of the current settings will need (MTT, KRR), and what to lower when the backend has less. */
+function MemoryEstimate() {
+  const config = useApp((s) => s.config);
+  const dataset = useApp((s) => s.dataset);
+  const backend = useApp((s) => s.backend);
+  const needed = dataset ? estimateRunBytes(config, dataset.shape, dataset.classes.length) : null;
+  if (needed === null) return null;
+  const over = backend !== null && needed > backend.memoryBudget;
+  return (
+    <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
+      Needs about {formatBytes(needed)} of memory
+      {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
+      {over ? `. ${MEMORY_ADVICE[config.method] ?? ''}` : '.'}
+    </p>
   );
 }
 
@@ -744,6 +751,7 @@ export function Controls() {
                 Also learn each synthetic image’s regression target (from its class’s one-hot), as KIP and RFAD do; the .npz
                 export carries them as soft_labels, evaluation uses the class labels.<span className="field__default"> Default: off.</span>
               </p>
+              <MemoryEstimate />
             </div>
           )}
           <NumberField

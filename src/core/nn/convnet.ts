@@ -6,7 +6,7 @@
  * pixels -> depth x [linear (width units) -> ReLU] -> linear (3 layers of 128 units in the DC benchmarks: depth 2).
  */
 import * as tf from '@tensorflow/tfjs';
-import { avgPool2, conv, instanceNorm, pad2d } from './ops';
+import { avgPool2, avgPool2FirstOrder, conv, convFirstOrder, instanceNorm, pad2d, spatialMeanFirstOrder } from './ops';
 
 /** Shape hyper-parameters of a ConvNet. */
 export interface ConvNetShape {
@@ -125,31 +125,29 @@ function mlpEmbed(p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
 }
 
 /**
- * `embed` for inputs that need no gradient (e.g. DM's real batch), with the backends' fastest kernels:
- * padded conv2d, instance norm folded into one scale and shift, built-in average pooling. Equal to `embed`
- * up to float rounding. The conv bias is left out because instance norm removes any per-channel constant.
+ * `embed` with the backends' fastest kernels, for inputs that need no gradient (DM's real batch) or only a
+ * first-order one (DM's and KRR's synthetic images): padded conv2d, instance norm folded into one scale and
+ * shift, built-in average pooling. Equal to `embed` up to float rounding. The conv bias is left out because
+ * instance norm removes any per-channel constant. Its gradient has no gradient of its own on every backend
+ * (AvgPoolGrad, Conv2DBackpropFilter): where a second-order gradient is needed (DC, MTT) use `embed`. Only the
+ * gradients asked for are computed: a gradient with respect to the images never computes the filters'.
  */
-export function embedNoGrad(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
+export function embedFirstOrder(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
   if (shape.architecture === 'mlp') return tf.tidy(() => mlpEmbed(p, x));
   return tf.tidy(() => {
     let h = x;
     p.blocks.forEach((blk, i) => {
-      const pd = blockPadding(shape, i);
-      h = tf.conv2d(h, blk.w, 1, [
-        [0, 0],
-        [pd, pd],
-        [pd, pd],
-        [0, 0],
-      ]);
-      const [, hh, ww] = h.shape;
-      // Spatial means by a global average pool: the fastest reduction on wasm (2.5x the matrix product).
-      const mu = tf.avgPool(h, [hh, ww], 1, 'valid');
-      const variance = tf.relu(tf.sub(tf.avgPool(tf.square(h), [hh, ww], 1, 'valid'), tf.square(mu)));
+      h = convFirstOrder(h, blk.w, blockPadding(shape, i));
+      const mu = spatialMeanFirstOrder(h);
+      const variance = tf.relu(tf.sub(spatialMeanFirstOrder(tf.square(h) as tf.Tensor4D), tf.square(mu)));
       const scale = tf.div(blk.gamma, tf.sqrt(tf.add(variance, 1e-5))); // [N, 1, 1, C]
       const shift = tf.sub(blk.beta, tf.mul(mu, scale));
       h = tf.relu(tf.add(tf.mul(h, scale), shift)) as tf.Tensor4D;
-      h = tf.avgPool(h, 2, 2, 'valid');
+      h = avgPool2FirstOrder(h);
     });
-    return tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
+    // A non-finite pixel gives its image non-finite features, as in `embed`: wasm's average pool turns NaN into
+    // −∞, which the norm and ReLU then hide, so a diverged set would otherwise report a finite loss.
+    const poison = tf.mul(tf.sum(tf.reshape(x, [x.shape[0], -1]), 1, true), 0);
+    return tf.add(tf.reshape(h, [h.shape[0], -1]), poison) as tf.Tensor2D;
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { conv, avgPool2, instanceNorm, pad2d } from './ops';
-import { embed, embedNoGrad, initConvNet, disposeConvNet } from './convnet';
+import { embed, embedFirstOrder, initConvNet, disposeConvNet } from './convnet';
 import { useBackend, finiteDifference, relativeError } from '../../testing/tf';
 
 const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -83,16 +83,42 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.dispose([x, r]);
     });
 
-    it('embedNoGrad (the fast path for inputs without gradient) equals embed', async () => {
+    it('embedFirstOrder (the fast path, differentiable once) equals embed', async () => {
       for (const input of [[28, 28, 1] as const, [32, 32, 3] as const]) {
         const shape = { input, classes: 10, width: 8, depth: 3 };
         const params = initConvNet(shape, 4);
         const x = rand([3, ...input], 12) as tf.Tensor4D;
-        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(embed(shape, params, x), embedNoGrad(shape, params, x)))));
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(embed(shape, params, x), embedFirstOrder(shape, params, x)))));
         const scale = tf.tidy(() => tf.max(tf.abs(embed(shape, params, x))));
         expect((await diff.data())[0]).toBeLessThan(1e-4 * (await scale.data())[0]!);
         disposeConvNet(params);
         tf.dispose([x, diff, scale]);
+      }
+    });
+
+    it('embedFirstOrder: its input gradient equals embed\'s (28x28 with padding 3, 32x32 RGB, odd 13x13 maps), and finite differences', async () => {
+      for (const input of [[28, 28, 1] as const, [32, 32, 3] as const, [13, 13, 2] as const]) {
+        const shape = { input, classes: 10, width: 6, depth: 2 };
+        const params = initConvNet(shape, 9);
+        const x = rand([2, ...input], 13) as tf.Tensor4D;
+        const features = embed(shape, params, x);
+        const r = rand(features.shape, 14);
+        const loss = (f: typeof embed) => (v: tf.Tensor) => tf.sum(tf.mul(f(shape, params, v as tf.Tensor4D), r)) as tf.Scalar;
+        const ours = tf.grad(loss(embedFirstOrder))(x);
+        const ref = tf.grad(loss(embed))(x);
+        const [a, b] = [await ours.data(), await ref.data()];
+        let maxDiff = 0;
+        let scale = 0;
+        for (let i = 0; i < a.length; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+          scale = Math.max(scale, Math.abs(b[i]!));
+        }
+        expect(scale).toBeGreaterThan(0);
+        expect(maxDiff).toBeLessThan(1e-3 * scale);
+        const probes = [0, 17, 101, 233, a.length - 1];
+        expect(relativeError(finiteDifference(loss(embedFirstOrder), x, a as Float32Array, probes, 1e-2))).toBeLessThan(1e-2);
+        disposeConvNet(params);
+        tf.dispose([x, features, r, ours, ref]);
       }
     });
   });

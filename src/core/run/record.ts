@@ -77,6 +77,8 @@ export const runRecordSchema = z.object({
   /** Set when the run started from an imported set (a `.npz`) instead of its `init`: the file and its sha256. */
   startedFrom: z.object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   backend: z.string(),
+  /** What the backend reported when it started (wasm: SIMD and its threads; webgpu: the adapter). */
+  backendDetail: z.string().optional(),
   iterations: z.array(z.object({ iteration: z.number().int(), loss: z.number(), ms: z.number() })),
   /** Median wall-clock milliseconds per iteration. */
   msPerIteration: z.number(),
@@ -131,6 +133,7 @@ export interface RunRecordParts {
   initial: Parameters<typeof initialOf>[0];
   startedFrom?: RunRecord['startedFrom'];
   backend: string;
+  backendDetail?: string;
   iterations: RunRecord['iterations'];
   syntheticSha256: string;
   evaluation: RunRecord['evaluation'];
@@ -149,6 +152,7 @@ export function buildRunRecord(p: RunRecordParts): RunRecord {
     initial: initialOf(p.initial),
     ...(p.startedFrom ? { startedFrom: p.startedFrom } : {}),
     backend: p.backend,
+    ...(p.backendDetail ? { backendDetail: p.backendDetail } : {}),
     iterations: p.iterations,
     msPerIteration: median(p.iterations.map((x) => x.ms)),
     syntheticSha256: p.syntheticSha256,

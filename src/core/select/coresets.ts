@@ -4,7 +4,7 @@
  * random ConvNet (fixed seed), computed in batches.
  */
 import * as tf from '@tensorflow/tfjs';
-import { embedNoGrad, initConvNet, disposeConvNet, type ConvNetParams, type ConvNetShape } from '../nn/convnet';
+import { embedFirstOrder, initConvNet, disposeConvNet, type ConvNetParams, type ConvNetShape } from '../nn/convnet';
 import { gatherBatch, type RealData } from '../data/batches';
 
 /** Row-major features: n rows of d numbers. */
@@ -99,7 +99,7 @@ export function embedAll(net: ConvNetShape, params: ConvNetParams, data: RealDat
     const parts: tf.Tensor2D[] = [];
     for (let s = 0; s < indices.length; s += batch) {
       const idx = Array.from({ length: Math.min(batch, indices.length - s) }, (_, k) => indices[s + k]!);
-      parts.push(embedNoGrad(net, params, gatherBatch(data, idx)));
+      parts.push(embedFirstOrder(net, params, gatherBatch(data, idx)));
     }
     return tf.concat(parts, 0);
   });

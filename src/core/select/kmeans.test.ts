@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { clusterRepresentatives, kmeans } from './kmeans';
 import { kmeansSensitivity, leverageScores, normalise, sampleByImportance, spdInverse } from './importance';
 import { Rng } from '../rng';
-import { embedNoGrad, initConvNet, disposeConvNet } from '../nn/convnet';
+import { embedFirstOrder, initConvNet, disposeConvNet } from '../nn/convnet';
 import { gatherBatch } from '../data/batches';
 import { useBackend } from '../../testing/tf';
 import { mnistSubset } from '../../testing/data';
@@ -110,7 +110,7 @@ describe('k-means on tensors (wasm)', () => {
     const data = mnistSubset(30);
     const net = { input: [28, 28, 1] as const, classes: 10, width: 16, depth: 3 };
     const params = initConvNet(net, 5);
-    const feats = tf.tidy(() => embedNoGrad(net, params, gatherBatch(data, Array.from({ length: 300 }, (_, i) => i))));
+    const feats = tf.tidy(() => embedFirstOrder(net, params, gatherBatch(data, Array.from({ length: 300 }, (_, i) => i))));
     const seeds = await kmeans(feats, 10, new Rng(4), { iterations: 0 });
     const fitted = await kmeans(feats, 10, new Rng(4), { iterations: 50 });
     const cost = (r: { dist2: Float32Array }) => r.dist2.reduce((s, v) => s + v, 0);

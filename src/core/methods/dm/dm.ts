@@ -4,7 +4,7 @@
  * step on the synthetic pixels with the summed loss. First-order only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeConvNet, embed, embedNoGrad, initConvNet, type ConvNetShape } from '../../nn/convnet';
+import { disposeConvNet, embedFirstOrder, initConvNet, type ConvNetShape } from '../../nn/convnet';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { Rng } from '../../rng';
 
@@ -68,10 +68,11 @@ export function dmStep(
         // DSA: one augmentation drawn per class and applied to both batches (siamese).
         const aug = augment?.() ?? ((x: tf.Tensor4D) => x);
         const real = aug(gatherBatch(data, pickReal(c)));
-        // The real batch needs no gradient: the fast inference path (same numbers up to rounding).
-        const realMean = tf.mean(embedNoGrad(net, params, real), 0);
+        // The fast path (same numbers as `embed` up to rounding): the real batch needs no gradient and the
+        // synthetic one a first-order gradient with respect to its pixels only (not the frozen network's).
+        const realMean = tf.mean(embedFirstOrder(net, params, real), 0);
         const synC = tf.slice(syn.images, [c * cfg.ipc, 0, 0, 0], [cfg.ipc, -1, -1, -1]) as tf.Tensor4D;
-        const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embed(net, params, aug(s)), 0)))) as tf.Scalar;
+        const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embedFirstOrder(net, params, aug(s)), 0)))) as tf.Scalar;
         const { value, grad } = tf.valueAndGrad(f)(synC);
         return [value, grad as tf.Tensor4D] as const;
       });

@@ -8,6 +8,7 @@ import type { RealData } from '../../data/batches';
 import { Rng } from '../../rng';
 import { finiteDifference, relativeError, useBackend } from '../../../testing/tf';
 import { mnistSubset } from '../../../testing/data';
+import { estimateKrrBytes } from '../../../shared/memory';
 
 describe('KRR with random features', () => {
   let data: RealData;
@@ -96,6 +97,29 @@ describe('KRR with random features', () => {
     expect(tf.memory().numTensors).toBe(start);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-6))).toBeLessThan(mean(losses.slice(0, 6)));
+    disposeSyntheticState(syn);
+  });
+});
+
+describe('KRR memory estimate', () => {
+  // Both phases: a synthetic set large against the real batch (the gradient's graph dominates), and the reverse.
+  it.each([
+    { width: 16, ipc: 4, realPerClass: 4 },
+    { width: 8, ipc: 1, realPerClass: 64 },
+  ])('is within 25%% of the peak bytes tf.profile measures for an iteration (cpu, %j)', async ({ width, ipc, realPerClass }) => {
+    await useBackend('cpu');
+    const data = mnistSubset(70);
+    const net: ConvNetShape = { input: [28, 28, 1], classes: 10, width, depth: 3 };
+    const rng = new Rng(5);
+    const syn = createSyntheticState(initNoise(data, ipc, rng).pixels, 10 * ipc, [28, 28, 1]);
+    const cfg = { ...KRR_DEFAULTS, ipc, realPerClass };
+    const resident = tf.memory().numBytes;
+    const prof = await tf.profile(() => krrStep(net, data, syn, cfg, rng));
+    const measured = prof.peakBytes - resident;
+    const estimate = estimateKrrBytes(net, { networks: cfg.models, synthetic: 10 * ipc, real: 10 * realPerClass });
+    expect(estimate / measured).toBeGreaterThan(0.8);
+    expect(estimate / measured).toBeLessThan(1.25);
+    tf.dispose(prof.result as tf.Tensor);
     disposeSyntheticState(syn);
   });
 });

@@ -7,10 +7,11 @@
  * learned labels), from the centred one-hot labels, by the same SGD as the pixels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeConvNet, embed, embedNoGrad, initConvNet, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
+import { disposeConvNet, embedFirstOrder, initConvNet, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { DrawAugment, SyntheticState } from '../dm/dm';
 import type { Rng } from '../../rng';
+import { KRR_NETWORKS } from '../../../shared/methods';
 
 /** KRR's hyper-parameters. */
 export interface KrrConfig {
@@ -25,7 +26,7 @@ export interface KrrConfig {
 }
 
 /** ridge 0.1 bounds cond(K_ss + λI) by 1 + 10·n, which float32 Newton–Schulz handles on every backend. */
-export const KRR_DEFAULTS: KrrConfig = { ipc: 10, realPerClass: 26, lrImages: 0.1, momentum: 0.9, models: 4, ridge: 0.1 };
+export const KRR_DEFAULTS: KrrConfig = { ipc: 10, realPerClass: 26, lrImages: 0.1, momentum: 0.9, models: KRR_NETWORKS, ridge: 0.1 };
 
 /**
  * (A)⁻¹B for a symmetric positive-definite A by `iterations` Newton–Schulz steps X ← X(2I − AX) from
@@ -70,9 +71,12 @@ export function disposeLearnedLabels(l: LearnedLabels): void {
   l.velocity.dispose();
 }
 
-/** Concatenated, scaled random features of x under several networks (differentiable in x). */
-function features(net: ConvNetShape, nets: ConvNetParams[], x: tf.Tensor4D, grad: boolean): tf.Tensor2D {
-  const parts = nets.map((p) => (grad ? embed(net, p, x) : embedNoGrad(net, p, x)));
+/**
+ * Concatenated, scaled random features of x under several networks (differentiable once in x: the loss needs
+ * the synthetic images' gradient only, never the frozen networks').
+ */
+function features(net: ConvNetShape, nets: ConvNetParams[], x: tf.Tensor4D): tf.Tensor2D {
+  const parts = nets.map((p) => embedFirstOrder(net, p, x));
   const phi = tf.concat(parts, 1);
   return tf.div(phi, Math.sqrt(phi.shape[1])) as tf.Tensor2D;
 }
@@ -87,8 +91,14 @@ export function krrLoss(
   ys: tf.Tensor2D,
   ridge: number,
 ): tf.Scalar {
-  const phiR = features(net, nets, xr, false);
-  const phiS = features(net, nets, xs, true);
+  return krrLossFromFeatures(features(net, nets, xr), yr, features(net, nets, xs), ys, ridge);
+}
+
+/**
+ * The KRR loss from the real batch's features φ_r (computed once, outside any gradient: on a gradient tape the
+ * real batch's activations under every network would be kept, gigabytes at width 64) and the synthetic set's φ_s.
+ */
+export function krrLossFromFeatures(phiR: tf.Tensor2D, yr: tf.Tensor2D, phiS: tf.Tensor2D, ys: tf.Tensor2D, ridge: number): tf.Scalar {
   const kss = tf.matMul(phiS, phiS, false, true);
   const krs = tf.matMul(phiR, phiS, false, true);
   const n = kss.shape[0];
@@ -121,15 +131,15 @@ export function krrStep(
         }
       }
       const aug = augment?.() ?? ((x: tf.Tensor4D) => x);
-      const xr = aug(gatherBatch(data, realIdx));
+      const phiR = features(net, nets, aug(gatherBatch(data, realIdx)));
       const yr = targets(realLabels, net.classes);
       const sgd = (x: tf.Variable, velocity: tf.Variable, g: tf.Tensor) => {
         const v = tf.add(tf.mul(velocity, cfg.momentum), g);
         velocity.assign(v);
         x.assign(tf.sub(x, tf.mul(v, cfg.lrImages)));
       };
+      const loss = (s: tf.Tensor, ys: tf.Tensor) => krrLossFromFeatures(phiR, yr, features(net, nets, aug(s as tf.Tensor4D)), ys as tf.Tensor2D, cfg.ridge);
       if (labels) {
-        const loss = (s: tf.Tensor, ys: tf.Tensor) => krrLoss(net, nets, xr, yr, aug(s as tf.Tensor4D), ys as tf.Tensor2D, cfg.ridge);
         const { value, grads } = tf.valueAndGrads(loss)([syn.images, labels.values]);
         sgd(syn.images, syn.velocity, grads[0]!);
         sgd(labels.values, labels.velocity, grads[1]!);
@@ -137,9 +147,7 @@ export function krrStep(
       }
       const synLabels = Array.from({ length: data.numClasses * cfg.ipc }, (_, i) => Math.floor(i / cfg.ipc));
       const ys = targets(synLabels, net.classes);
-      const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => krrLoss(net, nets, xr, yr, aug(s as tf.Tensor4D), ys, cfg.ridge))(
-        syn.images,
-      );
+      const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => loss(s, ys))(syn.images);
       sgd(syn.images, syn.velocity, grad);
       return value;
     });
