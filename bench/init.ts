@@ -18,6 +18,7 @@ import { initNoise, initReal, type InitialSet } from '../src/core/init';
 import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../src/core/init/select';
 import { Rng } from '../src/core/rng';
 import { INIT_IDS } from '../src/shared/methods';
+import { defaultWasmThreads, initWasmWithThreads } from '../src/node/wasm-threads';
 
 /** The columns: every init, plus the importance init's coreset variant (draw: 'coreset'). */
 const COLUMNS = [...INIT_IDS, 'importance-coreset'] as const;
@@ -48,7 +49,8 @@ const evalEpochs = Number(a['eval-epochs']);
 const testLimit = Number(a['test-limit']);
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-await tf.setBackend('wasm');
+// wasm with one thread per core (src/node/wasm-threads.ts).
+await initWasmWithThreads(defaultWasmThreads());
 await tf.ready();
 const dir = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
 const t0 = performance.now();

@@ -17,6 +17,7 @@ import { EVAL_DEFAULTS, evaluateSet } from '../src/core/eval/evaluate';
 import { DistillRun } from '../src/core/run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
 import { METHODS, SAMPLER_SETTINGS_DEFAULTS, type MethodId, type SamplerId } from '../src/shared/methods';
+import { defaultWasmThreads, initWasmWithThreads } from '../src/node/wasm-threads';
 
 /** The committed budget: bench/results/samplers.json was produced with these defaults. */
 const BUDGET = {
@@ -77,7 +78,8 @@ const probeSteps = Number(a['probe-steps']);
 const evalCfg = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width: BUDGET.width, testLimit: Number(a['test-limit']), seed: BUDGET.seed };
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-await tf.setBackend('wasm');
+// wasm with one thread per core (src/node/wasm-threads.ts).
+await initWasmWithThreads(defaultWasmThreads());
 await tf.ready();
 const dir = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
 const d = loadDatasetFromDir('mnist', dir);

@@ -69,11 +69,13 @@ const command = `npm run bench:speed -- ${process.argv.slice(2).join(' ')}`.trim
 /** Merges `row` into the results file, replacing the row of the same backend and method (runs may be partial). */
 function save(row: Record<string, unknown>): void {
   fs.mkdirSync('bench/results', { recursive: true });
-  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[] }).rows : [];
+  const before = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[]; pytorch?: unknown }) : undefined;
   const key = (r: Record<string, unknown>) => `${String(r.backend)}/${String(r.method)}`;
-  const rows = [...previous.filter((r) => key(r) !== key(row)), { ...row, command, date: new Date().toISOString() }];
+  const rows = [...(before?.rows ?? []).filter((r) => key(r) !== key(row)), { ...row, command, date: new Date().toISOString() }];
   const machine = `Node ${process.versions.node}, ${os.availableParallelism()}-core CPU (${os.cpus()[0]?.model ?? 'unknown'}); wasm's threads are in each row`;
-  fs.writeFileSync(file, JSON.stringify({ machine, iterations, dsa: false, ...(reference ? { pytorch: reference } : {}), rows }, null, 2));
+  // The PyTorch reference of the last run that measured it (a cpu-only run does not).
+  const pytorch = reference ?? before?.pytorch;
+  fs.writeFileSync(file, JSON.stringify({ machine, dsa: false, ...(pytorch ? { pytorch } : {}), rows }, null, 2));
 }
 
 if (backends.includes('wasm')) await initWasmWithThreads(threads);
@@ -103,6 +105,7 @@ for (const backend of backends) {
       ipc: config.ipc,
       realPerClass: config.realPerClass,
       ...(config.mtt ? { mtt: config.mtt } : {}),
+      iterations,
       msPerIteration: Math.round(m),
       all: ms.map(Math.round),
     };

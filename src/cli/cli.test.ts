@@ -84,7 +84,7 @@ describe('wasm threads in Node', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const run = (threads: number) =>
       distill(
-        'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '2', '--iterations', '2',
+        'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', method === 'dc' ? '1' : '2', '--iterations', '2',
         '--width', '16', '--real', '16', '--eval-models', '0', '--threads', String(threads), '--out', path.join(dir, `${threads}.json`),
       );
     const one = await run(1);
