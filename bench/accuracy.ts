@@ -14,7 +14,8 @@
  * Progress goes to stderr; the table to stdout.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -394,7 +395,7 @@ const date = new Date().toISOString();
 const md = [
   '# Accuracy: distilled vs random real vs herding vs k-center',
   '',
-  `\`${command}\` on ${date.slice(0, 10)}, backend ${backend} (Node ${process.version}, single-threaded), ${pkg.name} ${pkg.version}; the whole bench took ${Math.round(totalSeconds / 60)} min.`,
+  `\`${command}\` on ${date.slice(0, 10)}, backend ${backend} (Node ${process.version}, wasm ${getThreadsCount()} thread(s)), ${pkg.name} ${pkg.version}; the whole bench took ${Math.round(totalSeconds / 60)} min.`,
   '',
   `Budget (CPU-sized): ${budgetLine}`,
   '',
@@ -412,7 +413,7 @@ const record = {
   date,
   backend,
   node: process.version,
-  machine: 'Node, 2-core CPU, no GPU; wasm single-threaded in Node',
+  machine: `Node, ${os.availableParallelism()}-core CPU, no GPU; wasm with ${getThreadsCount()} thread(s)`,
   app: { name: pkg.name, version: pkg.version },
   totalSeconds,
   budget,

@@ -76,6 +76,23 @@ function save(row: Record<string, unknown>): void {
   // The PyTorch reference of the last run that measured it (a cpu-only run does not).
   const pytorch = reference ?? before?.pytorch;
   fs.writeFileSync(file, JSON.stringify({ machine, dsa: false, ...(pytorch ? { pytorch } : {}), rows }, null, 2));
+  // The same rows as a table to read.
+  const ref = pytorch as { msPerIteration: number; torch: string; threads: number } | undefined;
+  const md = [
+    `# bench:speed (${machine})`,
+    '',
+    ref ? `PyTorch ${ref.torch} (${ref.threads} threads), DM width 128, IPC 10, 256 real/class: ${Math.round(ref.msPerIteration)} ms/iteration, measured just before the wasm rows.` : '',
+    '',
+    '| backend | threads | method | width | IPC | real/class | ms/iteration (median) | vs PyTorch | iterations | load average | command |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) =>
+      `| ${String(r.backend)} | ${String(r.threads ?? 1)} | ${String(r.method)} | ${String(r.width)} | ${String(r.ipc)} | ${String(r.realPerClass)} | ${String(r.msPerIteration)} | ${r.ratioToPytorch ? `${String(r.ratioToPytorch)}x` : ''} | ${String(r.iterations)} | ${String(r.loadAverage)} | \`${String(r.command)}\` |`,
+    ),
+    '',
+    'DSA off. The first iteration of each row is left out of its median. MTT: 1 expert, 512 expert images per epoch (not timed).',
+    '',
+  ];
+  fs.writeFileSync(file.replace(/\.json$/, '.md'), md.join('\n'));
 }
 
 if (backends.includes('wasm')) await initWasmWithThreads(threads);

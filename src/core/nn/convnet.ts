@@ -126,11 +126,11 @@ function mlpEmbed(p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
 
 /**
  * `embed` with the backends' fastest kernels, for inputs that need no gradient (DM's real batch) or only a
- * first-order one (DM's and KRR's synthetic images): padded conv2d, instance norm folded into one scale and
- * shift, built-in average pooling. Equal to `embed` up to float rounding. The conv bias is left out because
- * instance norm removes any per-channel constant. Its gradient has no gradient of its own on every backend
- * (AvgPoolGrad, Conv2DBackpropFilter): where a second-order gradient is needed (DC, MTT) use `embed`. Only the
- * gradients asked for are computed: a gradient with respect to the images never computes the filters'.
+ * first-order one with respect to x (DM's and KRR's synthetic images under frozen networks): padded conv2d,
+ * instance norm folded into one scale and shift, built-in average pooling, each with a gradient for x alone
+ * (ops.ts, `*FirstOrder`). Equal to `embed` up to float rounding; the conv bias is left out because instance
+ * norm removes any per-channel constant. No gradient with respect to the parameters, and none of second order:
+ * gradient matching (DC) and MTT use `embed`.
  */
 export function embedFirstOrder(shape: ConvNetShape, p: ConvNetParams, x: tf.Tensor4D): tf.Tensor2D {
   if (shape.architecture === 'mlp') return tf.tidy(() => mlpEmbed(p, x));
