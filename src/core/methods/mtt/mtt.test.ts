@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { disposeTrajectories, MttMethod, MTT_DEFAULTS, trainExperts, trajectoryLoss, type MttConfig } from './mtt';
+import { disposeTrajectories, MttMethod, MTT_DEFAULTS, selectRows, trainExperts, trajectoryLoss, type MttConfig } from './mtt';
 import { createSyntheticState, disposeSyntheticState } from '../dm/dm';
 import { disposeConvNet, initConvNet, paramList, type ConvNetShape } from '../../nn/convnet';
 import { initReal } from '../../init';
@@ -122,6 +122,43 @@ describe('MTT on real MNIST (wasm)', () => {
     disposeSyntheticState(syn);
     disposeTrajectories(traj);
     expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('with a random synthetic mini-batch per student step (IPC 2, 5 images a step) the images get their gradient on wasm', async () => {
+    const small = { ...cfg, ipc: 2, batchSyn: 5, syntheticSteps: 2, expertEpochs: 1, maxStartEpoch: 0, expertImagesPerEpoch: 100 };
+    const traj = await trainExperts(net, data, small, new Rng(1), 'k');
+    const rng = new Rng(2);
+    const syn = createSyntheticState(initReal(data, small.ipc, rng).pixels, 20, [28, 28, 1]);
+    const before = syn.images.dataSync().slice();
+    const mtt = new MttMethod(net, traj, syn, small, rng);
+    const l = mtt.step();
+    expect(Number.isFinite((await l.data())[0])).toBe(true);
+    l.dispose();
+    const after = syn.images.dataSync();
+    let changed = 0;
+    for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) changed++;
+    // Two steps of 5 images each touch at most 10 of the 20 images.
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThanOrEqual(10 * 28 * 28);
+    mtt.dispose();
+    disposeSyntheticState(syn);
+    disposeTrajectories(traj);
+  });
+
+  it('selectRows equals tf.gather, and its gradient tf.gather\'s on cpu (wasm cannot differentiate tf.gather)', async () => {
+    const x = tf.randomNormal([6, 2, 2, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const idx = Int32Array.from([4, 0, 4, 2]);
+    const r = tf.randomNormal([4, 2, 2, 3], 0, 1, 'float32', 5);
+    const ours = selectRows(x, idx);
+    expect(await ours.data()).toEqual(await tf.gather(x, idx).data());
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(selectRows(v as tf.Tensor4D, idx), r)))(x);
+    const gData = await g.data();
+    await useBackend('cpu');
+    const [xc, rc] = [tf.tensor(await x.data(), x.shape), tf.tensor(await r.data(), r.shape)];
+    const ref = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, idx), rc)))(xc);
+    expect(Array.from(gData)).toEqual(Array.from(await ref.data()));
+    tf.dispose([x, r, ours, g, xc, rc, ref]);
+    await useBackend('wasm');
   });
 
   it('cancelling expert training frees what was trained', async () => {

@@ -149,7 +149,7 @@ export function trajectoryLoss(
   for (let i = 0; i < steps; i++) {
     const aug = augment?.() ?? ((t: tf.Tensor4D) => t);
     const idx = batches?.[i];
-    const x = aug(idx ? tf.gather(images, idx) : images);
+    const x = aug(idx ? selectRows(images, idx) : images);
     const y = idx ? tf.gather(labels, idx) : labels;
     const ce = (...ps: tf.Tensor[]) => crossEntropy(logits(net, paramsFromList(template, ps), x), y);
     const g = tf.grads(ce)(theta);
@@ -157,6 +157,18 @@ export function trajectoryLoss(
   }
   const sq = (a: tf.Tensor[], b: tf.Tensor[]) => tf.sum(tf.stack(a.map((p, j) => tf.sum(tf.square(tf.sub(p, b[j]!))))));
   return tf.div(sq(theta, target), sq(start, target)) as tf.Scalar;
+}
+
+/**
+ * x[idx] along the first axis as a one-hot matrix product, so that its gradient exists on every backend:
+ * tf.gather's gradient needs UnsortedSegmentSum, which wasm does not have. Exact: each output is one input value
+ * times 1 plus zeros.
+ */
+export function selectRows(x: tf.Tensor4D, idx: Int32Array): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  // Cast, not oneHot's dtype argument: wasm's OneHot writes int32 bits whatever the dtype.
+  const pick = tf.cast(tf.oneHot(tf.tensor1d(idx, 'int32'), n), 'float32') as tf.Tensor2D;
+  return tf.reshape(tf.matMul(pick, tf.reshape(x, [n, h * w * c])), [idx.length, h, w, c]);
 }
 
 /** An MTT run's state beyond the synthetic images: the experts and the learnable step size. */
