@@ -40,6 +40,7 @@ test('exports the set as .npz, PNG and run record; imports them back to evaluate
   expect(record.iterations.map((p) => p.iteration)).toEqual([1, 2, 3, 4, 5, 6]);
   expect(record.syntheticSha256.startsWith(fingerprint)).toBe(true);
   expect(record.backend).toBe('wasm');
+  expect(record.backendDetail).toMatch(/^cross-origin isolated; SIMD, \d threads?$/);
 
   // A broken file: a message naming it, and nothing else changes.
   await page.getByTestId('import-input').setInputFiles({ name: 'broken.npz', mimeType: 'application/octet-stream', buffer: Buffer.from('PK\u0003\u0004garbage') });

@@ -109,5 +109,5 @@ export async function initWasmWithThreads(threads: number, cacheDir = path.join(
 
 /** The threads to use by default: one per core this process may use, at most 8 (the build's pool). */
 export function defaultWasmThreads(): number {
-  return wasmThreadsFor(typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  return wasmThreadsFor(os.availableParallelism());
 }

@@ -451,6 +451,8 @@ const api: EngineApi = {
         initial: source.initial ?? { chosen: [] },
         ...(source.startedFrom ? { startedFrom: source.startedFrom } : {}),
         backend: source.backend,
+        // The detail (SIMD and threads, the adapter) of the backend that made this set, when it still runs.
+        ...(backend?.backend === source.backend && backend.detail ? { backendDetail: backend.detail } : {}),
         iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
         syntheticSha256: source.sha256,
         evaluation: ev
