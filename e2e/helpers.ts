@@ -24,3 +24,30 @@ export async function exportedPixels(page: Page): Promise<Float32Array> {
 }
 
 export const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+/** One entry of the page's run event log (src/app/lib/event-log.ts). */
+export interface LoggedEvent {
+  type: string;
+  iteration?: number;
+  message?: string;
+  fraction?: number;
+  at: number;
+}
+
+/** Every run event the page has recorded so far: what lasts, unlike a message on screen. */
+export async function runEvents(page: Page): Promise<LoggedEvent[]> {
+  return page.evaluate(() => (window as unknown as { __distillEvents?: () => LoggedEvent[] }).__distillEvents?.() ?? []);
+}
+
+/**
+ * The preparing messages the page has recorded, in order. The worker sends at most one per 200 ms and always the
+ * last (fraction 1), so a test can count on the last one, not on each step's.
+ */
+export async function preparingMessages(page: Page): Promise<string[]> {
+  return (await runEvents(page)).filter((e) => e.type === 'preparing').map((e) => e.message ?? '');
+}
+
+/** How many runs have ended (done or error) according to the page's event log. */
+export async function runsEnded(page: Page): Promise<number> {
+  return (await runEvents(page)).filter((e) => e.type === 'done' || e.type === 'error').length;
+}

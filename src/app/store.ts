@@ -27,6 +27,7 @@ import { useEval } from './evalStore';
 import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
 import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
+import { runEventLog } from './lib/event-log';
 import { APP_VERSION, readLink, writeLink } from './lib/url';
 import { MAX_DATASET_BYTES, MAX_IMPORT_BYTES } from '../shared/config';
 import { estimateRunBytes, memoryRefusal } from '../shared/memory';
@@ -365,6 +366,7 @@ export const useApp = create<AppState>()((set, get) => {
   }
 
   function handleRunEvent(e: RunEvent): void {
+    runEventLog.record(e);
     switch (e.type) {
       case 'checkpoint':
         save({ status: 'running', iteration: e.checkpoint.iteration, checkpoint: e.checkpoint, lossPoints: get().lossPoints });
