@@ -53,6 +53,13 @@ describe('the distill command', () => {
     expect(r.stderr.trimEnd().split('\n')).toEqual(['distill: --data /nonexistent/datasets: no such folder']);
   });
 
+  it("a dataset's folder holding another dataset's files is refused, naming what they are", async () => {
+    const r = await distill('run', '--dataset', 'mnist', '--data', path.join(datasetsDir(), 'fashion-mnist'), '--eval-models', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no complete set of MNIST files, neither in .* nor in .* itself .*; the files there are Fashion-MNIST's \(--dataset fashion-mnist\)/);
+  });
+
   it('writes a valid run record and a PNG; the same seed gives the same synthetic bytes', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const run = (out: string, png?: string) =>
@@ -63,8 +70,16 @@ describe('the distill command', () => {
     const a = await run(path.join(dir, 'a.json'), path.join(dir, 'grid.png'));
     expect(a.status, a.stderr).toBe(0);
     expect(a.stderr).toMatch(/iteration 2\/2/);
-    const b = await run(path.join(dir, 'b.json'));
+    expect(a.stderr).toContain(`from ${path.join(datasetsDir(), 'mnist')} (under the datasets folder ${datasetsDir()})`);
+    // The folder of MNIST's own files works as --data too, and gives the same set.
+    const b = await distill(
+      'run', '--dataset', 'mnist', '--data', path.join(datasetsDir(), 'mnist'), '--ipc', '1', '--iterations', '2', '--width', '8',
+      '--real', '8', '--eval-models', '0', '--seed', '7', '--out', path.join(dir, 'b.json'),
+    );
     expect(b.status, b.stderr).toBe(0);
+    expect(b.stderr).toContain(`from ${path.join(datasetsDir(), 'mnist')} (the dataset's own folder)`);
+    // No banner from TensorFlow.js about tfjs-node: the command says which backend it uses.
+    for (const r of [a, b]) expect(r.stderr).not.toMatch(/looks like you are running TensorFlow\.js in Node/);
     const ra = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'a.json'), 'utf8')));
     const rb = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'b.json'), 'utf8')));
     expect(ra.config).toMatchObject({ dataset: 'mnist', method: 'dm', ipc: 1, iterations: 2, width: 8, seed: 7, depth: 3 });

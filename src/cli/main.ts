@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../core/backend';
 import { defaultWasmThreads, initWasmWithThreads } from '../node/wasm-threads';
 import { loadDatasetFromDir } from '../node/datasets';
+import { silenceTfjsNodeBanner } from '../node/quiet-tfjs';
 import { prepareRealData } from '../core/data/batches';
 import { pixelsSha256, sha256Hex } from '../core/data/sha256';
 import { DistillRun } from '../core/run/run';
@@ -31,6 +32,9 @@ import { clip } from '../shared/config';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
        distill eval --npz FILE --data DIR [--dataset ID] [evaluation options]
+
+--data DIR: the folder of datasets laid out like ../shared/datasets (DIR/mnist/..., DIR/cifar-10-jpeg/...), or the
+folder of the one dataset's own files (DIR/train-images-idx3-ubyte.gz, ...); the command says which it used.
 
 distill run: distils a dataset into a few synthetic images per class, then evaluates them.
   --method dm|dc|krr|mtt    distillation method (default ${DEFAULT_RUN_CONFIG.method})
@@ -115,7 +119,7 @@ const datasetFlag = oneOf('dataset', ['mnist', 'fashion-mnist', 'cifar-10']);
 
 /** The flags `run` and `eval` share: where the data is, and the evaluation protocol's settings. */
 const evalFlags = {
-  data: z.string({ error: '--data DIR is required (a folder laid out like ../shared/datasets)' }),
+  data: z.string({ error: "--data DIR is required (a folder laid out like ../shared/datasets, or one dataset's folder)" }),
   seed: int('seed', 0, 2 ** 31 - 1).default(DEFAULT_RUN_CONFIG.seed),
   width: int('width', 1, 512).default(DEFAULT_RUN_CONFIG.width),
   'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
@@ -199,6 +203,9 @@ const app = { name: pkg.name, version: pkg.version };
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
+// The cpu backend's banner about tfjs-node: the CLI says which backend it uses and why.
+silenceTfjsNodeBanner();
+
 /** How each backend starts in Node; wasm with `threads` threads (src/node/wasm-threads.ts). */
 const prepareNode = (threads: number) => async (name: BackendName): Promise<string> => {
   if (name === 'webgl') throw new Error('WebGL is not available in Node');
@@ -232,7 +239,8 @@ async function setUp(a: EvalFlags, id: DatasetId) {
     },
   });
   const note = loaded.spec.variants.find((v) => v.id === loaded.variant)?.note;
-  log(`dataset ${loaded.spec.name} (${loaded.variant}): ${loaded.train.count} training, ${loaded.test.count} test images${note ? `. ${note}` : ''}`);
+  const from = loaded.location.layout === 'root' ? `${loaded.location.folder} (under the datasets folder ${a.data})` : `${loaded.location.folder} (the dataset's own folder)`;
+  log(`dataset ${loaded.spec.name} (${loaded.variant}) from ${from}: ${loaded.train.count} training, ${loaded.test.count} test images${note ? `. ${note}` : ''}`);
   if (loaded.heldOutNote) log(loaded.heldOutNote);
   const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode(a.threads), os.totalmem() / 2 ** 30);
   if (a.backend !== 'auto' && report.backend !== a.backend) {
