@@ -49,7 +49,7 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     await setNumber(page, 'ipc-input', tiny ? 1 : 2);
     await setNumber(page, 'width-input', 8);
     await setNumber(page, 'real-input', tiny ? 8 : 32);
-    const iterations = backend === 'webgpu' ? 3 : tiny ? 6 : 40;
+    const iterations = backend === 'webgpu' ? 3 : tiny ? 6 : 20;
     await setNumber(page, 'iterations-input', iterations);
 
     const first = await canvasSignature(page);
