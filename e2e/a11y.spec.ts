@@ -141,7 +141,7 @@ test('axe: no serious or critical violation at rest, in a paused run, and with E
   expect(new Set(dashes).size).toBe(2);
 });
 
-test('every tab stop shows its focus; the controls are named; screenshots of focus at 1280 and 390', async ({ page }) => {
+test('every tab stop shows its focus, clear of the status bar; screenshots of focus at 1280 and 390; contrast in the dark palette', async ({ page }) => {
   test.setTimeout(90_000);
   await ready(page);
   fs.mkdirSync('e2e-artifacts', { recursive: true });
@@ -195,4 +195,10 @@ test('every tab stop shows its focus; the controls are named; screenshots of foc
     await expect(page.getByTestId('method-select')).toBeFocused();
     await page.screenshot({ path: `e2e-artifacts/a11y-focus-select-${width}.png` });
   }
+
+  // The dark palette (prefers-color-scheme: dark) keeps its contrast too.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await new AxeBuilder({ page }).withRules(['color-contrast']).analyze();
+  expect(dark.passes.find((r) => r.id === 'color-contrast')?.nodes.length ?? 0, 'contrast checked in the dark palette').toBeGreaterThan(20);
+  expect(dark.violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`)), 'contrast in the dark palette').toEqual([]);
 });
