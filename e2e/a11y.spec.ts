@@ -44,6 +44,7 @@ async function audit(page: Page, width: number, state: string): Promise<void> {
   }));
   fs.mkdirSync('e2e-artifacts', { recursive: true });
   fs.writeFileSync(`e2e-artifacts/a11y-${state}-${width}.json`, JSON.stringify(found, null, 2));
+  await page.screenshot({ path: `e2e-artifacts/a11y-${state}-${width}.png`, fullPage: true });
   const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect.soft(bad, `${state} at ${width} px: serious or critical axe violations`).toEqual([]);
 
@@ -116,6 +117,9 @@ test('axe: no serious or critical violation at rest, in a paused run, and with E
   await setNumber(page, 'eval-test-input', 100);
   await page.getByTestId('eval-button').click();
   await expect(page.getByTestId('eval-results')).toBeVisible({ timeout: 60_000 });
+  // The live note says the result in words (what a screen reader announces when the evaluation ends).
+  const distilled = ((await page.getByTestId('eval-distilled').textContent()) ?? '').trim();
+  await expect(page.getByTestId('eval-note')).toContainText(`Evaluated after iteration 4: the synthetic set ${distilled}, random real images`);
   await setNumber(page, 'eval-every-input', 4);
   await page.getByTestId('compare-add').click();
   await setNumber(page, 'seed-input', 6);
@@ -135,6 +139,8 @@ test('axe: no serious or critical violation at rest, in a paused run, and with E
   await expect(lossChart).toHaveAttribute('aria-label', /^Loss against iteration.*, 2 runs\. seed 5: .* at iteration 4 \(4 points\)\. seed 6: .* at iteration 4 \(4 points\)\.$/, { timeout: 10_000 });
   const accuracyChart = page.getByTestId('compare-accuracy-chart').locator('svg[role=img]');
   await expect(accuracyChart).toHaveAttribute('aria-label', /seed 5: [\d.]+% ± [\d.]+% at iteration 0, [\d.]+% ± [\d.]+% at iteration 4\. seed 6: .*Baselines \(real images\): Random real (\(.+?\) )?[\d.]+%/, { timeout: 10_000 });
+  // The run's own accuracy chart in Evaluate (the last compared run's evaluations) is described too.
+  await expect(page.getByTestId('run-accuracy-chart').locator('svg[role=img]')).toHaveAttribute('aria-label', /This run \(synthetic set\): [\d.]+% ± [\d.]+% at iteration 0, [\d.]+% ± [\d.]+% at iteration 4\./, { timeout: 10_000 });
   // Colour is not the only cue: the best run at an iteration is marked ▲ in the table, the runs' curves differ in dash and marker.
   await expect(page.getByTestId('compare-table')).toContainText('▲');
   const dashes = await page.getByTestId('compare-loss-chart').locator('path.recharts-line-curve').evaluateAll((ps) => ps.map((p) => p.getAttribute('stroke-dasharray') ?? ''));
