@@ -44,7 +44,7 @@ async function audit(page: Page, width: number, state: string): Promise<void> {
   }));
   fs.mkdirSync('e2e-artifacts', { recursive: true });
   fs.writeFileSync(`e2e-artifacts/a11y-${state}-${width}.json`, JSON.stringify(found, null, 2));
-  await page.screenshot({ path: `e2e-artifacts/a11y-${state}-${width}.png`, fullPage: true });
+  await page.screenshot({ path: `e2e-artifacts/a11y-${state}-${width}.png` });
   const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect.soft(bad, `${state} at ${width} px: serious or critical axe violations`).toEqual([]);
 
@@ -128,6 +128,12 @@ test('axe: no serious or critical violation at rest, in a paused run, and with E
   await expect(page.getByTestId('compare-status-1')).toHaveText('done', { timeout: 120_000 });
   await expect(page.getByTestId('compare-status-0')).toHaveText('done');
   await auditBothWidths(page, 'filled');
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.locator('section[aria-labelledby="eval-title"]').screenshot({ path: `e2e-artifacts/a11y-evaluate-${width}.png` });
+    await page.getByTestId('compare-panel').screenshot({ path: `e2e-artifacts/a11y-compare-${width}.png` });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
   const filled = await unnamedControls(page);
   expect(filled.unnamed, 'controls without an accessible name with Evaluate and Compare filled').toEqual([]);
 
