@@ -5,7 +5,7 @@ import { useApp } from '../store';
 function Technique({ lesson }: { lesson: TechniqueLesson }) {
   return (
     <div className="learn__technique">
-      <h4 className="learn__technique-title">{lesson.title}</h4>
+      <h3 className="learn__technique-title">{lesson.title}</h3>
       <p>{lesson.text}</p>
     </div>
   );

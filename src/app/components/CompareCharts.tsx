@@ -8,6 +8,7 @@ import { Area, CartesianGrid, ComposedChart, Line, LineChart, ReferenceLine, Too
 import type { EvalReport, LossPoint } from '../../shared/protocol';
 import { formatInt, formatLoss } from '../lib/format';
 import { downsample, logTicks, lossDomain } from '../lib/series';
+import { describeAccuracySeries, describeLossSeries } from '../lib/describe';
 import { accuracyCurve, accuracyTicks, mergeByIteration, type BaselineRow, type SeriesStyle } from '../lib/compare';
 
 export interface ChartSeries<T> {
@@ -93,7 +94,15 @@ export function LossCompareChart({ series, total, testId }: { series: readonly C
   return (
     <div className="compare-chart" data-testid={testId}>
       <p className="compare-chart__title">Loss{log ? ' (log scale)' : ''}</p>
-      <LineChart responsive style={{ width: '100%', height: 220 }} data={rows} margin={{ top: 6, right: 12, bottom: 4, left: 0 }} accessibilityLayer>
+      <LineChart
+        responsive
+        style={{ width: '100%', height: 220 }}
+        data={rows}
+        margin={{ top: 6, right: 12, bottom: 4, left: 0 }}
+        accessibilityLayer
+        role="img"
+        aria-label={describeLossSeries(series, log)}
+      >
         <CartesianGrid strokeDasharray="3 4" vertical={false} />
         <XAxis dataKey="iteration" type="number" domain={[0, Math.max(total, 1)]} allowDecimals={false} tickFormatter={(v: number) => formatInt(v)} tickLine={false} fontSize={11} />
         <YAxis type="number" scale={log ? 'log' : 'linear'} domain={domain} ticks={ticks && ticks.length >= 2 ? ticks : undefined} allowDataOverflow tickFormatter={(v: number) => formatLoss(v)} tickLine={false} width={52} fontSize={11} />
@@ -141,7 +150,15 @@ export function AccuracyChart({ series, baselines, total, testId }: { series: re
   return (
     <div className="compare-chart" data-testid={testId}>
       <p className="compare-chart__title">Test accuracy (mean ± 1 std band)</p>
-      <ComposedChart responsive style={{ width: '100%', height: 220 }} data={rows} margin={{ top: 6, right: 12, bottom: 4, left: 0 }} accessibilityLayer>
+      <ComposedChart
+        responsive
+        style={{ width: '100%', height: 220 }}
+        data={rows}
+        margin={{ top: 6, right: 12, bottom: 4, left: 0 }}
+        accessibilityLayer
+        role="img"
+        aria-label={describeAccuracySeries(series, baselines)}
+      >
         <CartesianGrid strokeDasharray="3 4" vertical={false} />
         <XAxis dataKey="iteration" type="number" domain={[0, Math.max(total, 1)]} allowDecimals={false} tickFormatter={(v: number) => formatInt(v)} tickLine={false} fontSize={11} />
         <YAxis type="number" domain={domain} ticks={accuracyTicks(domain)} allowDataOverflow tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tickLine={false} width={44} fontSize={11} />

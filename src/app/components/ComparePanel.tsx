@@ -5,6 +5,7 @@ import { useCompare, type CompareEntry } from '../compareStore';
 import { baselineRows, bestAt, evaluatedIterations, runLabels, seriesStyle, verdict } from '../lib/compare';
 import { describePoints, evalPoints, defaultEvalEvery } from '../../shared/eval-schedule';
 import { formatInt } from '../lib/format';
+import { describeGrid, lossAt } from '../lib/describe';
 import { linkFor } from '../lib/url';
 import { AccuracyChart, LossCompareChart, SeriesLegend, SeriesSwatch } from './CompareCharts';
 import { GridFigure } from './GridFigure';
@@ -70,7 +71,7 @@ function ResultsTable({ entries, labels }: { entries: CompareEntry[]; labels: st
   const baselines = baselineRows(lists);
   if (iterations.length === 0) return null;
   return (
-    <div className="compare-table__wrap">
+    <div className="compare-table__wrap" tabIndex={0} role="region" aria-label="Accuracy of each compared run (scrolls sideways)">
       <table className="compare-table" data-testid="compare-table">
         <caption>
           Test accuracy of each run’s synthetic set after each evaluated iteration (mean ± std over the networks); ▲ marks the best run at that
@@ -275,7 +276,7 @@ export function ComparePanel() {
                 maxHeight={300}
                 maxScale={6}
                 size="small"
-                ariaLabel={`Synthetic images of ${labels[i]} after iteration ${e.iterationsDone}`}
+                ariaLabel={describeGrid({ what: `Synthetic images of ${labels[i]}`, iteration: e.iterationsDone, loss: lossAt(e.lossPoints, e.iterationsDone)?.loss, ipc: e.config.ipc, classes })}
                 testId={`compare-grid-${i}`}
                 caption={
                   <span className="compare-images__caption">

@@ -60,6 +60,11 @@ export function EvaluatePanel() {
   let note = 'Pause or finish a run, then evaluate its synthetic images.';
   if (canEvaluate) note = 'Trains fresh networks on each set only, then tests them on the real test images.';
   if (canEvaluate && importedFile) note = `Evaluates the imported set (${importedFile}): trains fresh networks on it only, then tests them on the real test images.`;
+  // The result in words, in the live note: a screen reader hears it when an evaluation ends (also during a run).
+  if (status === 'done' && report && !running) {
+    const d = report.results.distilled;
+    note = `Evaluated after iteration ${formatInt(report.iteration)}: the ${importedFile ? 'imported' : 'synthetic'} set ${pct(d.mean)} ± ${pct(d.std)}, random real images ${pct(report.results.random.mean)}. ${note}`;
+  }
   if (running && progress) note = `Training on the ${ROWS.find((r) => r.name === progress.set)?.label.toLowerCase()} set: network ${progress.model + 1} of ${progress.models}, epoch ${progress.epoch + 1} of ${progress.epochs}.`;
   if (running && !progress) note = 'Preparing the baselines…';
   if (status === 'cancelled') note = 'Evaluation cancelled.';
@@ -134,7 +139,7 @@ export function EvaluatePanel() {
           )}
         </div>
       </div>
-      <p className="eval-note" aria-live="polite">
+      <p className="eval-note" aria-live="polite" data-testid="eval-note">
         {note}
       </p>
       <p className="field__hint">

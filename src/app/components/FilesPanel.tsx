@@ -100,6 +100,7 @@ export function FilesPanel() {
           type="file"
           accept=".npz,.json,application/json"
           className="visually-hidden"
+          tabIndex={-1}
           aria-label="Import a .npz set or a run record"
           data-testid="import-input"
           disabled={!canImport}

@@ -111,6 +111,7 @@ export function OwnData() {
           type="file"
           multiple
           className="visually-hidden"
+          tabIndex={-1}
           aria-label="Choose dataset files"
           data-testid="upload-files-input"
           disabled={disabled}
@@ -125,6 +126,7 @@ export function OwnData() {
           type="file"
           {...folderPicker}
           className="visually-hidden"
+          tabIndex={-1}
           aria-label="Choose a dataset folder"
           data-testid="upload-folder-input"
           disabled={disabled}

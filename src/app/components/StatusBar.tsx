@@ -59,7 +59,7 @@ export function StatusBar() {
   const runStatus = useApp((s) => s.runStatus);
 
   return (
-    <footer className="status" role="status" aria-label="Engine status">
+    <footer className="status" aria-label="Engine status">
       <BackendStatus />
       <div className="status__item">
         <span className="status__label">Iteration</span>

@@ -1,4 +1,5 @@
 import { datasetLabel } from '../lib/datasets';
+import { describeGrid, lossAt } from '../lib/describe';
 import { formatInt } from '../lib/format';
 import { useApp } from '../store';
 import { GridFigure } from './GridFigure';
@@ -50,6 +51,7 @@ export function SyntheticPanel() {
   const runConfig = useApp((s) => s.runConfig);
   const sha = useApp((s) => s.syntheticSha256);
   const runBackend = useApp((s) => s.runBackend);
+  const gridLoss = useApp((s) => lossAt(s.lossPoints, s.gridIteration)?.loss);
   const fromFile = useApp((s) => s.startedFromFile ?? (s.runStatus === 'idle' ? (s.imported?.file ?? null) : null));
   const ipc = runConfig?.ipc ?? 0;
 
@@ -76,7 +78,7 @@ export function SyntheticPanel() {
             minScale={0.5}
             size="large"
             testId="synthetic-canvas"
-            ariaLabel={`Synthetic images at iteration ${gridIteration}: one row per class, ${ipc} per class`}
+            ariaLabel={describeGrid({ what: 'Synthetic images', iteration: gridIteration, loss: gridLoss, ipc, classes })}
             caption={
               <>
                 <span className="tag tag--accent">Now</span> iteration <span className="num">{formatInt(gridIteration)}</span>
@@ -90,7 +92,7 @@ export function SyntheticPanel() {
               maxScale={4}
               size="small"
               testId="initial-canvas"
-              ariaLabel="The synthetic images at iteration 0, before distillation"
+              ariaLabel={describeGrid({ what: 'Initial images (where the synthetic images started)', iteration: 0, ipc, classes })}
               caption={
                 <>
                   <span className="tag">Initial</span> iteration 0
