@@ -45,6 +45,22 @@ export interface ImageGrid {
   cellHeight: number;
 }
 
+/**
+ * What distillation changed so far (sent with each image snapshot; src/core/change.ts): the signed difference of
+ * each synthetic image from its start, current − initial in the normalised space, as a diverging-colour grid
+ * (blue: darker than at the start, white: unchanged, red: brighter; channel mean for colour images), and per class
+ * how far its images moved.
+ */
+export interface ImageChange {
+  grid: ImageGrid;
+  /** The largest |difference| shown (normalised units): it fills the colour range. 0 when nothing changed. */
+  scale: number;
+  /** How much the colours amplify the difference against the images' own grey scale: 1 / (scale · std). 0 when scale is 0. */
+  gain: number;
+  /** Per class, the mean over its images of each image's RMS difference from its start (normalised units). */
+  movement: number[];
+}
+
 /** What the UI shows about a loaded dataset before any run. */
 export interface DatasetSummary {
   id: RunDatasetId;
@@ -202,7 +218,18 @@ export type RunEvent =
       numTensors: number;
       numBytes: number;
     }
-  | { type: 'images'; iteration: number; grid: ImageGrid }
+  | {
+      type: 'images';
+      iteration: number;
+      grid: ImageGrid;
+      /** The change from the start (absent from runs recorded before it existed). */
+      change?: ImageChange;
+      /**
+       * HOOK for multi-formation ('factor', not on main yet): the decoded tiles of the current set, when the
+       * synthetic set is stored factorised; the page shows them as a third view. Nothing sends it yet.
+       */
+      decodedTiles?: ImageGrid;
+    }
   | { type: 'selection'; view: SelectionView }
   /** The state after `checkpoint.iteration` iterations (every few seconds, at pause and at the end): save it to resume. */
   | { type: 'checkpoint'; checkpoint: RunCheckpoint }

@@ -157,7 +157,10 @@ function throttled(onProgress: (p: LoadProgress) => void): (done: number, total:
 }
 
 function transferable(e: RunEvent): RunEvent {
-  if (e.type === 'images') return Comlink.transfer(e, [e.grid.rgba.buffer]);
+  if (e.type === 'images') {
+    const buffers = [e.grid.rgba.buffer, e.change?.grid.rgba.buffer, e.decodedTiles?.rgba.buffer].filter((b): b is ArrayBuffer => b !== undefined);
+    return Comlink.transfer(e, buffers);
+  }
   if (e.type === 'started') return Comlink.transfer(e, [e.initial.rgba.buffer]);
   if (e.type === 'selection') {
     const buffers = [e.view.importance?.grid.rgba.buffer, e.view.dream?.grid.rgba.buffer].filter((b): b is ArrayBuffer => b !== undefined);

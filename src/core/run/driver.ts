@@ -163,7 +163,7 @@ export async function drive(run: DistillRun, opts: DriveOptions): Promise<'compl
     const pixels = await run.pixels();
     // A set gone NaN would draw as a grey grid: stop with the reason instead.
     if (!allFinite(pixels)) throw new DivergedError(run.iteration, { what: 'images' }, run.config);
-    emit({ type: 'images', iteration: run.iteration, grid: run.gridOf(pixels) });
+    emit({ type: 'images', iteration: run.iteration, grid: run.gridOf(pixels), change: run.changeOf(pixels) });
     // Which real images were chosen and drawn: cheap (a few hundred images and one pass over the counts).
     emit({ type: 'selection', view: run.selectionUpdate() });
   };

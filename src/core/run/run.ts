@@ -4,7 +4,7 @@
  * driver around it differs. It owns its tensors: call `dispose()`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RunCheckpoint, RunConfig, ImageGrid, SelectionView } from '../../shared/protocol';
+import type { RunCheckpoint, RunConfig, ImageChange, ImageGrid, SelectionView } from '../../shared/protocol';
 import { gatherPixels } from '../data/batches';
 import { drawHistogram, importanceStrip } from '../select/view';
 import type { RealData } from '../data/batches';
@@ -20,6 +20,7 @@ import { createLearnedLabels, disposeLearnedLabels, krrStep, KRR_DEFAULTS, type 
 import { disposeTrajectories, expertKey, MttMethod, MTT_DEFAULTS, trainExperts, type MttConfig, type Trajectories } from '../methods/mtt/mtt';
 import { mttSettings } from '../../shared/methods';
 import { blankCell, imagesToGrid, markCell } from '../render';
+import { changeFromStart } from '../change';
 import { Rng } from '../rng';
 
 /**
@@ -284,6 +285,16 @@ export class DistillRun {
   /** Pixels of this run's set (from pixels()) as an RGBA grid, one row per class. */
   gridOf(pixels: Float32Array): ImageGrid {
     return this.toGrid(pixels);
+  }
+
+  /**
+   * What changed since the start in pixels of this run's set (from pixels(), the snapshot's own readback): the
+   * signed difference grid and per class how far the images moved (src/core/change.ts).
+   * HOOK for multi-formation ('factor', not on main yet): a factorised set must pass its decoded tiles, now and
+   * at the start, so the difference is per decoded image.
+   */
+  changeOf(pixels: Float32Array): ImageChange {
+    return changeFromStart(pixels, this.initial.pixels, this.shape, this.data.numClasses, this.config.ipc, this.data.std);
   }
 
   /** The initial synthetic set as an RGBA grid. */
