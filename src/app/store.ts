@@ -24,6 +24,7 @@ import {
 } from '../shared/protocol';
 import * as engine from './engine';
 import { useEval } from './evalStore';
+import { useChange } from './changeStore';
 import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
 import { errorMessage } from './lib/format';
 import { msPerIteration } from './lib/series';
@@ -367,6 +368,7 @@ export const useApp = create<AppState>()((set, get) => {
 
   function handleRunEvent(e: RunEvent): void {
     runEventLog.record(e);
+    useChange.getState().onRunEvent(e);
     switch (e.type) {
       case 'checkpoint':
         save({ status: 'running', iteration: e.checkpoint.iteration, checkpoint: e.checkpoint, lossPoints: get().lossPoints });

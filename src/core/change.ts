@@ -4,10 +4,10 @@
  * snapshot (no extra device read).
  */
 import type { ImageChange, ImageGrid } from '../shared/protocol';
+import { CHANGE_NEGATIVE, CHANGE_POSITIVE } from '../shared/change-colours';
 
-/** Diverging colour map ends: negative (darker than at the start) blue, positive (brighter) red, zero white. */
-export const CHANGE_NEGATIVE: readonly [number, number, number] = [33, 102, 172];
-export const CHANGE_POSITIVE: readonly [number, number, number] = [178, 24, 43];
+export { CHANGE_NEGATIVE, CHANGE_POSITIVE };
+
 
 /**
  * Per class, the mean over its images of each image's RMS difference from its start (normalised units, i.e. in

@@ -3,6 +3,8 @@ import { describeGrid, lossAt } from '../lib/describe';
 import { formatInt } from '../lib/format';
 import { useApp } from '../store';
 import { GridFigure } from './GridFigure';
+import { ChangeLegend, MovementChart, SyntheticViewToggle } from './ChangeView';
+import { useChange } from '../changeStore';
 import { RunProgress } from './RunProgress';
 import type { InitId } from '../../shared/methods';
 import { WEBGPU_TOLERANCE } from '../../shared/config';
@@ -54,6 +56,14 @@ export function SyntheticPanel() {
   const gridLoss = useApp((s) => lossAt(s.lossPoints, s.gridIteration)?.loss);
   const fromFile = useApp((s) => s.startedFromFile ?? (s.runStatus === 'idle' ? (s.imported?.file ?? null) : null));
   const ipc = runConfig?.ipc ?? 0;
+  // The change view belongs to the grid shown (hidden once a new dataset, import or loaded run replaces it).
+  const ownsGrid = useChange((s) => grid !== null && s.forGrid === grid);
+  const view = useChange((s) => s.view);
+  const change = useChange((s) => s.change);
+  const changeIteration = useChange((s) => s.changeIteration);
+  const decoded = useChange((s) => s.decodedTiles);
+  const showChange = ownsGrid && view === 'change';
+  const showDecoded = ownsGrid && view === 'decoded' && decoded !== null;
 
   return (
     <section className="card card--synthetic" aria-labelledby="synthetic-title">
@@ -66,25 +76,60 @@ export function SyntheticPanel() {
             {ipc} per class · {fromFile ? <>from <span data-testid="synthetic-source">{fromFile}</span></> : <>started from {INIT_PHRASE[runConfig.init]}</>}
           </p>
         )}
+        {ownsGrid && <SyntheticViewToggle hasDecoded={decoded !== null} />}
       </header>
       <RunProgress />
       {grid ? (
         <div className="synthetic">
-          <GridFigure
-            grid={grid}
-            rowLabels={classes}
-            maxHeight={460}
-            maxScale={10}
-            minScale={0.5}
-            size="large"
-            testId="synthetic-canvas"
-            ariaLabel={describeGrid({ what: 'Synthetic images', iteration: gridIteration, loss: gridLoss, ipc, classes })}
-            caption={
-              <>
-                <span className="tag tag--accent">Now</span> iteration <span className="num">{formatInt(gridIteration)}</span>
-              </>
-            }
-          />
+          {showChange && change ? (
+            <GridFigure
+              grid={change.grid}
+              rowLabels={classes}
+              maxHeight={460}
+              maxScale={10}
+              minScale={0.5}
+              size="large"
+              testId="change-canvas"
+              ariaLabel={`Change of each synthetic image from its start at iteration ${changeIteration}, blue darker, red brighter, scale ±${change.scale.toPrecision(2)}`}
+              caption={
+                <>
+                  <span className="tag tag--accent">Change</span> iteration <span className="num">{formatInt(changeIteration)}</span> minus iteration 0
+                </>
+              }
+            />
+          ) : showDecoded ? (
+            <GridFigure
+              grid={decoded}
+              rowLabels={classes}
+              maxHeight={460}
+              maxScale={10}
+              minScale={0.5}
+              size="large"
+              testId="decoded-canvas"
+              ariaLabel={`Decoded tiles at iteration ${gridIteration}`}
+              caption={
+                <>
+                  <span className="tag tag--accent">Decoded</span> iteration <span className="num">{formatInt(gridIteration)}</span>
+                </>
+              }
+            />
+          ) : (
+            <GridFigure
+              grid={grid}
+              rowLabels={classes}
+              maxHeight={460}
+              maxScale={10}
+              minScale={0.5}
+              size="large"
+              testId="synthetic-canvas"
+              ariaLabel={describeGrid({ what: 'Synthetic images', iteration: gridIteration, loss: gridLoss, ipc, classes })}
+              caption={
+                <>
+                  <span className="tag tag--accent">Now</span> iteration <span className="num">{formatInt(gridIteration)}</span>
+                </>
+              }
+            />
+          )}
           {initial && (
             <GridFigure
               grid={initial}
@@ -104,6 +149,8 @@ export function SyntheticPanel() {
       ) : (
         <EmptyState />
       )}
+      {showChange && <ChangeLegend scale={change?.scale ?? 0} gain={change?.gain ?? 0} />}
+      {ownsGrid && classes && <MovementChart classes={classes} total={runConfig?.iterations ?? 0} />}
       {sha && (
         <p className="card__foot" title={`sha256 ${sha}`}>
           Fingerprint of the final set: <code data-testid="synthetic-sha">{sha.slice(0, 16)}</code>
