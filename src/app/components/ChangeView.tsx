@@ -65,7 +65,7 @@ export function ChangeLegend({ scale, gain }: { scale: number; gain: number }) {
         <strong className="num" data-testid="change-scale">
           ±{formatMove(scale)} {formatGain(gain)}
         </strong>
-        : the largest difference fills the colours, {formatGain(gain)} the images’ own contrast.
+        : the largest difference fills the colours, so a change shows {formatGain(gain)} as strong as in the images themselves.
       </p>
     </div>
   );
