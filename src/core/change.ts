@@ -9,6 +9,23 @@ import { CHANGE_NEGATIVE, CHANGE_POSITIVE } from '../shared/change-colours';
 export { CHANGE_NEGATIVE, CHANGE_POSITIVE };
 
 
+/** The map's steps on each side of white. */
+const STEPS = 255;
+let table: Uint8Array | null = null;
+
+/** RGB of the map at t = i / STEPS − 1 for i in 0..2·STEPS: blue at −1, white at 0, red at +1 (linear in between). */
+function divergingTable(): Uint8Array {
+  if (table) return table;
+  const t = new Uint8Array((2 * STEPS + 1) * 3);
+  for (let i = 0; i <= 2 * STEPS; i++) {
+    const v = i / STEPS - 1;
+    const end = v < 0 ? CHANGE_NEGATIVE : CHANGE_POSITIVE;
+    for (let ch = 0; ch < 3; ch++) t[i * 3 + ch] = Math.round(255 + Math.abs(v) * (end[ch]! - 255));
+  }
+  table = t;
+  return t;
+}
+
 /**
  * Per class, the mean over its images of each image's RMS difference from its start (normalised units, i.e. in
  * standard deviations of the real pixels). `current` and `initial` are NHWC, class-major: image i is class
@@ -73,19 +90,21 @@ export function changeFromStart(
   const height = classes * h + (classes - 1) * gap;
   const rgba = new Uint8ClampedArray(width * height * 4);
   rgba.fill(255);
+  const lut = divergingTable();
+  const inv = scale > 0 ? STEPS / scale : 0;
   for (let r = 0; r < classes; r++) {
     for (let k = 0; k < ipc; k++) {
       const img = r * ipc + k;
       const ox = k * (w + gap);
       const oy = r * (h + gap);
       for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          const t = scale > 0 ? shown[img * px + y * w + x]! / scale : 0;
-          const end = t < 0 ? CHANGE_NEGATIVE : CHANGE_POSITIVE;
-          const a = Math.min(1, Math.abs(t));
-          const dst = ((oy + y) * width + ox + x) * 4;
-          for (let ch = 0; ch < 3; ch++) rgba[dst + ch] = Math.round(255 + a * (end[ch]! - 255));
-          rgba[dst + 3] = 255;
+        let src = img * px + y * w;
+        let dst = ((oy + y) * width + ox) * 4;
+        for (let x = 0; x < w; x++, src++, dst += 4) {
+          const q = (STEPS + Math.round(shown[src]! * inv)) * 3;
+          rgba[dst] = lut[q]!;
+          rgba[dst + 1] = lut[q + 1]!;
+          rgba[dst + 2] = lut[q + 2]!;
         }
       }
     }
