@@ -1,13 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useChange } from './changeStore';
-import { changeFromStart } from '../core/change';
 import { DEFAULT_RUN_CONFIG, type ImageGrid, type RunEvent } from '../shared/protocol';
 
 const grid = (rows: number): ImageGrid => ({ rgba: new Uint8ClampedArray(4), width: 1, height: 1, rows, cols: 1, cellWidth: 1, cellHeight: 1 });
-/** An images event for 2 classes × 1 image of 2 values, each moved by `d` from 0. */
+/** An images event for 2 classes whose images moved by `d` (src/core/change.test.ts tests the computation). */
 function images(iteration: number, d: number): RunEvent {
-  const change = changeFromStart(new Float32Array([d, d, d, d]), new Float32Array(4), [1, 2, 1], 2, 1, [1]);
-  return { type: 'images', iteration, grid: grid(2), change };
+  return { type: 'images', iteration, grid: grid(2), change: { grid: grid(2), scale: d, gain: 1 / d, movement: [d, d] } };
 }
 
 describe('useChange', () => {
