@@ -46,6 +46,14 @@ describe('changeFromStart (hand-made sets)', () => {
     expect(c.movement[1]).toBeCloseTo(Math.sqrt(0.08), 6);
   });
 
+  it('colour images: the map shows the channels\' mean, the movement counts every channel, the gain the mean std', () => {
+    const c = changeFromStart(new Float32Array([0.3, -0.3, 0.6]), new Float32Array(3), [1, 1, 3], 1, 1, [0.2, 0.4, 0.6]);
+    expect(c.scale).toBeCloseTo(0.2, 6);
+    expect(c.gain).toBeCloseTo(1 / (0.2 * 0.4), 4);
+    expect(c.movement[0]).toBeCloseTo(Math.sqrt(0.18), 6);
+    expect(rgbAt(c, 0, 0)).toEqual([...CHANGE_POSITIVE]);
+  });
+
   it('averages a class over its images', () => {
     // 1 class × 2 images of 1 value: one moved by 1, one not.
     expect(movementPerClass([1, 0], [0, 0], 1, 1, 2)).toEqual([0.5]);
