@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { runEvents } from './helpers';
 
 /** Counts of clearly blue (darker), clearly red (brighter) and other pixels in a canvas. */
@@ -56,6 +57,9 @@ test('shows what a DM run changed: the change from the start with its scale, and
   expect(colours.total).toBe((2 * 28 + 1) * (10 * 28 + 9));
   expect(colours.blue).toBeGreaterThan(0);
   expect(colours.red).toBeGreaterThan(0);
+  // The change view, its legend and the movement chart pass axe (no serious or critical violation).
+  const axe = await new AxeBuilder({ page }).include('.card--synthetic').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.length}`)).toEqual([]);
   const card = page.locator('.card--synthetic');
   await card.screenshot({ path: 'e2e-artifacts/change-1280.png' });
   await page.setViewportSize({ width: 390, height: 844 });
