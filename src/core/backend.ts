@@ -6,7 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { backendMemoryBudget } from '../shared/memory';
-import { BACKEND_ORDER, type BackendName, type BackendPreference, type BackendReport } from '../shared/protocol';
+import { BACKEND_ORDER, type BackendName, type BackendPreference, type BackendReport, type ProbeReport, type ProbeShape } from '../shared/protocol';
+import { timeProbe } from './probe';
+import { fastest, isSoftwareAdapter, PROBE_BUDGET_MS, probeKey, probeOrder } from '../shared/probe';
 import { initConvNet, logits, disposeConvNet, paramList, type ConvNetShape } from './nn/convnet';
 import { crossEntropy } from './nn/losses';
 import { paramsFromList } from './nn/train';
@@ -75,14 +77,39 @@ export function checkAgainstReference(values: number[], reference: number[]): vo
 /** Environment-specific preparation of a backend (e.g. wasm file paths, the WebGPU module). */
 export type PrepareBackend = (name: BackendName) => Promise<string | void>;
 
-/** Picks and initialises a backend; see the module comment. */
+/** Auto's measurement: the workload's shape, the device it is keyed by, and what this browser measured before. */
+export interface ProbeOptions {
+  shape: ProbeShape;
+  /** The device as the cache knows it: the WebGPU adapter's description ('' when there is none). */
+  device: string;
+  cores: number;
+  cached?: readonly ProbeReport[];
+  /** Measure even if a cached probe matches. */
+  remeasure?: boolean;
+  /** The probes' total budget in ms (PROBE_BUDGET_MS). */
+  budgetMs?: number;
+}
+
+/**
+ * Picks and initialises a backend; see the module comment. With `probe` and preference 'auto': every backend that
+ * passes the smoke test is timed on the probe (core/probe.ts) and the fastest is chosen, or a cached probe with
+ * the same key decides.
+ */
 export async function selectBackend(
   preference: BackendPreference,
   prepare: PrepareBackend,
   deviceGiB?: number,
   /** Backends not to try (e.g. webgpu after its device was lost). */
   avoid: readonly BackendName[] = [],
+  probe?: ProbeOptions,
 ): Promise<BackendReport> {
+  if (preference === 'auto' && probe) {
+    const key = probeKey(probe.device, probe.cores, probe.shape);
+    const hit = probe.remeasure ? undefined : probe.cached?.find((p) => p.key === key && !avoid.includes(p.chosen));
+    if (!hit) return probeBackends(prepare, deviceGiB, avoid, probe, key);
+    const report = await selectBackend(hit.chosen, prepare, deviceGiB, avoid);
+    return report.backend === hit.chosen ? { ...report, probe: { ...hit, cached: true } } : report;
+  }
   const order: BackendName[] = (preference === 'auto' ? [...BACKEND_ORDER] : [preference, ...BACKEND_ORDER.filter((b) => b !== preference)]).filter(
     (b) => !avoid.includes(b),
   );
@@ -110,6 +137,54 @@ export async function selectBackend(
     }
   }
   throw new Error(`No TensorFlow.js backend works here: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+}
+
+/** Smoke-tests every backend, times the probe on those that pass (within the budget) and keeps the fastest. */
+async function probeBackends(prepare: PrepareBackend, deviceGiB: number | undefined, avoid: readonly BackendName[], probe: ProbeOptions, key: string): Promise<BackendReport> {
+  const started = performance.now();
+  const budget = probe.budgetMs ?? PROBE_BUDGET_MS;
+  await tf.setBackend('cpu');
+  const reference = await smokeValues();
+  const results: ProbeReport['results'] = [];
+  const details = new Map<BackendName, string>();
+  const smokeMs = new Map<BackendName, number>();
+  let spent = 0;
+  const order = probeOrder(BACKEND_ORDER, isSoftwareAdapter(probe.device)).filter((b) => !avoid.includes(b));
+  for (const name of order) {
+    const t0 = performance.now();
+    try {
+      const prepared = await prepare(name);
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new Error(`${name} failed to initialise`);
+      await tf.ready();
+      if (name !== 'cpu') checkAgainstReference(await smokeValues(), reference);
+      details.set(name, [prepared, describeBackend(name)].filter(Boolean).join('; '));
+      smokeMs.set(name, Math.round(performance.now() - t0));
+    } catch (err) {
+      results.push({ backend: name, reason: `failed: ${err instanceof Error ? err.message : String(err)}` });
+      continue;
+    }
+    const detail = name === 'webgpu' && isSoftwareAdapter(probe.device) ? 'software adapter' : describeBackend(name);
+    if (spent >= budget) {
+      results.push({ backend: name, ...(detail ? { detail } : {}), reason: `not timed: the probe's ${(budget / 1000).toFixed(0)} s budget was spent` });
+      continue;
+    }
+    const t = await timeProbe(probe.shape, budget - spent);
+    spent += t.warmupMs + t.msPerIteration * t.timed;
+    results.push({ backend: name, msPerIteration: Math.round(t.msPerIteration), warmupMs: Math.round(t.warmupMs), timed: t.timed, ...(detail ? { detail } : {}) });
+  }
+  const chosen = fastest(results);
+  if (!chosen) throw new Error(`No TensorFlow.js backend works here: ${results.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);
+  await tf.setBackend(chosen);
+  const report: ProbeReport = { key, shape: probe.shape, chosen, results, totalMs: Math.round(performance.now() - started), measuredAt: new Date().toISOString() };
+  return {
+    backend: chosen,
+    skipped: results.filter((r) => r.reason?.startsWith('failed')).map((r) => ({ backend: r.backend, reason: r.reason!.replace(/^failed: /, '') })),
+    smokeMs: smokeMs.get(chosen) ?? 0,
+    detail: details.get(chosen) ?? '',
+    memoryBudget: backendMemoryBudget(chosen, deviceGiB),
+    probe: report,
+  };
 }
 
 function describeBackend(name: BackendName): string {
