@@ -24,7 +24,7 @@ describe("Auto's probe", () => {
       return prepareNode(name);
     };
     const before = { wasm: await tensorsOn('wasm'), cpu: await tensorsOn('cpu') };
-    const report = await selectBackend('auto', prepare, undefined, [], { shape, device: '', cores: 2, budgetMs: 60_000 });
+    const report = await selectBackend('auto', prepare, undefined, [], { shape, device: '', cores: 2, budgetMs: 60_000, quickRatio: Infinity });
     const chosenNow = tf.getBackend();
     expect({ wasm: await tensorsOn('wasm'), cpu: await tensorsOn('cpu') }).toEqual(before);
 
@@ -44,6 +44,17 @@ describe("Auto's probe", () => {
     expect(probe.chosen).toBe(best.backend);
     expect(chosenNow).toBe(best.backend);
     expect(probe.key).toBe(probeKey('', 2, shape));
+  }, 60_000);
+
+  it("does not probe a backend whose quick matmul is far slower than the best probed one's", async () => {
+    const report = await selectBackend('auto', prepareNode, undefined, [], { shape, device: '', cores: 2, budgetMs: 60_000, quickRatio: 1e-9 });
+    const probe = report.probe!;
+    // The first in the ranking is always probed; with a ratio of ~0 no other is.
+    const timed = probe.results.filter((r) => r.msPerIteration !== undefined);
+    expect(timed).toHaveLength(1);
+    expect(report.backend).toBe(timed[0]!.backend);
+    const other = probe.results.find((r) => (r.backend === 'wasm' || r.backend === 'cpu') && r.backend !== report.backend)!;
+    expect(other.reason).toMatch(/^not timed: a 256² matmul took [\d.]+ ms, \d+× the fastest probed$/);
   }, 60_000);
 
   it('a cached probe with the same key decides without measuring; another shape, or "measure again", measures', async () => {
@@ -88,8 +99,8 @@ describe("Auto's probe", () => {
       chosen: 'wasm',
       results: [
         { backend: 'webgl', msPerIteration: 9800, timed: 2 },
-        { backend: 'wasm', msPerIteration: 540, timed: 2, detail: 'SIMD, 2 threads' },
-        { backend: 'cpu', reason: "not timed: the probe's 5 s budget was spent" },
+        { backend: 'wasm', msPerIteration: 540, timed: 2, detail: 'SIMD, 2 threads', quickMs: 2 },
+        { backend: 'cpu', reason: "not timed: the probe's 5 s budget was spent", quickMs: 30 },
         { backend: 'webgpu', msPerIteration: 70_000, timed: 0, detail: 'software adapter' },
       ],
       totalMs: 1,
@@ -97,7 +108,7 @@ describe("Auto's probe", () => {
     };
     expect(fastest(probe.results)).toBe('wasm');
     expect(probeSummary(probe)).toBe(
-      "wasm (SIMD, 2 threads): 0.54 s/it; webgl 9.8 s/it, webgpu (software adapter) 70 s/it (warm-up only), cpu not timed",
+      "wasm (SIMD, 2 threads): 0.54 s/it; webgl 9.8 s/it, webgpu (software adapter) 70 s/it (warm-up only), cpu not timed (matmul 15× slower)",
     );
     // A DM run's ETA: the probe's figure scaled by the images each step handles.
     const run = { method: 'dm', iterations: 100, realPerClass: 64, ipc: 10 };

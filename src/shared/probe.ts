@@ -27,6 +27,13 @@ export function isSoftwareAdapter(detail: string): boolean {
 }
 
 /** One line: the chosen backend's figure, then the others' (or why they have none). */
+/** "not timed (matmul 15× slower)": how a backend left out compared in the quick ranking test. */
+function notTimed(quick: number | undefined, chosen: number | undefined): string {
+  if (quick === undefined || !chosen) return 'not timed';
+  const ratio = quick / chosen;
+  return `not timed (matmul ${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}× ${ratio >= 1 ? 'slower' : 'faster'})`;
+}
+
 /** A probe figure: "0.54 s/it", "9.8 s/it", "70 s/it". */
 export function probeFigure(ms: number): string {
   return `${ms >= 10_000 ? (ms / 1000).toFixed(0) : (ms / 1000).toPrecision(2)} s/it`;
@@ -39,7 +46,7 @@ export function probeSummary(probe: ProbeReport): string {
   const rest = probe.results.filter((r) => r.backend !== probe.chosen);
   const others = [
     ...rest.filter((r) => r.msPerIteration !== undefined).map((r) => `${label(r)} ${figure(r.msPerIteration!)}${r.timed === 0 ? ' (warm-up only)' : ''}`),
-    ...rest.filter((r) => r.msPerIteration === undefined).map((r) => `${r.backend} ${r.reason?.startsWith('failed') ? 'failed' : 'not timed'}`),
+    ...rest.filter((r) => r.msPerIteration === undefined).map((r) => `${label(r)} ${r.reason?.startsWith('failed') ? 'failed' : notTimed(r.quickMs, chosen?.quickMs)}`),
   ];
   const head = chosen ? `${label(chosen)}${chosen.msPerIteration !== undefined ? `: ${figure(chosen.msPerIteration)}` : ''}` : probe.chosen;
   return [head, others.join(', ')].filter(Boolean).join('; ');

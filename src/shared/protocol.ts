@@ -44,6 +44,8 @@ export interface ProbeReport {
     /** Mean ms per timed step (or the warm-up's, when `timed` is 0); absent when it did not run. */
     msPerIteration?: number;
     warmupMs?: number;
+    /** The quick ranking test: one 256² matmul, ms (absent when the backend did not start). */
+    quickMs?: number;
     /** Timed steps (0: only the warm-up ran within the budget). */
     timed?: number;
     /** E.g. "SIMD, 2 threads" or "software adapter". */

@@ -1,7 +1,7 @@
 import { useId, useState, type ReactNode } from 'react';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from '../../shared/protocol';
 import { DATASET_OPTIONS, DEFAULT_DATASET, datasetLabel } from '../lib/datasets';
-import { formatDuration, formatInt, formatMs } from '../lib/format';
+import { formatDuration, formatInt } from '../lib/format';
 import { probeEtaMs, probeFigure } from '../../shared/probe';
 import { APP_VERSION } from '../lib/url';
 import { canStart, isRunActive, useApp } from '../store';
@@ -622,7 +622,7 @@ function DeviceSection() {
         <>
           <p className="field__hint">
             Auto timed a DM step ({probe.shape.input.join('×')} images, width {probe.shape.width}) on each backend
-            {probe.cached ? `, on ${probe.measuredAt.slice(0, 10)} (kept by this browser)` : ` in ${formatMs(probe.totalMs)}`} and chose the fastest.
+            {probe.cached ? `, on ${probe.measuredAt.slice(0, 10)} (kept by this browser)` : ` in ${(probe.totalMs / 1000).toFixed(1)} s`} and chose the fastest.
           </p>
           <ul className="device__list" data-testid="device-list">
             {probe.results.map((r) => (
