@@ -42,6 +42,11 @@ test('Auto measures every backend, picks wasm here, shows the figures, and a rel
   await expect(page.getByTestId('status-backend')).toHaveText('wasm');
   await expect(device).toContainText('kept by this browser');
   await expect(line).toHaveText(/^Auto: wasm/);
+  // "Measure again" ignores the cache: a new measurement (its time, not a date) and the same choice.
+  await page.getByTestId('measure-again').click();
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready');
+  await expect(device).toContainText(/on each backend in [\d.]+ s and chose the fastest/);
+  await expect(page.getByTestId('status-backend')).toHaveText('wasm');
 
   // A forced backend overrides Auto and is not measured.
   await page.goto('/?width=8&backend=cpu');

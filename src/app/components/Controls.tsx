@@ -677,7 +677,7 @@ export function Controls() {
   ];
   const mtt = config.method === 'mtt';
 
-  let backendHint: ReactNode = 'Where the maths runs: Auto tries WebGPU, then WebGL, WebAssembly, CPU.';
+  let backendHint: ReactNode = 'Where the maths runs: Auto measures each backend on this device and uses the fastest.';
   if (backendStatus === 'initializing') backendHint = 'Testing the backend…';
   else if (backend && preference !== 'auto' && backend.backend !== preference)
     backendHint = `${preference} is not available here; using ${backend.backend}.`;
