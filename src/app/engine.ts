@@ -13,6 +13,7 @@ import * as Comlink from 'comlink';
 import type { DatasetId } from './lib/datasets';
 import type {
   BackendName,
+  BackendOptions,
   BackendPreference,
   BackendReport,
   DeviceLoss,
@@ -190,11 +191,11 @@ export function restartEngine(): void {
 }
 
 /** Choose the backend; `avoid` lists backends not to try (webgpu after its device was lost). */
-export function initBackend(preference: BackendPreference, avoid: BackendName[] = []): Promise<BackendReport> {
+export function initBackend(preference: BackendPreference, avoid: BackendName[] = [], options: BackendOptions = {}): Promise<BackendReport> {
   const s = current();
   const onDeviceLost = (loss: DeviceLoss) =>
     crash(s, { kind: 'device-lost', backend: loss.backend, message: `The GPU device under ${loss.backend} was lost (${loss.reason}: ${loss.message.replace(/\.$/, '')}).` });
-  return call((api) => api.initBackend(preference, Comlink.proxy(onDeviceLost), avoid));
+  return call((api) => api.initBackend(preference, Comlink.proxy(onDeviceLost), avoid, options));
 }
 
 export function loadDataset(id: DatasetId, onProgress: (p: LoadProgress) => void): Promise<DatasetSummary> {

@@ -27,6 +27,7 @@ import { useEval } from './evalStore';
 import { useChange } from './changeStore';
 import { DEFAULT_DATASET, datasetLabel, type DatasetId } from './lib/datasets';
 import { errorMessage } from './lib/format';
+import { probeShapeFor, readProbeCache, writeProbeCache } from './lib/probe-cache';
 import { msPerIteration } from './lib/series';
 import { runEventLog } from './lib/event-log';
 import { APP_VERSION, readLink, writeLink } from './lib/url';
@@ -165,6 +166,8 @@ export interface AppState {
   /** First load: pick the backend, then load the current dataset. Safe to call more than once. */
   boot: () => Promise<void>;
   chooseBackend: (preference: BackendPreference) => Promise<void>;
+  /** Auto, measured again (the cached probe ignored): a fresh worker, then the dataset reloads. */
+  measureBackends: () => Promise<void>;
   loadDataset: (id: DatasetId) => Promise<void>;
   /** Read the user's own dataset files (dropped or picked; a picked folder's files keep their relative paths). */
   uploadDataset: (files: { file: File; path: string }[]) => Promise<void>;
@@ -302,6 +305,9 @@ let recovering: { pause: boolean } | null = null;
 /** When the current run was restarted after faults (to stop one that keeps failing). */
 let restarts: { runId: string; at: number[] } = { runId: '', at: [] };
 
+/** Set by "Measure again": the next Auto start ignores the cached probe. */
+let remeasureNext = false;
+
 class Superseded extends Error {}
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -313,7 +319,14 @@ export const useApp = create<AppState>()((set, get) => {
     const pref = backendOverride?.preference ?? get().backendPreference;
     set({ backendStatus: 'initializing', backend: null });
     try {
-      const report = await engine.initBackend(pref, backendOverride?.avoid ?? []);
+      const remeasure = remeasureNext;
+      remeasureNext = false;
+      const report = await engine.initBackend(pref, backendOverride?.avoid ?? [], {
+        probe: probeShapeFor(get().datasetId, get().dataset, get().config),
+        cached: readProbeCache(),
+        remeasure,
+      });
+      if (report.probe && !report.probe.cached) writeProbeCache(report.probe);
       backendGeneration = engine.engineGeneration();
       set({ backendStatus: 'ready', backend: report });
     } catch (err) {
@@ -568,6 +581,7 @@ export const useApp = create<AppState>()((set, get) => {
     AppState,
     | 'boot'
     | 'chooseBackend'
+    | 'measureBackends'
     | 'loadDataset'
     | 'setConfig'
     | 'applyConfig'
@@ -605,6 +619,19 @@ export const useApp = create<AppState>()((set, get) => {
         autoRun = false;
         await get().start();
       }
+    },
+
+    async measureBackends() {
+      if (isRunActive(get().runStatus)) return;
+      remeasureNext = true;
+      backendOverride = null;
+      set({ backendPreference: 'auto', backendStatus: 'idle', backend: null, error: null, ...RUN_RESET });
+      engine.restartEngine();
+      backendGeneration = -2;
+      datasetGeneration = -2;
+      if (get().datasetId === 'custom') set({ datasetId: DEFAULT_DATASET });
+      set({ uploadedName: null });
+      await get().loadDataset(get().datasetId);
     },
 
     async chooseBackend(preference) {

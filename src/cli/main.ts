@@ -11,6 +11,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../core/backend';
+import { probeSummary } from '../shared/probe';
 import { defaultWasmThreads, initWasmWithThreads } from '../node/wasm-threads';
 import { loadDatasetFromDir } from '../node/datasets';
 import { silenceTfjsNodeBanner } from '../node/quiet-tfjs';
@@ -61,7 +62,7 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
   --eval-arch convnet|mlp   the evaluation networks: ConvNet-3 (default, the protocol) or an MLP (2 hidden
                             layers of --width units: the cross-architecture check)
-  --backend auto|wasm|cpu|webgpu   (default auto: wasm, else cpu)
+  --backend auto|wasm|cpu|webgpu   (default auto: the fastest by a measured probe; its figures go to backendDetail)
   --threads N               wasm: threads (default ${defaultWasmThreads()}: one per core, at most 8; the same bytes
                             with any number)
   --out FILE                the JSON run record
@@ -242,11 +243,20 @@ async function setUp(a: EvalFlags, id: DatasetId) {
   const from = loaded.location.layout === 'root' ? `${loaded.location.folder} (under the datasets folder ${a.data})` : `${loaded.location.folder} (the dataset's own folder)`;
   log(`dataset ${loaded.spec.name} (${loaded.variant}) from ${from}: ${loaded.train.count} training, ${loaded.test.count} test images${note ? `. ${note}` : ''}`);
   if (loaded.heldOutNote) log(loaded.heldOutNote);
-  const report = await selectBackend(a.backend === 'auto' ? 'wasm' : a.backend, prepareNode(a.threads), os.totalmem() / 2 ** 30);
+  // Auto measures what Node has (wasm, cpu, webgpu where the optional package is installed) as the page does.
+  const { height, width, channels } = loaded.train;
+  const chosen = await selectBackend(a.backend, prepareNode(a.threads), os.totalmem() / 2 ** 30, ['webgl'], {
+    shape: { input: [height, width, channels], width: a.width, depth: DEFAULT_RUN_CONFIG.depth },
+    device: '',
+    cores: os.cpus().length,
+  });
+  // The record's backendDetail carries Auto's figures after the backend's own detail.
+  const report = chosen.probe ? { ...chosen, detail: [chosen.detail, `auto: ${probeSummary(chosen.probe)}`].filter(Boolean).join('; ') } : chosen;
+  if (report.probe) log(`auto: ${report.probe.results.map((r) => `${r.backend} ${r.msPerIteration !== undefined ? `${r.msPerIteration} ms per probe step` : r.reason}`).join('; ')}`);
   if (a.backend !== 'auto' && report.backend !== a.backend) {
     throw new Error(`--backend ${a.backend} is not available here: ${report.skipped.find((s) => s.backend === a.backend)?.reason}`);
   }
-  log(`backend ${report.backend}${report.detail ? ` (${report.detail})` : ''}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
+  log(`backend ${report.backend}${chosen.detail ? ` (${chosen.detail})` : ''}${report.skipped.length ? ` (skipped: ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`);
   return { report, loaded, train: prepareRealData(loaded.train, loaded.spec), test: prepareRealData(loaded.test, loaded.spec) };
 }
 

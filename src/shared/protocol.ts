@@ -21,6 +21,53 @@ export interface BackendReport {
   detail: string;
   /** Bytes a run may use on this backend (shared/memory.ts backendMemoryBudget), for the pre-run memory check. */
   memoryBudget: number;
+  /** Auto's measurement (core/probe.ts): every backend's figure or why it has none; absent for a forced backend. */
+  probe?: ProbeReport;
+}
+
+/** The probe's workload size: the run's image shape, network width and depth. */
+export interface ProbeShape {
+  input: [number, number, number];
+  width: number;
+  depth: number;
+}
+
+/** What Auto measured: a DM step's time per backend (warm-up left out), and which it chose. */
+export interface ProbeReport {
+  /** The cache key: device (adapter, cores) and the probe's shape class. */
+  key: string;
+  shape: ProbeShape;
+  chosen: BackendName;
+  /** In the order probed. */
+  results: {
+    backend: BackendName;
+    /** Mean ms per timed step (or the warm-up's, when `timed` is 0); absent when it did not run. */
+    msPerIteration?: number;
+    warmupMs?: number;
+    /** The quick ranking test: one 256² matmul, ms (absent when the backend did not start). */
+    quickMs?: number;
+    /** Timed steps (0: only the warm-up ran within the budget). */
+    timed?: number;
+    /** E.g. "SIMD, 2 threads" or "software adapter". */
+    detail?: string;
+    /** Why it has no figure (smoke test failed, budget spent). */
+    reason?: string;
+  }[];
+  /** Milliseconds the smoke tests and probes took in all. */
+  totalMs: number;
+  /** When it was measured (ISO time). */
+  measuredAt: string;
+  /** True when this report came from the page's cache, not a new measurement. */
+  cached?: boolean;
+}
+
+/** Options of initBackend: the probe's shape, cached probes, and whether to measure again. */
+export interface BackendOptions {
+  probe?: ProbeShape;
+  /** Probes this browser measured before (the worker uses one whose key matches). */
+  cached?: ProbeReport[];
+  /** Ignore the cache and measure. */
+  remeasure?: boolean;
 }
 
 /** Progress while a dataset is fetched, verified, decompressed and parsed (in the worker). */
@@ -376,7 +423,7 @@ export interface EngineApi {
    * Choose the backend (preference first, then the fallback order, never one in `avoid`) after a smoke test of the
    * ops. `onDeviceLost` hears when the webgpu device is lost later (the page then moves to a fresh worker).
    */
-  initBackend(preference: BackendPreference, onDeviceLost?: (loss: DeviceLoss) => void, avoid?: BackendName[]): Promise<BackendReport>;
+  initBackend(preference: BackendPreference, onDeviceLost?: (loss: DeviceLoss) => void, avoid?: BackendName[], options?: BackendOptions): Promise<BackendReport>;
   /** Answers at once when the worker is free: the page's heartbeat (a worker that stops answering is replaced). */
   ping(): boolean;
   /** Simulates a fault (see TestFault); throws unless the worker was started for tests. */

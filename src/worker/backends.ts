@@ -10,6 +10,18 @@ import { wasmThreadsFor } from '../core/backend';
 
 let wasmPathsSet = false;
 
+/**
+ * The WebGPU adapter as Auto's probe cache knows the device: vendor, architecture, and 'fallback adapter' when it
+ * is one; '' without WebGPU.
+ */
+export async function adapterDescription(): Promise<string> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (!adapter) return '';
+  const info = (adapter as GPUAdapter & { info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean } }).info;
+  return info ? [info.vendor, info.architecture, info.isFallbackAdapter ? 'fallback adapter' : ''].filter(Boolean).join(', ') : 'WebGPU adapter';
+}
+
 /** Throws with a user-readable reason when a backend cannot be used in this browser. */
 export async function prepareBrowserBackend(name: BackendName): Promise<string> {
   switch (name) {

@@ -9,6 +9,7 @@ import type {
   BackendName,
   BackendPreference,
   BackendReport,
+  BackendOptions,
   DatasetSummary,
   EngineApi,
   EvalProgress,
@@ -47,7 +48,7 @@ import { readImport, type ImportedSet } from '../core/run/imports';
 import { buildRunRecord, datasetOf, initialOf } from '../core/run/record';
 import { classMajorSet, encodeNpz } from '../core/data/npz';
 import { encodePng } from '../core/png';
-import { destroyDevice, prepareBrowserBackend, watchDeviceLoss } from './backends';
+import { adapterDescription, destroyDevice, prepareBrowserBackend, watchDeviceLoss } from './backends';
 
 interface DatasetEntry {
   loaded: LoadedDataset;
@@ -194,9 +195,19 @@ function summarise({ loaded: d, real, storage, upload }: DatasetEntry): DatasetS
 }
 
 const api: EngineApi = {
-  async initBackend(preference: BackendPreference, onDeviceLost?: (loss: DeviceLoss) => void, avoid: BackendName[] = []) {
+  async initBackend(preference: BackendPreference, onDeviceLost?: (loss: DeviceLoss) => void, avoid: BackendName[] = [], options: BackendOptions = {}) {
     if (control) throw new Error('Stop the run before changing the backend.');
-    const report = await selectBackend(preference, prepareBrowserBackend, deviceGiB, avoid);
+    const probe =
+      preference === 'auto' && options.probe
+        ? {
+            shape: options.probe,
+            device: await adapterDescription(),
+            cores: navigator.hardwareConcurrency,
+            ...(options.cached ? { cached: options.cached } : {}),
+            ...(options.remeasure ? { remeasure: true } : {}),
+          }
+        : undefined;
+    const report = await selectBackend(preference, prepareBrowserBackend, deviceGiB, avoid, probe);
     backend = report;
     deviceLoss =
       watchDeviceLoss((info) => {

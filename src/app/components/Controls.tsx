@@ -1,7 +1,9 @@
 import { useId, useState, type ReactNode } from 'react';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from '../../shared/protocol';
 import { DATASET_OPTIONS, DEFAULT_DATASET, datasetLabel } from '../lib/datasets';
-import { formatInt } from '../lib/format';
+import { formatDuration, formatInt } from '../lib/format';
+import { probeEtaMs, probeFigure } from '../../shared/probe';
+import { APP_VERSION } from '../lib/url';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
 import { SharePanel } from './SharePanel';
@@ -190,6 +192,12 @@ function RunButtons() {
   const step = useApp((s) => s.step);
   const stop = useApp((s) => s.stop);
   const reset = useApp((s) => s.reset);
+  const backend = useApp((s) => s.backend);
+  const config = useApp((s) => s.config);
+
+  // Before the first iteration's timing: the ETA from Auto's probe (a DM step, scaled to the run's batch).
+  const etaMs = backend?.probe ? probeEtaMs(backend.probe, config, backend.backend) : null;
+  const eta = etaMs === null ? '' : ` About ${formatDuration(etaMs)} for ${formatInt(config.iterations)} iterations on ${backend!.backend} (Auto's probe).`;
 
   const active = isRunActive(runStatus);
   const paused = runStatus === 'paused';
@@ -201,14 +209,14 @@ function RunButtons() {
   if (backendStatus === 'initializing') note = 'Starting the compute backend…';
   else if (datasetStatus === 'loading') note = 'Loading the dataset…';
   else if (datasetStatus === 'error' || backendStatus === 'error') note = 'Fix the problem above, then run.';
-  else if (runStatus === 'loading') note = 'Preparing the run (compiling kernels)…';
+  else if (runStatus === 'loading') note = `Preparing the run (compiling kernels)…${eta}`;
   else if (pending === 'step') note = 'Stepping one iteration…';
   else if (pending === 'pause') note = 'Pausing after this iteration…';
   else if (pending === 'stop') note = 'Stopping…';
   else if (paused) note = `Paused at iteration ${iteration}. Resume, or step one iteration at a time.`;
   else if (active) note = 'Distilling… settings are locked until the run ends.';
   else if (runStatus === 'done') note = 'Done. Change settings and run again, or reset.';
-  else note = 'Ready.';
+  else note = `Ready.${eta}`;
 
   return (
     <div className="run-buttons">
@@ -594,6 +602,58 @@ function MoreFields({ locked }: { locked: boolean }) {
   );
 }
 
+/** Auto's measurement: each backend's figure (a DM step at this width and image size) or why it has none. */
+function DeviceSection() {
+  const backend = useApp((s) => s.backend);
+  const backendStatus = useApp((s) => s.backendStatus);
+  const runStatus = useApp((s) => s.runStatus);
+  const measure = useApp((s) => s.measureBackends);
+  const probe = backend?.probe;
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    if (!probe) return;
+    const report = { app: APP_VERSION, userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, backend: backend.backend, detail: backend.detail, probe };
+    void navigator.clipboard?.writeText(JSON.stringify(report, null, 2)).then(() => setCopied(true), () => setCopied(false));
+  };
+  return (
+    <div className="device" data-testid="device-section">
+      <h3 className="device__title">Device</h3>
+      {probe ? (
+        <>
+          <p className="field__hint">
+            Auto timed a DM step ({probe.shape.input.join('×')} images, width {probe.shape.width}) on each backend
+            {probe.cached ? `, on ${probe.measuredAt.slice(0, 10)} (kept by this browser)` : ` in ${(probe.totalMs / 1000).toFixed(1)} s`} and chose the fastest.
+          </p>
+          <ul className="device__list" data-testid="device-list">
+            {probe.results.map((r) => (
+              <li key={r.backend} data-testid={`device-${r.backend}`} className={r.backend === probe.chosen ? 'device__chosen' : undefined}>
+                <strong>{r.backend}</strong>
+                {r.detail ? ` (${r.detail})` : ''}:{' '}
+                {r.msPerIteration !== undefined
+                  ? `${probeFigure(r.msPerIteration)}${r.timed === 0 ? ' (warm-up only: over budget)' : ''}`
+                  : r.reason}
+                {r.backend === probe.chosen ? ' ✓ chosen' : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p className="field__hint">
+          {backendStatus === 'initializing' ? 'Measuring…' : 'A forced backend is not measured: choose Auto, or press Measure again.'}
+        </p>
+      )}
+      <div className="device__buttons">
+        <button type="button" className="btn" data-testid="measure-again" disabled={isRunActive(runStatus) || backendStatus === 'initializing'} onClick={() => void measure()}>
+          Measure again
+        </button>
+        <button type="button" className="btn" data-testid="copy-device-report" disabled={!probe} onClick={copy}>
+          {copied ? 'Copied' : 'Copy device report'}
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function Controls() {
   const config = useApp((s) => s.config);
   const datasetId = useApp((s) => s.datasetId);
@@ -617,7 +677,7 @@ export function Controls() {
   ];
   const mtt = config.method === 'mtt';
 
-  let backendHint: ReactNode = 'Where the maths runs: Auto tries WebGPU, then WebGL, WebAssembly, CPU.';
+  let backendHint: ReactNode = 'Where the maths runs: Auto measures each backend on this device and uses the fastest.';
   if (backendStatus === 'initializing') backendHint = 'Testing the backend…';
   else if (backend && preference !== 'auto' && backend.backend !== preference)
     backendHint = `${preference} is not available here; using ${backend.backend}.`;
@@ -801,6 +861,7 @@ export function Controls() {
           testId="backend-select"
           onChange={(b) => void chooseBackend(b)}
         />
+        <DeviceSection />
       </section>
     </div>
   );

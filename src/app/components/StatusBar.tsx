@@ -1,5 +1,6 @@
 import { formatBytes, formatMs, formatRate } from '../lib/format';
 import { useApp } from '../store';
+import { probeSummary } from '../../shared/probe';
 
 function BackendStatus() {
   const backend = useApp((s) => s.backend);
@@ -21,7 +22,13 @@ function BackendStatus() {
       <span className="status__value" data-testid="status-backend">
         {name ?? (status === 'initializing' ? '…' : status === 'error' ? 'none' : '–')}
       </span>
-      {backend?.detail && <span className="status__detail">{backend.detail}</span>}
+      {backend?.probe && backend.backend === backend.probe.chosen ? (
+        <span className="status__detail" data-testid="status-probe" title={`Auto measured a DM step on each backend${backend.probe.cached ? ' (earlier, in this browser)' : ''}`}>
+          Auto: {probeSummary(backend.probe)}
+        </span>
+      ) : (
+        backend?.detail && <span className="status__detail">{backend.detail}</span>
+      )}
       {skipped.length > 0 && (
         <details className="status__skipped">
           <summary>{skipped.length} skipped</summary>
