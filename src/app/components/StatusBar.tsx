@@ -23,7 +23,11 @@ function BackendStatus() {
         {name ?? (status === 'initializing' ? '…' : status === 'error' ? 'none' : '–')}
       </span>
       {backend?.probe && backend.backend === backend.probe.chosen ? (
-        <span className="status__detail" data-testid="status-probe" title={`Auto measured a DM step on each backend${backend.probe.cached ? ' (earlier, in this browser)' : ''}`}>
+        <span
+          className="status__detail status__detail--probe"
+          data-testid="status-probe"
+          title={`Auto measured a DM step on each backend${backend.probe.cached ? ' (earlier, in this browser)' : ''}: ${probeSummary(backend.probe)}. The Device section (Compute) lists every figure.`}
+        >
           Auto: {probeSummary(backend.probe)}
         </span>
       ) : (
