@@ -54,6 +54,10 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --real N                  real images per class per iteration (default ${DEFAULT_RUN_CONFIG.realPerClass})
   --learn-labels on|off     KRR: learn the synthetic set's regression targets with its pixels (default off;
                             --npz then also writes them as soft_labels; evaluation uses the class labels)
+  --factor F                multi-formation (IDC) for dm, dc, krr: each stored image decodes into F² training
+                            images (an FxF grid of tiles, each upsampled bilinearly to full size; default 1 = off,
+                            the paper uses 2); with --init real the tiles start as F² downscaled real images;
+                            evaluation trains on the decoded set, the baselines keep --ipc real images per class
   --syn-steps N             MTT: differentiable student steps per iteration (default ${MTT_SETTINGS_DEFAULTS.syntheticSteps})
   --experts N               MTT: expert networks trained first (default ${MTT_SETTINGS_DEFAULTS.experts})
   --expert-images N         MTT: real images per expert epoch (default ${MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch})
@@ -147,6 +151,7 @@ const runSchema = z.object({
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
   'learn-labels': oneOf('learn-labels', ['on', 'off']).default('off'),
+  factor: int('factor', 1, 4).default(1),
   'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),
   experts: int('experts', 1, 100).default(MTT_SETTINGS_DEFAULTS.experts),
   'expert-images': int('expert-images', 1, 10_000_000).default(MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch),
@@ -188,6 +193,7 @@ function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: '
   if (command === 'run') {
     const args = parseFlags(runSchema, rest);
     if (args.method !== 'krr' && args['learn-labels'] === 'on') throw new UsageError('--learn-labels on needs --method krr (only KRR learns labels)');
+    if (args.method === 'mtt' && args.factor > 1) throw new UsageError('--factor needs --method dm, dc or krr (MTT has no multi-formation)');
     return { command, args };
   }
   if (command === 'eval') {
@@ -313,6 +319,7 @@ async function runCommand(a: RunArgs): Promise<void> {
     ...METHODS[a.method].defaults,
     ...(a.method === 'mtt' ? { mtt: { ...MTT_SETTINGS_DEFAULTS, syntheticSteps: a['syn-steps'], experts: a.experts, expertImagesPerEpoch: a['expert-images'] } } : {}),
     ...(a.method === 'krr' ? { learnLabels: a['learn-labels'] === 'on' } : {}),
+    ...(a.factor > 1 ? { factor: a.factor } : {}),
   };
   const needed = estimateRunBytes(config, [loaded.train.height, loaded.train.width, loaded.train.channels], loaded.spec.classes.length);
   if (needed !== null) {
@@ -348,9 +355,14 @@ async function runCommand(a: RunArgs): Promise<void> {
     const pixels = await run.pixels();
     const syntheticSha256 = await pixelsSha256(pixels);
     const learned = await run.learnedLabels();
-    if (a.npz) write(a.npz, encodeNpz(classMajorSet(loaded.spec, pixels, a.ipc, { app, method: a.method, config }, learned?.values)));
+    // Multi-formation: the training set is the decoded one (IPC·F² per class); the file carries both.
+    const decoded = run.decoded(pixels);
+    if (a.npz) {
+      const set = classMajorSet(loaded.spec, pixels, a.ipc, { app, method: a.method, config }, learned?.values);
+      write(a.npz, encodeNpz(run.factor > 1 ? { ...set, multiFormation: { factor: run.factor, decoded } } : set));
+    }
 
-    const { evaluation, accuracy } = await evaluate(pixels, a.ipc, train, test, a);
+    const { evaluation, accuracy } = await evaluate(decoded, a.ipc, train, test, a);
 
     const record = buildRunRecord({
       app,

@@ -29,6 +29,7 @@ import type {
 } from '../shared/protocol';
 import { EVAL_DEFAULTS } from '../core/eval/evaluate';
 import { BaselineCache, baselineKey } from '../core/eval/baselines';
+import { decodePixels } from '../core/methods/idc/multiformation';
 import type { DatasetId, DatasetSpec, LoadedDataset, RunDatasetId } from '../core/data/types';
 import { datasetSha256, decodeOwnFiles } from '../core/data/own';
 import { DatasetFormatError } from '../core/data/errors';
@@ -477,7 +478,10 @@ async function evaluateWithBaselines(entry: DatasetEntry, pixels: Float32Array, 
   const cfg = evalConfig(config, request);
   // An uploaded dataset is named by its fingerprint: another upload is other data.
   const data = entry.upload ? `custom:${entry.upload.sha256}` : config.dataset;
-  const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), pixels, config.ipc, entry.real, entry.test, cfg, onProgress);
+  // Multi-formation: the networks train on the decoded set (IPC·f² per class); the baselines keep IPC per class.
+  const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
+  const train = decodePixels(pixels, [entry.loaded.train.height, entry.loaded.train.width, entry.loaded.train.channels], factor);
+  const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), train, config.ipc, entry.real, entry.test, cfg, onProgress);
   return { ...got, cfg };
 }
 

@@ -43,6 +43,8 @@ export const runRecordSchema = z.object({
     seed: z.number().int(),
     /** KRR only: whether the synthetic labels were learned. */
     learnLabels: z.boolean().optional(),
+    /** Multi-formation factor (absent: 1, off): each stored image decodes into factor² training images. */
+    factor: z.number().int().positive().optional(),
     /** MTT's settings, present when method is 'mtt'. */
     mtt: z
       .object({
