@@ -144,9 +144,10 @@ export function krrStep(
       const f = cfg.factor ?? 1;
       const n = data.numClasses * cfg.ipc;
       // Multi-formation: the decoded set's targets are its stored images' rows, each repeated f² times.
-      const rows = f > 1 ? tf.tensor1d(Int32Array.from({ length: n * f * f }, (_, i) => Math.floor(i / (f * f))), 'int32') : null;
+      // (A 0/1 [n·f², n] matrix rather than tf.gather, whose gradient needs UnsortedSegmentSum, missing on wasm.)
+      const repeat = f > 1 ? tf.oneHot(tf.tensor1d(Int32Array.from({ length: n * f * f }, (_, i) => Math.floor(i / (f * f))), 'int32'), n).toFloat() : null;
       const loss = (s: tf.Tensor, ys: tf.Tensor) =>
-        krrLossFromFeatures(phiR, yr, features(net, nets, aug(decode(s as tf.Tensor4D, f))), (rows ? tf.gather(ys, rows) : ys) as tf.Tensor2D, cfg.ridge);
+        krrLossFromFeatures(phiR, yr, features(net, nets, aug(decode(s as tf.Tensor4D, f))), (repeat ? tf.matMul(repeat, ys as tf.Tensor2D) : ys) as tf.Tensor2D, cfg.ridge);
       if (labels) {
         const { value, grads } = tf.valueAndGrads(loss)([syn.images, labels.values]);
         sgd(syn.images, syn.velocity, grads[0]!);
