@@ -1,7 +1,7 @@
 /**
  * `npm run bench:moonshot`: issue 17's table. MNIST (and, with --datasets, Fashion-MNIST / CIFAR-10) at IPC 1,
  * accuracy against distillation iterations for each combination tried, under a stated evaluation protocol
- * (ConvNet-3, width, epochs, networks, test images, DSA during evaluation off), mean ± std over the evaluation
+ * (ConvNet-3, width, epochs, networks, test images, DSA during evaluation off or on with --eval-dsa on), mean ± std over the evaluation
  * networks, beside the random-real / herding / k-center baselines at the same storage (IPC real images per class),
  * with wall-clock per iteration and the backend. Writes bench/results/moonshot.json and .md (or --out FILE.json
  * and FILE.md); the files are rewritten after every evaluated point, so a run cut short leaves what it reached.
@@ -53,6 +53,7 @@ const { values: a } = parseArgs({
     'test-limit': { type: 'string', default: '0' },
     baselines: { type: 'string', default: 'random,herding,kCenter' },
     seed: { type: 'string', default: '0' },
+    'eval-dsa': { type: 'string', default: 'off' },
     out: { type: 'string', default: 'bench/results/moonshot.json' },
   },
 });
@@ -62,7 +63,7 @@ for (const c of combos) if (!COMBOS[c]) throw new Error(`unknown combo ${c}; kno
 const width = Number(a.width);
 const realPerClass = Number(a.real);
 const seed = Number(a.seed);
-const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']) };
+const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']), dsa: a['eval-dsa'] === 'on' };
 const baselineNames = a.baselines.split(',').filter(Boolean) as EvalSetName[];
 const log = (s: string) => process.stderr.write(`[moonshot ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -92,7 +93,7 @@ const result = {
     models: evalCfg.models,
     lr: evalCfg.lr,
     batch: evalCfg.batch,
-    dsaDuringEvaluation: false,
+    dsaDuringEvaluation: evalCfg.dsa === true,
     labels: 'hard',
     testImages: 0,
   },
@@ -111,7 +112,7 @@ function save(): void {
   md.push(`Produced by \`npm run bench:moonshot -- ${process.argv.slice(2).join(' ')}\` on ${result.date.slice(0, 10)}, backend ${backend}.`, '');
   md.push(
     `**Evaluation protocol:** ConvNet-3 of width ${width}, ${evalCfg.epochs} epochs (SGD lr ${evalCfg.lr}, ×0.1 at half, batch ${evalCfg.batch}), ` +
-      `${evalCfg.models} networks, ${result.protocol.testImages} test images, DSA during evaluation **off**, hard labels. ` +
+      `${evalCfg.models} networks, ${result.protocol.testImages} test images, DSA during evaluation **${evalCfg.dsa ? 'on' : 'off'}**, hard labels. ` +
       `Multi-formation sets are evaluated on their decoded images (IPC·f² per class); the baselines hold IPC = 1 real image per class (the same storage).`,
     '',
   );
@@ -155,6 +156,7 @@ function save(): void {
 
 for (const ds of a.datasets.split(',') as DatasetId[]) {
   const d = loadDatasetFromDir(ds, dir);
+  evalCfg.dsaFlip = ds !== 'mnist';
   const train = prepareRealData(d.train, d.spec);
   const test = prepareRealData(d.test, d.spec);
   result.protocol.testImages = testIndices(test, evalCfg.testLimit).length;

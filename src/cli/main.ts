@@ -65,6 +65,9 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
   --eval-arch convnet|mlp   the evaluation networks: ConvNet-3 (default, the protocol) or an MLP (2 hidden
                             layers of --width units: the cross-architecture check)
+  --eval-dsa on|off         train the evaluation networks with DSA augmentation, a fresh draw every batch (the
+                            protocol of DSA, DM, IDC, DREAM; no flips on MNIST); default off. The baselines are
+                            evaluated under the same setting; the record says which (evaluation.dsa)
   --backend auto|wasm|cpu|webgpu   (default auto: wasm, else cpu)
   --threads N               wasm: threads (default ${defaultWasmThreads()}: one per core, at most 8; the same bytes
                             with any number)
@@ -129,6 +132,7 @@ const evalFlags = {
   'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
   'eval-models': int('eval-models', 0, 100).default(2),
   'eval-arch': oneOf('eval-arch', ARCHITECTURES).default('convnet'),
+  'eval-dsa': oneOf('eval-dsa', ['on', 'off']).default('off'),
   backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
   threads: int('threads', 1, 8).default(defaultWasmThreads()),
   out: z.string().optional(),
@@ -266,19 +270,21 @@ async function evaluate(
   train: RealData,
   test: RealData,
   a: EvalFlags,
+  dataset: string,
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed };
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist' };
   const evaluation = {
     epochs: cfg.epochs,
     models: cfg.models,
     width: cfg.width,
     architecture: cfg.architecture,
     testImages: testIndices(test, cfg.testLimit).length,
+    dsa: cfg.dsa,
   };
   let lastSet = '';
   const { results } = await compareWithBaselines(pixels, ipc, train, test, cfg, (p) => {
-    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs`);
+    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}`);
   });
   for (const name of EVAL_SETS) log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
   return { evaluation, accuracy: results };
@@ -362,7 +368,7 @@ async function runCommand(a: RunArgs): Promise<void> {
       write(a.npz, encodeNpz(run.factor > 1 ? { ...set, multiFormation: { factor: run.factor, decoded } } : set));
     }
 
-    const { evaluation, accuracy } = await evaluate(decoded, a.ipc, train, test, a);
+    const { evaluation, accuracy } = await evaluate(decoded, a.ipc, train, test, a, a.dataset);
 
     const record = buildRunRecord({
       app,
@@ -415,7 +421,7 @@ async function evalCommand(a: EvalArgs): Promise<void> {
   const { pixels, ipc } = forEvaluation(set);
   log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
   const { report, loaded, train, test } = await setUp(a, set.dataset);
-  const { evaluation, accuracy } = await evaluate(pixels, ipc, train, test, a);
+  const { evaluation, accuracy } = await evaluate(pixels, ipc, train, test, a, set.dataset);
   const record = evalRecordSchema.parse({
     schema: 'distill-playground/eval-record@1',
     app,

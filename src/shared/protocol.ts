@@ -238,6 +238,8 @@ export interface EvalRequest {
   testLimit: number;
   /** The networks trained: ConvNet-3 (the protocol, the default) or an MLP (the cross-architecture check). */
   architecture?: EvalArchitecture;
+  /** Train the evaluation networks with DSA augmentation, a fresh draw every batch (the DSA/DM/IDC protocol). Absent: off. */
+  dsa?: boolean;
 }
 
 export type EvalArchitecture = 'convnet' | 'mlp';

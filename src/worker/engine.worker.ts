@@ -457,7 +457,7 @@ const api: EngineApi = {
         iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
         syntheticSha256: source.sha256,
         evaluation: ev
-          ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages }
+          ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}) }
           : null,
         accuracy: ev ? ev.results : null,
       });
@@ -469,7 +469,7 @@ const api: EngineApi = {
 
 /** Evaluation settings of a set of `config`'s shape (the network the run distils with, its seed). */
 function evalConfig(config: RunConfig, request: EvalRequest) {
-  return { ...EVAL_DEFAULTS, ...request, width: config.width, depth: config.depth, seed: config.seed };
+  return { ...EVAL_DEFAULTS, ...request, width: config.width, depth: config.depth, seed: config.seed, dsaFlip: config.dataset !== 'mnist' };
 }
 
 /** The set beside its baselines, which are evaluated once per dataset, IPC and settings (BaselineCache). */

@@ -95,6 +95,8 @@ export const runRecordSchema = z.object({
       /** The networks trained: ConvNet-3 (the protocol; absent in records before it could be chosen) or an MLP. */
       architecture: z.enum(['convnet', 'mlp']).optional(),
       testImages: z.number().int(),
+      /** Whether the evaluation networks trained with DSA augmentation (absent in older records: off). */
+      dsa: z.boolean().optional(),
     })
     .nullable(),
   accuracy: z
