@@ -436,7 +436,10 @@ const api: EngineApi = {
     const stem = `${config.dataset}-${config.method}-ipc${config.ipc}-seed${config.seed}-it${source.iteration}${source.imported ? '-imported' : ''}`;
     let file: ExportFile;
     if (kind === 'npz') {
-      const bytes = encodeNpz(classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }, source.softLabels));
+      const set = classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }, source.softLabels);
+      // Multi-formation: the file carries the factor and the decoded training set beside the stored images.
+      const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
+      const bytes = encodeNpz(factor > 1 ? { ...set, multiFormation: { factor, decoded: decodePixels(source.pixels, spec.shape, factor) } } : set);
       file = { name: `${stem}.npz`, mime: 'application/octet-stream', bytes };
     } else if (kind === 'png') {
       file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(setGrid(source.pixels, config), 4) };
