@@ -12,6 +12,9 @@ test('the "Best at 1 per class" preset sets multi-formation and runs; the .npz h
   await expect(page.getByTestId('factor-input')).toHaveValue('2');
   await expect(page.getByTestId('ipc-input')).toHaveValue('1');
   await expect.poll(() => page.url()).toContain('factor=2');
+  fs.mkdirSync('e2e-artifacts', { recursive: true });
+  await page.getByTestId('factor-input').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'e2e-artifacts/moonshot-factor.png' });
   // A tiny budget: 3 iterations (the preset's 1000 are the bench's recipe).
   await setNumber(page, 'iterations-input', 3);
   await page.getByTestId('run-button').click();
