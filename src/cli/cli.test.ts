@@ -154,6 +154,27 @@ describe('the distill command with evaluation', () => {
     expect(dm.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
   });
 
+  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
+      '--width', '8', '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-dsa', 'on', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/evaluate distilled: 1 ConvNet\(s\) x 2 epochs with DSA/);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    expect(rec.config).toMatchObject({ method: 'dm', factor: 2 });
+    expect(rec.evaluation).toMatchObject({ dsa: true });
+    const members = unzipSync(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz'))));
+    const header = (name: string) => new TextDecoder().decode(members[name]!.subarray(10, 80));
+    expect(header('images.npy')).toMatch(/'shape': \(10, 1, 28, 28\)/);
+    expect(header('decoded_images.npy')).toMatch(/'shape': \(40, 1, 28, 28\)/);
+    expect(header('factor.npy')).toMatch(/'descr': '<i8'.*'shape': \(\)/);
+    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--factor', '2');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(/--factor needs --method dm, dc or krr/);
+  });
+
   it('--eval-arch mlp evaluates every set with MLPs and records it', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
     const r = await distill(

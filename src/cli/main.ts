@@ -55,6 +55,10 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --real N                  real images per class per iteration (default ${DEFAULT_RUN_CONFIG.realPerClass})
   --learn-labels on|off     KRR: learn the synthetic set's regression targets with its pixels (default off;
                             --npz then also writes them as soft_labels; evaluation uses the class labels)
+  --factor F                multi-formation (IDC) for dm, dc, krr: each stored image decodes into F² training
+                            images (an FxF grid of tiles, each upsampled bilinearly to full size; default 1 = off,
+                            the paper uses 2); with --init real the tiles start as F² downscaled real images;
+                            evaluation trains on the decoded set, the baselines keep --ipc real images per class
   --syn-steps N             MTT: differentiable student steps per iteration (default ${MTT_SETTINGS_DEFAULTS.syntheticSteps})
   --experts N               MTT: expert networks trained first (default ${MTT_SETTINGS_DEFAULTS.experts})
   --expert-images N         MTT: real images per expert epoch (default ${MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch})
@@ -62,6 +66,9 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
   --eval-arch convnet|mlp   the evaluation networks: ConvNet-3 (default, the protocol) or an MLP (2 hidden
                             layers of --width units: the cross-architecture check)
+  --eval-dsa on|off         train the evaluation networks with DSA augmentation, a fresh draw every batch (the
+                            protocol of DSA, DM, IDC, DREAM; no flips on MNIST); default off. The baselines are
+                            evaluated under the same setting; the record says which (evaluation.dsa)
   --backend auto|wasm|cpu|webgpu   (default auto: the fastest by a measured probe; its figures go to backendDetail)
   --threads N               wasm: threads (default ${defaultWasmThreads()}: one per core, at most 8; the same bytes
                             with any number)
@@ -126,6 +133,7 @@ const evalFlags = {
   'eval-epochs': int('eval-epochs', 0, 100_000).default(300),
   'eval-models': int('eval-models', 0, 100).default(2),
   'eval-arch': oneOf('eval-arch', ARCHITECTURES).default('convnet'),
+  'eval-dsa': oneOf('eval-dsa', ['on', 'off']).default('off'),
   backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
   threads: int('threads', 1, 8).default(defaultWasmThreads()),
   out: z.string().optional(),
@@ -148,6 +156,7 @@ const runSchema = z.object({
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
   'learn-labels': oneOf('learn-labels', ['on', 'off']).default('off'),
+  factor: int('factor', 1, 4).default(1),
   'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),
   experts: int('experts', 1, 100).default(MTT_SETTINGS_DEFAULTS.experts),
   'expert-images': int('expert-images', 1, 10_000_000).default(MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch),
@@ -189,6 +198,7 @@ function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: '
   if (command === 'run') {
     const args = parseFlags(runSchema, rest);
     if (args.method !== 'krr' && args['learn-labels'] === 'on') throw new UsageError('--learn-labels on needs --method krr (only KRR learns labels)');
+    if (args.method === 'mtt' && args.factor > 1) throw new UsageError('--factor needs --method dm, dc or krr (MTT has no multi-formation)');
     return { command, args };
   }
   if (command === 'eval') {
@@ -270,19 +280,21 @@ async function evaluate(
   train: RealData,
   test: RealData,
   a: EvalFlags,
+  dataset: string,
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed };
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist' };
   const evaluation = {
     epochs: cfg.epochs,
     models: cfg.models,
     width: cfg.width,
     architecture: cfg.architecture,
     testImages: testIndices(test, cfg.testLimit).length,
+    dsa: cfg.dsa,
   };
   let lastSet = '';
   const { results } = await compareWithBaselines(pixels, ipc, train, test, cfg, (p) => {
-    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs`);
+    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}`);
   });
   for (const name of EVAL_SETS) log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
   return { evaluation, accuracy: results };
@@ -323,6 +335,7 @@ async function runCommand(a: RunArgs): Promise<void> {
     ...METHODS[a.method].defaults,
     ...(a.method === 'mtt' ? { mtt: { ...MTT_SETTINGS_DEFAULTS, syntheticSteps: a['syn-steps'], experts: a.experts, expertImagesPerEpoch: a['expert-images'] } } : {}),
     ...(a.method === 'krr' ? { learnLabels: a['learn-labels'] === 'on' } : {}),
+    ...(a.factor > 1 ? { factor: a.factor } : {}),
   };
   const needed = estimateRunBytes(config, [loaded.train.height, loaded.train.width, loaded.train.channels], loaded.spec.classes.length);
   if (needed !== null) {
@@ -358,9 +371,14 @@ async function runCommand(a: RunArgs): Promise<void> {
     const pixels = await run.pixels();
     const syntheticSha256 = await pixelsSha256(pixels);
     const learned = await run.learnedLabels();
-    if (a.npz) write(a.npz, encodeNpz(classMajorSet(loaded.spec, pixels, a.ipc, { app, method: a.method, config }, learned?.values)));
+    // Multi-formation: the training set is the decoded one (IPC·F² per class); the file carries both.
+    const decoded = run.decoded(pixels);
+    if (a.npz) {
+      const set = classMajorSet(loaded.spec, pixels, a.ipc, { app, method: a.method, config }, learned?.values);
+      write(a.npz, encodeNpz(run.factor > 1 ? { ...set, multiFormation: { factor: run.factor, decoded } } : set));
+    }
 
-    const { evaluation, accuracy } = await evaluate(pixels, a.ipc, train, test, a);
+    const { evaluation, accuracy } = await evaluate(decoded, a.ipc, train, test, a, a.dataset);
 
     const record = buildRunRecord({
       app,
@@ -413,7 +431,7 @@ async function evalCommand(a: EvalArgs): Promise<void> {
   const { pixels, ipc } = forEvaluation(set);
   log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
   const { report, loaded, train, test } = await setUp(a, set.dataset);
-  const { evaluation, accuracy } = await evaluate(pixels, ipc, train, test, a);
+  const { evaluation, accuracy } = await evaluate(pixels, ipc, train, test, a, set.dataset);
   const record = evalRecordSchema.parse({
     schema: 'distill-playground/eval-record@1',
     app,

@@ -112,3 +112,28 @@ describe('an uploaded dataset in the config', () => {
     expect(configFromSearch('?dataset=custom&datasetSha256=xyz').errors).toEqual(["datasetSha256 must be 64 lower-case hex digits (got 'xyz')"]);
   });
 });
+
+describe('multi-formation factor in the config', () => {
+  it('is carried by a link only when on, round-trips, and an old link (no factor) reads as off', () => {
+    const plain = configToSearch(DEFAULT_RUN_CONFIG, { version: '0.1.0' });
+    expect(plain).not.toContain('factor');
+    expect(configFromSearch(plain).config.factor).toBeUndefined();
+    const on: RunConfig = { ...DEFAULT_RUN_CONFIG, ipc: 1, factor: 2 };
+    const link = configToSearch(on, { version: '0.1.0' });
+    expect(link).toContain('factor=2');
+    const back = configFromSearch(link);
+    expect(back.errors).toEqual([]);
+    expect(back.config.factor).toBe(2);
+    expect(completeConfig({ ...on, factor: 1 }).factor).toBeUndefined();
+    // MTT has no multi-formation: the factor is dropped.
+    expect(completeConfig({ ...on, method: 'mtt' }).factor).toBeUndefined();
+  });
+
+  it('refuses factors outside 1..4 with a message naming the field', () => {
+    for (const bad of ['0', '5', '1.5', 'x']) {
+      const r = configFromSearch(`?factor=${bad}`);
+      expect(r.errors.join(' ')).toContain('factor must be a whole number from 1 to 4');
+      expect(r.config.factor).toBeUndefined();
+    }
+  });
+});

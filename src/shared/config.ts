@@ -49,6 +49,7 @@ export const LIMITS = {
   momentum: real(0, 0.999),
   initPool: whole(0, 60_000),
   seed: whole(0, 2_147_483_647),
+  factor: whole(1, 4),
   sampler: {
     interval: whole(1, 10_000),
     alpha: real(0, 1),
@@ -129,6 +130,7 @@ export const runConfigSchema = z.strictObject({
   seed: num('seed', LIMITS.seed),
   mtt: mttSchema.optional(),
   learnLabels: z.boolean({ error: 'learnLabels must be true or false' }).optional(),
+  factor: num('factor', LIMITS.factor).optional(),
 }) satisfies z.ZodType<RunConfig>;
 
 /**
@@ -136,7 +138,7 @@ export const runConfigSchema = z.strictObject({
  * apply (another method's, another init's, a uniform sampler's) left out: what a link and a record carry.
  */
 export function completeConfig(config: RunConfig): RunConfig {
-  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, learnLabels: _l, datasetSha256: _h, ...base } = config;
+  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, learnLabels: _l, datasetSha256: _h, factor: _x, ...base } = config;
   const sampler = config.sampler ?? 'uniform';
   const selects = config.init === 'kmeans' || config.init === 'importance';
   return {
@@ -150,6 +152,8 @@ export function completeConfig(config: RunConfig): RunConfig {
     ...(config.init === 'importance' ? { initDraw: config.initDraw ?? INIT_SETTINGS_DEFAULTS.initDraw } : {}),
     ...(config.method === 'mtt' ? { mtt: mttSettings(config) } : {}),
     ...(config.method === 'krr' ? { learnLabels: config.learnLabels ?? false } : {}),
+    // Multi-formation: carried only when on, so links and records of runs without it stay as they were.
+    ...(config.method !== 'mtt' && (config.factor ?? 1) > 1 ? { factor: config.factor } : {}),
   };
 }
 
@@ -200,6 +204,7 @@ const FIELDS: Record<string, Field> = {
   sampler: { path: ['sampler'], kind: 'enum' },
   dsa: { path: ['dsa'], kind: 'bool' },
   learnLabels: { path: ['learnLabels'], kind: 'bool' },
+  factor: { path: ['factor'], kind: 'number' },
   seed: { path: ['seed'], kind: 'number' },
   ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k): [string, Field] => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
   ...Object.fromEntries(Object.keys(MTT_SETTINGS_DEFAULTS).map((k): [string, Field] => [`mtt.${k}`, { path: ['mtt', k], kind: 'number' }])),

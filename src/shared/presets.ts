@@ -66,6 +66,13 @@ export const PRESETS: readonly Preset[] = [
     config: { ...base, method: 'mtt', ...METHODS.mtt.defaults, ipc: 1, iterations: 100, mtt: { ...MTT_SETTINGS_DEFAULTS, syntheticSteps: 4 } },
   },
   {
+    id: 'best-ipc-1',
+    label: 'Best at 1 per class',
+    summary:
+      'The best recipe of bench/results/moonshot.md: DM with multi-formation (IDC, factor 2: each stored image is 4 tiles, each a training image), tiles started from downscaled real images, no DSA while distilling. Evaluate afterwards (turn on “DSA in evaluation” for the papers’ protocol).',
+    config: { ...base, method: 'dm', ...METHODS.dm.defaults, ipc: 1, iterations: 1000, width: 32, realPerClass: 32, dsa: false, factor: 2 },
+  },
+  {
     id: 'dm-cifar-10',
     label: 'DM on CIFAR-10, 10 per class',
     summary: 'Colour photos are harder: the same DM run on CIFAR-10. Expect blurry, class-coloured images and a larger gap to the full dataset.',

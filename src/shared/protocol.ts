@@ -177,6 +177,12 @@ export interface RunConfig {
    * centred one-hot labels, by the same SGD. Absent: false.
    */
   learnLabels?: boolean;
+  /**
+   * Multi-formation (IDC) for DM, DC and KRR: each stored image decodes into f² training images (an f×f grid of
+   * tiles, each upsampled back to full size, same label). 1 (or absent) = off; 2 is the paper's value. With the
+   * 'real' init the tiles start as f² downscaled real images of the class. Evaluation trains on the decoded set.
+   */
+  factor?: number;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -306,6 +312,8 @@ export interface EvalRequest {
   testLimit: number;
   /** The networks trained: ConvNet-3 (the protocol, the default) or an MLP (the cross-architecture check). */
   architecture?: EvalArchitecture;
+  /** Train the evaluation networks with DSA augmentation, a fresh draw every batch (the DSA/DM/IDC protocol). Absent: off. */
+  dsa?: boolean;
 }
 
 export type EvalArchitecture = 'convnet' | 'mlp';

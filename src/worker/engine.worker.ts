@@ -30,6 +30,7 @@ import type {
 } from '../shared/protocol';
 import { EVAL_DEFAULTS } from '../core/eval/evaluate';
 import { BaselineCache, baselineKey } from '../core/eval/baselines';
+import { decodePixels } from '../core/methods/idc/multiformation';
 import type { DatasetId, DatasetSpec, LoadedDataset, RunDatasetId } from '../core/data/types';
 import { datasetSha256, decodeOwnFiles } from '../core/data/own';
 import { DatasetFormatError } from '../core/data/errors';
@@ -449,7 +450,10 @@ const api: EngineApi = {
     const stem = `${config.dataset}-${config.method}-ipc${config.ipc}-seed${config.seed}-it${source.iteration}${source.imported ? '-imported' : ''}`;
     let file: ExportFile;
     if (kind === 'npz') {
-      const bytes = encodeNpz(classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }, source.softLabels));
+      const set = classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }, source.softLabels);
+      // Multi-formation: the file carries the factor and the decoded training set beside the stored images.
+      const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
+      const bytes = encodeNpz(factor > 1 ? { ...set, multiFormation: { factor, decoded: decodePixels(source.pixels, spec.shape, factor) } } : set);
       file = { name: `${stem}.npz`, mime: 'application/octet-stream', bytes };
     } else if (kind === 'png') {
       file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(setGrid(source.pixels, config), 4) };
@@ -470,7 +474,7 @@ const api: EngineApi = {
         iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
         syntheticSha256: source.sha256,
         evaluation: ev
-          ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages }
+          ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}) }
           : null,
         accuracy: ev ? ev.results : null,
       });
@@ -482,7 +486,7 @@ const api: EngineApi = {
 
 /** Evaluation settings of a set of `config`'s shape (the network the run distils with, its seed). */
 function evalConfig(config: RunConfig, request: EvalRequest) {
-  return { ...EVAL_DEFAULTS, ...request, width: config.width, depth: config.depth, seed: config.seed };
+  return { ...EVAL_DEFAULTS, ...request, width: config.width, depth: config.depth, seed: config.seed, dsaFlip: config.dataset !== 'mnist' };
 }
 
 /** The set beside its baselines, which are evaluated once per dataset, IPC and settings (BaselineCache). */
@@ -491,7 +495,10 @@ async function evaluateWithBaselines(entry: DatasetEntry, pixels: Float32Array, 
   const cfg = evalConfig(config, request);
   // An uploaded dataset is named by its fingerprint: another upload is other data.
   const data = entry.upload ? `custom:${entry.upload.sha256}` : config.dataset;
-  const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), pixels, config.ipc, entry.real, entry.test, cfg, onProgress);
+  // Multi-formation: the networks train on the decoded set (IPC·f² per class); the baselines keep IPC per class.
+  const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
+  const train = decodePixels(pixels, [entry.loaded.train.height, entry.loaded.train.width, entry.loaded.train.channels], factor);
+  const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), train, config.ipc, entry.real, entry.test, cfg, onProgress);
   return { ...got, cfg };
 }
 

@@ -794,6 +794,19 @@ export function Controls() {
             onCommit={(realPerClass) => set({ realPerClass })}
           />
           {mtt && <MttFields locked={locked} />}
+          {!mtt && (
+            <NumberField
+              label="Multi-formation factor"
+              hint="IDC: each stored image is an f×f grid of tiles, each upsampled into a training image (f² per stored image, same label). 1 = off; the paper uses 2. Storage stays the images per class."
+              def={1}
+              value={config.factor ?? 1}
+              min={LIMITS.factor.min}
+              max={LIMITS.factor.max}
+              disabled={locked}
+              testId="factor-input"
+              onCommit={(factor) => set({ factor: factor > 1 ? factor : undefined })}
+            />
+          )}
           {config.method === 'krr' && (
             <div className="field">
               <label className="checkbox">

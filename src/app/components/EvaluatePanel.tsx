@@ -107,6 +107,13 @@ export function EvaluatePanel() {
           testId="eval-arch-select"
           onChange={(architecture) => setRequest({ architecture })}
         />
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" checked={request.dsa ?? false} disabled={running} data-testid="eval-dsa-input" onChange={(e) => setRequest({ dsa: e.target.checked })} />
+            <span className="field__label">DSA in evaluation</span>
+          </label>
+          <p className="field__hint">A fresh DSA augmentation every training step (the DSA, DM, IDC protocol); the baselines get the same.</p>
+        </div>
         <NumberField
           label="Test images"
           hint="0: the whole test set; fewer is quicker."
@@ -169,7 +176,7 @@ export function EvaluatePanel() {
           <caption>
             After iteration {formatInt(report.iteration)} · {report.ipc} per class ·{' '}
             {report.request.architecture === 'mlp' ? 'MLP' : 'ConvNet'} width {report.width} ·{' '}
-            {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images
+            {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images · DSA in evaluation {report.request.dsa ? 'on' : 'off'}
           </caption>
           <thead>
             <tr>

@@ -31,6 +31,13 @@ export interface DistilledSet {
    * readers that do not know it ignore it (this one does too: evaluation uses the class labels).
    */
   softLabels?: Float32Array;
+  /**
+   * Multi-formation (IDC): the factor f and the decoded training set (IPC·f² per class, NHWC, class-major: stored
+   * image k gives decoded images k·f² … k·f²+f²−1), written as `factor` (int64 scalar), `decoded_images` (float32
+   * NCHW) and `decoded_labels` (int64). `images` stay the stored images. Only written when f > 1; readers that
+   * do not know them ignore them (this one does too: `distill eval` decodes nothing and evaluates `images`).
+   */
+  multiFormation?: { factor: number; decoded: Float32Array };
   mean: readonly number[];
   std: readonly number[];
   /** Images per class when every class has the same number; null when the file does not say. */
@@ -150,11 +157,26 @@ export function encodeNpz(set: DistilledSet): Uint8Array {
     'mean.npy': npy('<f4', [c], littleEndian(set.mean, '<f4')),
     'std.npy': npy('<f4', [c], littleEndian(set.std, '<f4')),
     ...(set.ipc !== null ? { 'ipc.npy': npy('<i8', [], littleEndian([set.ipc], '<i8')) } : {}),
+    ...(set.multiFormation && set.multiFormation.factor > 1 ? multiFormationFiles(set, n) : {}),
     ...(set.softLabels ? { 'soft_labels.npy': npy('<f4', [n, set.softLabels.length / n], littleEndian(set.softLabels, '<f4')) } : {}),
     'meta.npy': unicodeScalar(JSON.stringify(meta)),
   };
   // A fixed time stamp keeps the bytes a function of the set.
   return zipSync(files, { level: 0, mtime: new Date(1980, 0, 1) });
+}
+
+/** The multi-formation entries of a set (see DistilledSet.multiFormation). */
+function multiFormationFiles(set: DistilledSet, n: number): Record<string, Uint8Array> {
+  const { factor, decoded } = set.multiFormation!;
+  const [h, w, c] = set.shape;
+  const m = n * factor * factor;
+  if (decoded.length !== m * h * w * c) throw new Error(`encodeNpz: ${decoded.length} decoded values are not ${m} images of ${h}x${w}x${c}`);
+  const labels = Int32Array.from({ length: m }, (_, i) => set.labels[Math.floor(i / (factor * factor))]!);
+  return {
+    'factor.npy': npy('<i8', [], littleEndian([factor], '<i8')),
+    'decoded_images.npy': npy('<f4', [m, c, h, w], littleEndian(toNchw(decoded, m, set.shape), '<f4')),
+    'decoded_labels.npy': npy('<i8', [m], littleEndian(labels, '<i8')),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

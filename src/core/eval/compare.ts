@@ -13,7 +13,8 @@ import type { EvalProgress, EvalSetName } from '../../shared/protocol';
 export const EVAL_SETS: readonly EvalSetName[] = ['distilled', 'random', 'herding', 'kCenter'];
 
 /**
- * Evaluates `distilled` (NHWC pixels, class-major, `ipc` per class) and its three baselines. Coresets use
+ * Evaluates `distilled` (NHWC pixels, class-major, `ipc` per class, or a decoded multi-formation set of IPC·f² per
+ * class) and its three baselines at `ipc` per class. Coresets use
  * `embed` features of a random ConvNet of the evaluation's width (seeded by cfg.seed). `onProgress` may
  * throw to cancel.
  */
@@ -54,6 +55,11 @@ export async function evaluateSets(
   const shape: [number, number, number] = [train.set.height, train.set.width, train.set.channels];
   const labels = Int32Array.from({ length: train.numClasses * ipc }, (_, i) => Math.floor(i / ipc));
   const setOf = (pixels: Float32Array): LabelledSet => ({ pixels, labels, shape });
+  // The distilled set may hold more images per class than `ipc` (a multi-formation set, decoded: IPC·f² per
+  // class, class-major); `ipc` is its storage budget, which the baselines get.
+  const perClass = distilled ? distilled.length / (train.numClasses * shape[0] * shape[1] * shape[2]) : ipc;
+  if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`evaluateSets: ${distilled?.length} distilled values are not a whole number of images per class`);
+  const distilledLabels = Int32Array.from({ length: train.numClasses * perClass }, (_, i) => Math.floor(i / perClass));
   const fromIndices = (perClass: Int32Array[]) => setOf(gatherPixels(train, perClass.flatMap((p) => Array.from(p))));
   const wanted = EVAL_SETS.filter((n) => names.includes(n));
   const coreset = wanted.includes('herding') || wanted.includes('kCenter');
@@ -61,7 +67,7 @@ export async function evaluateSets(
   const build: Record<EvalSetName, () => LabelledSet> = {
     distilled: () => {
       if (!distilled) throw new Error('evaluateSets: the distilled set was named but not given');
-      return setOf(distilled);
+      return { pixels: distilled, labels: distilledLabels, shape };
     },
     random: () => setOf(initReal(train, ipc, new Rng(cfg.seed + 1)).pixels),
     herding: () => fromIndices(selectCoreset('herding', train, feats, ipc)),

@@ -29,6 +29,20 @@ describe('evaluation protocol on real MNIST (wasm)', () => {
     expect(counts).toEqual(new Array(10).fill(10));
   });
 
+  it('evaluation with DSA: deterministic, differs from without, still learns, no tensors leak', async () => {
+    const real = initReal(train, 10, new Rng(4));
+    const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 10), shape: [28, 28, 1] };
+    const cfg = { ...quick, models: 1, epochs: 12, testLimit: 300, dsa: true, dsaFlip: false };
+    const before = tf.memory().numTensors;
+    const a = await evaluateSet(set, test, cfg);
+    const b = await evaluateSet(set, test, cfg);
+    const off = await evaluateSet(set, test, { ...cfg, dsa: false });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(a.runs).toEqual(b.runs);
+    expect(a.runs).not.toEqual(off.runs);
+    expect(a.mean).toBeGreaterThan(0.3);
+  });
+
   it('10 random real images per class train networks far above chance; noise does not; no tensors leak', async () => {
     const real = initReal(train, 10, new Rng(3));
     const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 10), shape: [28, 28, 1] };

@@ -9,6 +9,7 @@ import { initConvNet, type Architecture, type ConvNetShape } from '../nn/convnet
 import { SgdTrainer, accuracy } from '../nn/train';
 import { gatherBatch, type RealData } from '../data/batches';
 import { Rng } from '../rng';
+import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 
 /** Settings of the protocol; the papers use 300-1000 epochs and 5-10 models. */
 export interface EvalConfig {
@@ -25,6 +26,13 @@ export interface EvalConfig {
   seed: number;
   /** Test images used (all when 0); a smaller number makes quick checks cheaper, and is reported. */
   testLimit: number;
+  /**
+   * Evaluation with DSA augmentation (the protocol of DSA, DM, IDC and DREAM): a fresh DSA draw (the reference
+   * strategy and ratios, src/core/augment/dsa.ts) on every training batch of every evaluation network. Absent: off.
+   */
+  dsa?: boolean;
+  /** With dsa: whether flips are among the augmentations (false for MNIST, whose digits are not mirror-symmetric). */
+  dsaFlip?: boolean;
 }
 
 export const EVAL_DEFAULTS: EvalConfig = {
@@ -86,7 +94,10 @@ export async function trainAndTest(
         const idx = order.subarray(s, Math.min(n, s + cfg.batch));
         const px = new Float32Array(idx.length * size);
         idx.forEach((i, k) => px.set(set.pixels.subarray(i * size, (i + 1) * size), k * size));
-        const x = tf.tensor4d(px, [idx.length, ...set.shape]);
+        const raw = tf.tensor4d(px, [idx.length, ...set.shape]);
+        // DSA during evaluation draws from the network's own stream, after its order: off leaves the stream as it was.
+        const x = cfg.dsa ? tf.tidy(() => applyDsa(raw, drawDsa(rng, DSA_DEFAULT_STRATEGY, { height: set.shape[0], width: set.shape[1], flip: cfg.dsaFlip ?? true }))) : raw;
+        if (x !== raw) raw.dispose();
         const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(idx, (i) => set.labels[i]!), 'int32'), net.classes) as tf.Tensor2D);
         tf.dispose([trainer.step(x, y), x, y]);
       }

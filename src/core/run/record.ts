@@ -43,6 +43,8 @@ export const runRecordSchema = z.object({
     seed: z.number().int(),
     /** KRR only: whether the synthetic labels were learned. */
     learnLabels: z.boolean().optional(),
+    /** Multi-formation factor (absent: 1, off): each stored image decodes into factor² training images. */
+    factor: z.number().int().positive().optional(),
     /** MTT's settings, present when method is 'mtt'. */
     mtt: z
       .object({
@@ -93,6 +95,8 @@ export const runRecordSchema = z.object({
       /** The networks trained: ConvNet-3 (the protocol; absent in records before it could be chosen) or an MLP. */
       architecture: z.enum(['convnet', 'mlp']).optional(),
       testImages: z.number().int(),
+      /** Whether the evaluation networks trained with DSA augmentation (absent in older records: off). */
+      dsa: z.boolean().optional(),
     })
     .nullable(),
   accuracy: z

@@ -22,6 +22,7 @@ import { mttSettings } from '../../shared/methods';
 import { blankCell, imagesToGrid, markCell } from '../render';
 import { changeFromStart } from '../change';
 import { Rng } from '../rng';
+import { decodePixels, initTiles } from '../methods/idc/multiformation';
 
 /**
  * Where trained experts outlive a run (the worker keeps the last ones while the page is open). Trajectories
@@ -75,8 +76,12 @@ export class DistillRun {
     const n = data.numClasses * config.ipc;
     const init = config.init;
     const sync = init === 'real' || init === 'noise';
+    const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
+    // IDC's init: with multi-formation the 'real' init fills each stored image's f² tiles with downscaled real images.
     this.initial = sync
-      ? INITIALISERS[init](data, config.ipc, this.initRng)
+      ? init === 'real' && factor > 1
+        ? initTiles(data, config.ipc, factor, this.initRng)
+        : INITIALISERS[init](data, config.ipc, this.initRng)
       : { pixels: new Float32Array(n * this.shape[0] * this.shape[1] * this.shape[2]), chosen: [] };
     this.initialised = sync;
     this.state = createSyntheticState(this.initial.pixels, n, this.shape);
@@ -275,6 +280,16 @@ export class DistillRun {
   /** The current synthetic pixels (NHWC, class-major, normalised). */
   async pixels(): Promise<Float32Array> {
     return (await this.state.images.data()) as Float32Array;
+  }
+
+  /** The multi-formation factor this run uses (1: off). */
+  get factor(): number {
+    return this.config.method === 'mtt' ? 1 : (this.config.factor ?? 1);
+  }
+
+  /** The decoded training set of `pixels` (from pixels()): IPC·f² per class, class-major; the pixels themselves when f is 1. */
+  decoded(pixels: Float32Array): Float32Array {
+    return decodePixels(pixels, this.shape, this.factor);
   }
 
   /** The synthetic set as an RGBA grid, one row per class. */

@@ -13,6 +13,7 @@ import { SgdTrainer, meanCrossEntropyGrads, paramsFromList } from '../../nn/trai
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { DrawAugment, SyntheticState } from '../dm/dm';
 import type { Rng } from '../../rng';
+import { decode } from '../idc/multiformation';
 
 /** DC's hyper-parameters. */
 export interface DcConfig {
@@ -25,6 +26,8 @@ export interface DcConfig {
   /** Image updates per outer iteration, and network training steps between them (0 = by IPC, as the paper). */
   outerLoop: number;
   innerLoop: number;
+  /** Multi-formation factor (1 = off): gradients are taken on the decoded images (IDC). */
+  factor?: number;
 }
 
 export const DC_DEFAULTS: DcConfig = { ipc: 10, realPerClass: 256, lrImages: 0.1, momentum: 0.5, lrNet: 0.01, outerLoop: 0, innerLoop: 0 };
@@ -130,7 +133,7 @@ export class DcMethod {
             return realGradients(this.net, params, trainer.params, real, c);
           });
           const synC0 = tf.slice(this.syn.images, [c * ipc, 0, 0, 0], [ipc, -1, -1, -1]) as tf.Tensor4D;
-          const f = (s: tf.Tensor) => matchingLoss(this.net, params, trainer.params, gReal, aug(s as tf.Tensor4D), c);
+          const f = (s: tf.Tensor) => matchingLoss(this.net, params, trainer.params, gReal, aug(decode(s as tf.Tensor4D, this.cfg.factor ?? 1)), c);
           const { value, grad } = tf.valueAndGrad(f)(synC0);
           return [value, grad as tf.Tensor4D] as const;
         });
@@ -150,13 +153,15 @@ export class DcMethod {
 
   /** One SGD step of the network on the whole (detached) synthetic set. */
   private trainOnSynthetic(trainer: SgdTrainer): void {
-    const { ipc } = this.cfg;
+    const f = this.cfg.factor ?? 1;
+    // Decoded (multi-formation) the set has IPC·f² images per class, class-major.
+    const per = this.cfg.ipc * f * f;
     const y = tf.tidy(() => {
-      const labels = Int32Array.from({ length: this.data.numClasses * ipc }, (_, i) => Math.floor(i / ipc));
+      const labels = Int32Array.from({ length: this.data.numClasses * per }, (_, i) => Math.floor(i / per));
       return tf.oneHot(tf.tensor1d(labels, 'int32'), this.net.classes) as tf.Tensor2D;
     });
     // The reference trains the network on augmented synthetic images when DSA is on.
-    const x = tf.tidy(() => (this.augment?.() ?? ((t: tf.Tensor4D) => tf.clone(t)))(this.syn.images));
+    const x = tf.tidy(() => (this.augment?.() ?? ((t: tf.Tensor4D) => tf.clone(t)))(decode(this.syn.images, f)));
     tf.dispose([trainer.step(x, y), x, y]);
   }
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeConvNet, embedFirstOrder, initConvNet, type ConvNetShape } from '../../nn/convnet';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { Rng } from '../../rng';
+import { decode } from '../idc/multiformation';
 
 /** Draws one augmentation and returns it as a function applied alike to the real and the synthetic batch. */
 export type DrawAugment = () => (x: tf.Tensor4D) => tf.Tensor4D;
@@ -19,6 +20,8 @@ export interface DmConfig {
   /** Learning rate and momentum of SGD on the images (1.0 and 0.5 in the paper). */
   lrImages: number;
   momentum: number;
+  /** Multi-formation factor (1 = off): the loss sees each class's stored images decoded into IPC·f² (IDC). */
+  factor?: number;
 }
 
 export const DM_DEFAULTS: DmConfig = { ipc: 10, realPerClass: 256, lrImages: 1, momentum: 0.5 };
@@ -72,7 +75,7 @@ export function dmStep(
         // synthetic one a first-order gradient with respect to its pixels only (not the frozen network's).
         const realMean = tf.mean(embedFirstOrder(net, params, real), 0);
         const synC = tf.slice(syn.images, [c * cfg.ipc, 0, 0, 0], [cfg.ipc, -1, -1, -1]) as tf.Tensor4D;
-        const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embedFirstOrder(net, params, aug(s)), 0)))) as tf.Scalar;
+        const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embedFirstOrder(net, params, aug(decode(s, cfg.factor ?? 1))), 0)))) as tf.Scalar;
         const { value, grad } = tf.valueAndGrad(f)(synC);
         return [value, grad as tf.Tensor4D] as const;
       });

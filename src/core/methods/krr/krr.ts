@@ -12,6 +12,7 @@ import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { DrawAugment, SyntheticState } from '../dm/dm';
 import type { Rng } from '../../rng';
 import { KRR_NETWORKS } from '../../../shared/methods';
+import { decode } from '../idc/multiformation';
 
 /** KRR's hyper-parameters. */
 export interface KrrConfig {
@@ -23,6 +24,8 @@ export interface KrrConfig {
   models: number;
   /** Ridge, relative to the mean diagonal of K_ss. */
   ridge: number;
+  /** Multi-formation factor (1 = off): the kernel sees the decoded set, each label repeated f² times. */
+  factor?: number;
 }
 
 /** ridge 0.1 bounds cond(K_ss + λI) by 1 + 10·n, which float32 Newton–Schulz handles on every backend. */
@@ -138,7 +141,13 @@ export function krrStep(
         velocity.assign(v);
         x.assign(tf.sub(x, tf.mul(v, cfg.lrImages)));
       };
-      const loss = (s: tf.Tensor, ys: tf.Tensor) => krrLossFromFeatures(phiR, yr, features(net, nets, aug(s as tf.Tensor4D)), ys as tf.Tensor2D, cfg.ridge);
+      const f = cfg.factor ?? 1;
+      const n = data.numClasses * cfg.ipc;
+      // Multi-formation: the decoded set's targets are its stored images' rows, each repeated f² times.
+      // (A 0/1 [n·f², n] matrix rather than tf.gather, whose gradient needs UnsortedSegmentSum, missing on wasm.)
+      const repeat = f > 1 ? tf.oneHot(tf.tensor1d(Int32Array.from({ length: n * f * f }, (_, i) => Math.floor(i / (f * f))), 'int32'), n).toFloat() : null;
+      const loss = (s: tf.Tensor, ys: tf.Tensor) =>
+        krrLossFromFeatures(phiR, yr, features(net, nets, aug(decode(s as tf.Tensor4D, f))), (repeat ? tf.matMul(repeat, ys as tf.Tensor2D) : ys) as tf.Tensor2D, cfg.ridge);
       if (labels) {
         const { value, grads } = tf.valueAndGrads(loss)([syn.images, labels.values]);
         sgd(syn.images, syn.velocity, grads[0]!);
