@@ -170,6 +170,10 @@ describe('the distill command with evaluation', () => {
     expect(header('images.npy')).toMatch(/'shape': \(10, 1, 28, 28\)/);
     expect(header('decoded_images.npy')).toMatch(/'shape': \(40, 1, 28, 28\)/);
     expect(header('factor.npy')).toMatch(/'descr': '<i8'.*'shape': \(\)/);
+    // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class.
+    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--eval-epochs', '2', '--eval-models', '1', '--width', '8', '--out', path.join(dir, 'eval.json'));
+    expect(ev.status, ev.stderr).toBe(0);
+    expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
     const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--factor', '2');
     expect(bad.status).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/--factor needs --method dm, dc or krr/);

@@ -24,12 +24,13 @@ import { ARCHITECTURES } from '../core/nn/convnet';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { encodePng } from '../core/png';
 import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data/npz';
+import { decodePixels } from '../core/methods/idc/multiformation';
 import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
 import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
-import { clip } from '../shared/config';
+import { clip, LIMITS } from '../shared/config';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
        distill eval --npz FILE --data DIR [--dataset ID] [evaluation options]
@@ -428,9 +429,15 @@ async function evalCommand(a: EvalArgs): Promise<void> {
   if (!fs.existsSync(a.npz) || !fs.statSync(a.npz).isFile()) throw new UsageError(`--npz ${a.npz}: no such file`, false);
   const bytes = new Uint8Array(fs.readFileSync(a.npz));
   const set = decodeNpz(bytes, { file: a.npz, ...(a.dataset ? { dataset: a.dataset } : {}) });
-  const { pixels, ipc } = forEvaluation(set);
+  const { pixels: stored, ipc } = forEvaluation(set);
   log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
+  // A multi-formation set (written by run --factor F) trains on its decoded images, as run evaluated it.
+  const factor = Number((set.meta as { config?: { factor?: unknown } }).config?.factor ?? 1);
+  const multi = Number.isInteger(factor) && factor > 1 && factor <= LIMITS.factor.max;
   const { report, loaded, train, test } = await setUp(a, set.dataset);
+  // Decoding runs on the backend: after setUp.
+  const pixels = multi ? decodePixels(stored, set.shape, factor) : stored;
+  if (multi) log(`multi-formation factor ${factor}: evaluating the ${set.labels.length * factor * factor} decoded images (the baselines keep ${ipc} real images per class)`);
   const { evaluation, accuracy } = await evaluate(pixels, ipc, train, test, a, set.dataset);
   const record = evalRecordSchema.parse({
     schema: 'distill-playground/eval-record@1',
