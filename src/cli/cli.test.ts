@@ -125,7 +125,7 @@ describe('the distill command with evaluation', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
-    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, architecture: 'convnet', testImages: 10000 });
+    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, architecture: 'convnet', testImages: 10000, dsa: false });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       const acc = rec.accuracy![name];
       expect(acc.runs).toHaveLength(2);
@@ -154,7 +154,8 @@ describe('the distill command with evaluation', () => {
     expect(dm.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
   });
 
-  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded', async () => {
+  // Two evaluations (run, then eval of its .npz): more than the default 120 s when the machine is busy.
+  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded', { timeout: 300_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const r = await distill(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
@@ -171,7 +172,7 @@ describe('the distill command with evaluation', () => {
     expect(header('decoded_images.npy')).toMatch(/'shape': \(40, 1, 28, 28\)/);
     expect(header('factor.npy')).toMatch(/'descr': '<i8'.*'shape': \(\)/);
     // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class.
-    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--eval-epochs', '2', '--eval-models', '1', '--width', '8', '--out', path.join(dir, 'eval.json'));
+    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--eval-epochs', '1', '--eval-models', '1', '--width', '8', '--out', path.join(dir, 'eval.json'));
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
     const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--factor', '2');
