@@ -10,7 +10,7 @@
  * Every op is linear (colour: affine) in the pixels and built from ops whose gradients are themselves
  * differentiable on every backend: add/sub/mul/mean, pad/slice, reverse, and, for the affine warps, a matMul with
  * an interpolation matrix built on the device from six coefficients (it depends only on the parameters, so only
- * 24 bytes cross the bus per warp). No pow, exp, max or Equal on the path that is differentiated.
+ * 28 bytes cross the bus per warp). No pow, exp, max or Equal on the path that is differentiated.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
@@ -207,7 +207,7 @@ function cutout(x: tf.Tensor4D, cy: number, cx: number, ch: number, cw: number):
  * torch's affine_grid + grid_sample with align_corners = true: output pixel (i, j) at normalised
  * (u, v) = (2j/(W−1) − 1, 2i/(H−1) − 1) reads the input at (a·u + b·v, c·u + d·v), i.e. at pixel
  * (px, py) = (cx[0]·j + cx[1]·i + cx[2], cy[0]·j + cy[1]·i + cy[2]). Computed in float64; laid out as the [3, 2]
- * matrix [[cx0, cy0], [cx1, cy1], [cx2, cy2]] that multiplies the rows (j, i, 1).
+ * matrix [[cx0, cy0], [cx1, cy1], [cx2, cy2]] that multiplies the rows (j, i, 1), followed by a 1 (7 floats).
  */
 export function warpCoefficients(h: number, w: number, theta: readonly [number, number, number, number]): Float32Array {
   const [a, b, c, d] = theta;
@@ -217,29 +217,32 @@ export function warpCoefficients(h: number, w: number, theta: readonly [number, 
   const ov = h > 1 ? -1 : 0;
   const kx = (w - 1) / 2;
   const ky = (h - 1) / 2;
-  return Float32Array.from([kx * a * su, ky * c * su, kx * b * sv, ky * d * sv, kx * (a * ou + b * ov + 1), ky * (c * ou + d * ov + 1)]);
+  return Float32Array.from([kx * a * su, ky * c * su, kx * b * sv, ky * d * sv, kx * (a * ou + b * ov + 1), ky * (c * ou + d * ov + 1), 1]);
 }
 
 /**
- * The [H·W, H·W] bilinear sampling matrix of the warp (zero padding), built on the device from the 24 bytes of
+ * The [H·W, H·W] bilinear sampling matrix of the warp (zero padding), built on the device from the 28 bytes of
  * `warpCoefficients`: the source position (px, py) of every output pixel comes from a grid made on the device
- * (cumsum of a fill: no upload), and the weight of input pixel (y, x) is the separable tent
+ * (cumsum of the tiled 1: no further upload), and the weight of input pixel (y, x) is the separable tent
  * max(0, 1 − |px − x|) · max(0, 1 − |py − y|), which equals the four bilinear weights (floor/frac) and is zero for
  * every other pixel and outside the image. Not differentiated: it depends only on the parameters.
  */
 export function samplingMatrix(h: number, w: number, theta: readonly [number, number, number, number]): tf.Tensor2D {
   return tf.tidy(() => {
     const hw = h * w;
-    const coef = tf.tensor2d(warpCoefficients(h, w, theta), [3, 2]);
-    const one = tf.fill([1, 1], 1);
-    const cols = tf.cumsum(tf.fill([h, w], 1), 1, true); // j
-    const rows = tf.cumsum(tf.fill([h, w], 1), 0, true); // i
-    const grid = tf.concat([tf.reshape(cols, [hw, 1]), tf.reshape(rows, [hw, 1]), tf.fill([hw, 1], 1)], 1);
+    // One upload: the six coefficients and a 1, from which every other constant is tiled on the device.
+    const params = tf.tensor1d(warpCoefficients(h, w, theta));
+    const coef = tf.reshape(tf.slice(params, [0], [6]), [3, 2]);
+    const one = tf.reshape(tf.slice(params, [6], [1]), [1, 1]);
+    const ones = tf.tile(one, [h, w]);
+    const cols = tf.cumsum(ones, 1, true); // j
+    const rows = tf.cumsum(ones, 0, true); // i
+    const grid = tf.concat([tf.reshape(cols, [hw, 1]), tf.reshape(rows, [hw, 1]), tf.reshape(ones, [hw, 1])], 1);
     const pos = tf.matMul(grid, coef); // [hw, 2]: (px, py)
     const px = tf.slice(pos, [0, 0], [hw, 1]);
     const py = tf.slice(pos, [0, 1], [hw, 1]);
-    const xs = tf.cumsum(tf.fill([1, w], 1), 1, true);
-    const ys = tf.cumsum(tf.fill([1, h], 1), 1, true);
+    const xs = tf.cumsum(tf.tile(one, [1, w]), 1, true);
+    const ys = tf.cumsum(tf.tile(one, [1, h]), 1, true);
     const wx = tf.relu(tf.sub(one, tf.abs(tf.sub(px, xs)))); // [hw, w]
     const wy = tf.relu(tf.sub(one, tf.abs(tf.sub(py, ys)))); // [hw, h]
     return tf.reshape(tf.mul(tf.reshape(wy, [hw, h, 1]), tf.reshape(wx, [hw, 1, w])), [hw, hw]) as tf.Tensor2D;
