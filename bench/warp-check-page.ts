@@ -1,7 +1,8 @@
 /**
  * Browser side of `npm run bench:warp-check`: DSA's device-built scale/rotate warps and their first and second
  * gradients on the page's backend (?backend=webgl|webgpu|wasm) against the cpu backend, on a seeded batch.
- * Publishes the largest absolute differences on `window.benchResult`.
+ * Publishes the largest absolute differences on `window.benchResult`. Type-checked with the worker's project
+ * (it imports src/worker/backends.ts), hence globalThis instead of window.
  */
 import * as tf from '@tensorflow/tfjs';
 import { prepareBrowserBackend } from '../src/worker/backends';
@@ -55,10 +56,11 @@ async function main() {
     }),
   );
   const result = { backend: tf.getBackend(), detail, leaked, maxAbs };
-  document.getElementById('out')!.textContent = JSON.stringify(result, null, 2);
-  (window as unknown as { benchResult: unknown }).benchResult = result;
+  (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('out').textContent =
+    JSON.stringify(result, null, 2);
+  (globalThis as unknown as { benchResult: unknown }).benchResult = result;
 }
 
 main().catch((e: unknown) => {
-  (window as unknown as { benchResult: unknown }).benchResult = { error: String(e) };
+  (globalThis as unknown as { benchResult: unknown }).benchResult = { error: String(e) };
 });
