@@ -9,7 +9,8 @@
  *
  * Every op is linear (colour: affine) in the pixels and built from ops whose gradients are themselves
  * differentiable on every backend: add/sub/mul/mean, pad/slice, reverse, and, for the affine warps, a matMul with
- * an interpolation matrix built on the CPU (it depends only on the parameters). No pow, exp, max or Equal.
+ * an interpolation matrix built on the device from six coefficients (it depends only on the parameters, so only
+ * 28 bytes cross the bus per warp). No pow, exp, max or Equal on the path that is differentiated.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
@@ -202,69 +203,76 @@ function cutout(x: tf.Tensor4D, cy: number, cx: number, ch: number, cw: number):
 }
 
 /**
- * The [H·W, H·W] bilinear interpolation matrix of the warp theta = [a, b; c, d] (no translation), as
- * torch's affine_grid + grid_sample with align_corners = true and zero padding: output pixel (i, j) at normalised
- * (u, v) = (2j/(W−1) − 1, 2i/(H−1) − 1) reads the input at (a·u + b·v, c·u + d·v).
+ * The six coefficients of the warp theta = [a, b; c, d] (no translation) in pixel units, as
+ * torch's affine_grid + grid_sample with align_corners = true: output pixel (i, j) at normalised
+ * (u, v) = (2j/(W−1) − 1, 2i/(H−1) − 1) reads the input at (a·u + b·v, c·u + d·v), i.e. at pixel
+ * (px, py) = (cx[0]·j + cx[1]·i + cx[2], cy[0]·j + cy[1]·i + cy[2]). Computed in float64; laid out as the [3, 2]
+ * matrix [[cx0, cy0], [cx1, cy1], [cx2, cy2]] that multiplies the rows (j, i, 1), followed by a 1 (7 floats).
  */
-export function warpMatrix(h: number, w: number, theta: readonly [number, number, number, number]): Float32Array {
+export function warpCoefficients(h: number, w: number, theta: readonly [number, number, number, number]): Float32Array {
   const [a, b, c, d] = theta;
-  const hw = h * w;
-  const m = new Float32Array(hw * hw);
-  const toNorm = (k: number, size: number) => (size > 1 ? (2 * k) / (size - 1) - 1 : 0);
-  const toPix = (t: number, size: number) => {
-    const p = ((t + 1) * (size - 1)) / 2;
-    const r = Math.round(p);
-    return Math.abs(p - r) < 1e-6 ? r : p; // snap, so identities and right angles are exact
-  };
-  for (let i = 0; i < h; i++) {
-    const v = toNorm(i, h);
-    for (let j = 0; j < w; j++) {
-      const u = toNorm(j, w);
-      const px = toPix(a * u + b * v, w);
-      const py = toPix(c * u + d * v, h);
-      const x0 = Math.floor(px);
-      const y0 = Math.floor(py);
-      const fx = px - x0;
-      const fy = py - y0;
-      const row = (i * w + j) * hw;
-      const put = (yy: number, xx: number, weight: number) => {
-        if (weight !== 0 && yy >= 0 && yy < h && xx >= 0 && xx < w) m[row + yy * w + xx]! += weight;
-      };
-      put(y0, x0, (1 - fy) * (1 - fx));
-      put(y0, x0 + 1, (1 - fy) * fx);
-      put(y0 + 1, x0, fy * (1 - fx));
-      put(y0 + 1, x0 + 1, fy * fx);
-    }
-  }
-  return m;
+  const su = w > 1 ? 2 / (w - 1) : 0;
+  const sv = h > 1 ? 2 / (h - 1) : 0;
+  const ou = w > 1 ? -1 : 0;
+  const ov = h > 1 ? -1 : 0;
+  const kx = (w - 1) / 2;
+  const ky = (h - 1) / 2;
+  return Float32Array.from([kx * a * su, ky * c * su, kx * b * sv, ky * d * sv, kx * (a * ou + b * ov + 1), ky * (c * ou + d * ov + 1), 1]);
+}
+
+/**
+ * The [H·W, H·W] bilinear sampling matrix of the warp (zero padding), built on the device from the 28 bytes of
+ * `warpCoefficients`: the source position (px, py) of every output pixel comes from a grid made on the device
+ * (cumsum of the tiled 1: no further upload), and the weight of input pixel (y, x) is the separable tent
+ * max(0, 1 − |px − x|) · max(0, 1 − |py − y|), which equals the four bilinear weights (floor/frac) and is zero for
+ * every other pixel and outside the image. Not differentiated: it depends only on the parameters.
+ */
+export function samplingMatrix(h: number, w: number, theta: readonly [number, number, number, number]): tf.Tensor2D {
+  return tf.tidy(() => {
+    const hw = h * w;
+    // One upload: the six coefficients and a 1, from which every other constant is tiled on the device.
+    const params = tf.tensor1d(warpCoefficients(h, w, theta));
+    const coef = tf.reshape(tf.slice(params, [0], [6]), [3, 2]);
+    const one = tf.reshape(tf.slice(params, [6], [1]), [1, 1]);
+    const ones = tf.tile(one, [h, w]);
+    const cols = tf.cumsum(ones, 1, true); // j
+    const rows = tf.cumsum(ones, 0, true); // i
+    const grid = tf.concat([tf.reshape(cols, [hw, 1]), tf.reshape(rows, [hw, 1]), tf.reshape(ones, [hw, 1])], 1);
+    const pos = tf.matMul(grid, coef); // [hw, 2]: (px, py)
+    const px = tf.slice(pos, [0, 0], [hw, 1]);
+    const py = tf.slice(pos, [0, 1], [hw, 1]);
+    const xs = tf.cumsum(tf.tile(one, [1, w]), 1, true);
+    const ys = tf.cumsum(tf.tile(one, [1, h]), 1, true);
+    const wx = tf.relu(tf.sub(one, tf.abs(tf.sub(px, xs)))); // [hw, w]
+    const wy = tf.relu(tf.sub(one, tf.abs(tf.sub(py, ys)))); // [hw, h]
+    return tf.reshape(tf.mul(tf.reshape(wy, [hw, h, 1]), tf.reshape(wx, [hw, 1, w])), [hw, hw]) as tf.Tensor2D;
+  });
 }
 
 /** out = M · x over the spatial axis, as one 2-D matMul on x laid out [H·W, N·C] (no broadcast batch). */
 function affineWarp(x: tf.Tensor4D, theta: readonly [number, number, number, number]): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const hw = h * w;
-  const mData = warpMatrix(h, w, theta);
-  const mtData = new Float32Array(hw * hw);
-  for (let i = 0; i < hw; i++) for (let j = 0; j < hw; j++) mtData[j * hw + i] = mData[i * hw + j]!;
-  const m = tf.tensor2d(mData, [hw, hw]);
-  const mt = tf.tensor2d(mtData, [hw, hw]);
+  const m = samplingMatrix(h, w, theta);
   const flat = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [hw, n * c]) as tf.Tensor2D;
-  const out = spatialMix(m, mt, flat);
+  const out = spatialMix(m, null, flat);
   return tf.transpose(tf.reshape(out, [h, w, n, c]), [2, 0, 1, 3]);
 }
 
 /**
- * y = A · f for a constant matrix A (with its transpose At given), differentiable to any order w.r.t. f:
- * the gradient is spatialMix(At, A, g). A custom gradient because the stock matMul gradient also computes the
- * (unneeded) gradient w.r.t. A and uses transposed matMuls, which wasm runs about 30x slower than plain ones.
+ * y = A · f for a constant matrix A (with its transpose At, or null to transpose on the device when a gradient is
+ * asked for), differentiable to any order w.r.t. f: the gradient is spatialMix(At, A, g). A custom gradient because
+ * the stock matMul gradient also computes the (unneeded) gradient w.r.t. A and uses transposed matMuls, which wasm
+ * runs about 30x slower than plain ones.
  */
-function spatialMix(a: tf.Tensor2D, at: tf.Tensor2D, f: tf.Tensor2D): tf.Tensor2D {
+function spatialMix(a: tf.Tensor2D, at: tf.Tensor2D | null, f: tf.Tensor2D): tf.Tensor2D {
   const op = tf.customGrad(((ff: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    save([a, at]);
+    save(at ? [a, at] : [a]);
     return {
       value: tf.matMul(a, ff),
       gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
-        const [aS, atS] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const aS = saved[0] as tf.Tensor2D;
+        const atS = (saved[1] as tf.Tensor2D | undefined) ?? (tf.transpose(aS) as tf.Tensor2D);
         return spatialMix(atS, aS, g as tf.Tensor2D);
       },
     };
