@@ -1,4 +1,5 @@
 import { memo, useDeferredValue, useMemo } from 'react';
+import { ChartAxes } from './ChartAxes';
 import { useElementWidth } from '../hooks';
 import { formatInt } from '../lib/format';
 import { linearTicks } from '../lib/series';
@@ -111,24 +112,7 @@ const MovementSvg = memo(function MovementSvg({ data, total, classes }: { data: 
     <div ref={ref} className="movement__chart" style={{ height: HEIGHT }}>
       {width > 0 && (
         <svg width={width} height={HEIGHT} role="img" aria-label={label}>
-          <g className="loss-chart__grid">
-            {yTicks.map((v) => (
-              <line key={v} x1={MARGIN.left} x2={MARGIN.left + plotW} y1={y(v)} y2={y(v)} strokeDasharray="3 4" />
-            ))}
-          </g>
-          <g className="loss-chart__axis" fontSize={11}>
-            <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH} />
-            {yTicks.map((v) => (
-              <text key={v} x={MARGIN.left - 6} y={y(v)} textAnchor="end" dominantBaseline="middle">
-                {formatMove(v)}
-              </text>
-            ))}
-            {xTicks.map((v) => (
-              <text key={v} x={x(v)} y={HEIGHT - 5} textAnchor={v === 0 ? 'start' : 'middle'}>
-                {formatInt(v)}
-              </text>
-            ))}
-          </g>
+          <ChartAxes xTicks={xTicks} yTicks={yTicks} x={x} y={y} left={MARGIN.left} top={MARGIN.top} plotW={plotW} plotH={plotH} xLabelY={HEIGHT - 5} formatY={formatMove} />
           {last.perClass.map((_, c) => (
             <path
               key={c}

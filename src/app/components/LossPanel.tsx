@@ -1,4 +1,5 @@
 import { memo, useDeferredValue, useMemo, useState } from 'react';
+import { ChartAxes } from './ChartAxes';
 import { useElementWidth } from '../hooks';
 import { formatInt, formatLoss } from '../lib/format';
 import { canUseLogScale, downsample, linearTicks, logTicks, lossDomain, nearestIndex, type ChartPoint } from '../lib/series';
@@ -56,24 +57,7 @@ const LossChartView = memo(function LossChartView({ data, total }: { data: Chart
           }}
           onPointerLeave={() => setHover(null)}
         >
-          <g className="loss-chart__grid">
-            {yTicks.map((v) => (
-              <line key={v} x1={MARGIN.left} x2={MARGIN.left + plotW} y1={y(v)} y2={y(v)} strokeDasharray="3 4" />
-            ))}
-          </g>
-          <g className="loss-chart__axis" fontSize={11}>
-            <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH} />
-            {yTicks.map((v) => (
-              <text key={v} x={MARGIN.left - 6} y={y(v)} textAnchor="end" dominantBaseline="middle">
-                {formatLoss(v)}
-              </text>
-            ))}
-            {xTicks.map((v) => (
-              <text key={v} x={x(v)} y={HEIGHT - 6} textAnchor={v === 0 ? 'start' : 'middle'}>
-                {formatInt(v)}
-              </text>
-            ))}
-          </g>
+          <ChartAxes xTicks={xTicks} yTicks={yTicks} x={x} y={y} left={MARGIN.left} top={MARGIN.top} plotW={plotW} plotH={plotH} xLabelY={HEIGHT - 6} formatY={formatLoss} />
           <path className="loss-chart__line" data-testid="loss-line" d={path} fill="none" strokeWidth={1.75} strokeLinejoin="round" />
           {point && (
             <g className="loss-chart__hover">
