@@ -70,6 +70,8 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --eval-dsa on|off         train the evaluation networks with DSA augmentation, a fresh draw every batch (the
                             protocol of DSA, DM, IDC, DREAM; no flips on MNIST); default off. The baselines are
                             evaluated under the same setting; the record says which (evaluation.dsa)
+  --test-images N           test on N test images taken class by class in turn (a quick check; default 0: the
+                            whole test set, the protocol); the record says how many (evaluation.testImages)
   --backend auto|wasm|cpu|webgpu   (default auto: the fastest by a measured probe; its figures go to backendDetail)
   --threads N               wasm: threads (default ${defaultWasmThreads()}: one per core, at most 8; the same bytes
                             with any number)
@@ -82,7 +84,7 @@ distill eval: evaluates an imported set (.npz: images NCHW, labels, mean, std) u
 beside random real images, herding and k-center at its images per class.
   --npz FILE                the set (required)
   --dataset ID              its dataset (default: the one the file's meta names)
-  --eval-epochs N, --eval-models N, --eval-arch A, --width N, --seed N, --backend B, --threads N   as for run
+  --eval-epochs N, --eval-models N, --eval-arch A, --eval-dsa on|off, --test-images N, --width N, --seed N, --backend B, --threads N   as for run
   --out FILE                a JSON record with the evaluation and the accuracy block`;
 
 class UsageError extends Error {
@@ -135,6 +137,7 @@ const evalFlags = {
   'eval-models': int('eval-models', 0, 100).default(2),
   'eval-arch': oneOf('eval-arch', ARCHITECTURES).default('convnet'),
   'eval-dsa': oneOf('eval-dsa', ['on', 'off']).default('off'),
+  'test-images': int('test-images', 0, 10_000_000).default(0),
   backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
   threads: int('threads', 1, 8).default(defaultWasmThreads()),
   out: z.string().optional(),
@@ -284,7 +287,7 @@ async function evaluate(
   dataset: string,
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist' };
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'] };
   const evaluation = {
     epochs: cfg.epochs,
     models: cfg.models,

@@ -1,0 +1,155 @@
+// The distill command's evaluation (the protocol beside the baselines) and its .npz files (run --npz, eval --npz).
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { unzipSync } from 'fflate';
+import { runRecordSchema } from '../core/run/record';
+import { classMajorSet, decodeNpz, encodeNpz } from '../core/data/npz';
+import { DATASETS } from '../core/data/registry';
+import { datasetsDir } from '../testing/tf';
+import { distill } from '../testing/cli';
+
+describe('the distill command with evaluation', () => {
+  it('reports the distilled set beside random, herding and k-center under the protocol', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--width', '8',
+      '--real', '8', '--eval-epochs', '2', '--eval-models', '2', '--test-images', '500', '--out', out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, architecture: 'convnet', testImages: 500, dsa: false });
+    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
+      const acc = rec.accuracy![name];
+      expect(acc.runs).toHaveLength(2);
+      expect(acc.mean).toBeGreaterThan(0);
+      expect(acc.mean).toBeLessThanOrEqual(1);
+    }
+    expect(r.stderr).toMatch(/accuracy kCenter: /);
+  });
+
+  it('krr --learn-labels on learns the labels, records it, and writes them to the .npz as soft_labels', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
+      '--iterations', '2', '--width', '8', '--real', '4', '--eval-models', '0', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    expect(rec.config).toMatchObject({ method: 'krr', learnLabels: true });
+    const members = unzipSync(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz'))));
+    const header = new TextDecoder().decode(members['soft_labels.npy']!.subarray(10, 80));
+    expect(header).toMatch(/'descr': '<f4'.*'shape': \(10, 10\)/);
+    // The class labels are still there for every reader.
+    expect(decodeNpz(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz')))).labels).toEqual(Int32Array.from({ length: 10 }, (_, i) => i));
+    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
+    expect(dm.status).toBe(2);
+    expect(dm.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
+  });
+
+  // Two evaluations (run, then eval of its .npz): more than the default 120 s when the machine is busy.
+  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded', { timeout: 300_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
+      '--width', '8', '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-dsa', 'on', '--test-images', '500', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/evaluate distilled: 1 ConvNet\(s\) x 2 epochs with DSA/);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    expect(rec.config).toMatchObject({ method: 'dm', factor: 2 });
+    expect(rec.evaluation).toMatchObject({ dsa: true });
+    const members = unzipSync(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz'))));
+    const header = (name: string) => new TextDecoder().decode(members[name]!.subarray(10, 80));
+    expect(header('images.npy')).toMatch(/'shape': \(10, 1, 28, 28\)/);
+    expect(header('decoded_images.npy')).toMatch(/'shape': \(40, 1, 28, 28\)/);
+    expect(header('factor.npy')).toMatch(/'descr': '<i8'.*'shape': \(\)/);
+    // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class.
+    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--eval-epochs', '1', '--eval-models', '1', '--width', '8', '--test-images', '500', '--out', path.join(dir, 'eval.json'));
+    expect(ev.status, ev.stderr).toBe(0);
+    expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
+    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--factor', '2');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(/--factor needs --method dm, dc or krr/);
+  });
+
+  it('--eval-arch mlp evaluates every set with MLPs and records it', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--width', '8',
+      '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-arch', 'mlp', '--out', out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    // The whole test set unless --test-images says otherwise (the protocol).
+    expect(rec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 2, models: 1, testImages: 10000 });
+    expect(r.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 2 epochs/);
+    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) expect(rec.accuracy![name].runs).toHaveLength(1);
+  });
+});
+
+describe('the distill command and .npz files', () => {
+  it('run --npz writes the set; eval --npz evaluates it exactly as run did, beside the same baselines', { timeout: 600_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const npz = path.join(dir, 'sets', 'set.npz');
+    const evalFlags = ['--eval-epochs', '2', '--eval-models', '1', '--width', '8', '--seed', '3', '--test-images', '500'];
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--real', '8',
+      ...evalFlags, '--npz', npz, '--out', path.join(dir, 'run.json'),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wrote ${npz}`);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    const set = decodeNpz(new Uint8Array(fs.readFileSync(npz)));
+    expect(set).toMatchObject({ dataset: 'mnist', shape: [28, 28, 1], ipc: 1, meta: { method: 'dm', app: rec.app } });
+    expect(set.meta.config).toEqual(rec.config);
+    expect(Array.from(set.labels)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The file holds the run's synthetic pixels, bit for bit.
+    const { createHash } = await import('node:crypto');
+    expect(createHash('sha256').update(new Uint8Array(set.pixels.buffer)).digest('hex')).toBe(rec.syntheticSha256);
+
+    const out = path.join(dir, 'eval.json');
+    const e = await distill('eval', '--npz', npz, '--data', datasetsDir(), ...evalFlags, '--out', out);
+    expect(e.status, e.stderr).toBe(0);
+    expect(e.stderr).toContain(`${npz}: 10 mnist images, 1 per class`);
+    expect(e.stderr).toMatch(/accuracy kCenter: /);
+    const ev = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown> & { accuracy: NonNullable<typeof rec.accuracy> };
+    expect(ev).toMatchObject({
+      schema: 'distill-playground/eval-record@1',
+      npz: { file: npz, images: 10, ipc: 1, meta: { method: 'dm' } },
+      dataset: { id: 'mnist', testCount: 10000 },
+      backend: 'wasm',
+      evaluation: { epochs: 2, models: 1, width: 8, testImages: 500 },
+    });
+    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
+      expect(ev.accuracy[name].runs).toHaveLength(1);
+      expect(ev.accuracy[name].mean).toBeGreaterThan(0);
+      // Same set, same protocol, same seed: the same numbers as the run's own evaluation.
+      expect(ev.accuracy[name]).toEqual(rec.accuracy![name]);
+    }
+  });
+
+  it('eval names a corrupt, missing or mismatched file in one line and exits non-zero', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const bad = path.join(dir, 'bad.npz');
+    fs.writeFileSync(bad, 'PK\x03\x04 this is not a zip archive');
+    const notZip = path.join(dir, 'notzip.npz');
+    fs.writeFileSync(notZip, 'hello');
+    const mnist = path.join(dir, 'mnist.npz');
+    fs.writeFileSync(mnist, encodeNpz(classMajorSet(DATASETS.mnist, new Float32Array(10 * 784), 1)));
+    const cases: [string[], number, RegExp][] = [
+      [['--npz', mnist, '--dataset', 'cifar-10'], 1, new RegExp(`^distill: ${mnist}: the file holds a mnist set, not cifar-10$`)],
+      [['--npz', bad], 1, new RegExp(`^distill: ${bad}: not a readable \\.npz: the zip archive is damaged or cut short`)],
+      [['--npz', notZip], 1, new RegExp(`^distill: ${notZip}: not an \\.npz file \\(no zip signature PK\\)$`)],
+      [['--npz', path.join(dir, 'absent.npz')], 2, /^distill: --npz .*absent\.npz: no such file$/],
+    ];
+    for (const [args, status, message] of cases) {
+      const r = await distill('eval', ...args, '--data', datasetsDir());
+      expect(r.status, r.stderr).toBe(status);
+      expect(r.stderr.split('\n')[0]).toMatch(message);
+      if (status === 1) expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});

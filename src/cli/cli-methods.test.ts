@@ -1,0 +1,83 @@
+// Every method, sampler and initialiser from the command line, and the memory refusals.
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runRecordSchema } from '../core/run/record';
+import { datasetsDir } from '../testing/tf';
+import { distill } from '../testing/cli';
+
+describe('every method from the command line', () => {
+  it.each(['dm', 'dc', 'krr', 'mtt'].flatMap((m) => [[m, 'wasm'], [m, 'cpu']]))('%s runs on %s and records its method and backend', async (method, backend) => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    // cpu is the slow fallback: fewer expert images there.
+    const expertImages = backend === 'cpu' ? 30 : 100;
+    const mtt = method === 'mtt' ? ['--experts', '1', '--expert-images', String(expertImages), '--syn-steps', '2'] : [];
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '1', '--iterations', '1',
+      '--width', '8', '--real', '4', '--eval-models', '0', '--backend', backend, '--out', out, ...mtt,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.config.method).toBe(method);
+    expect(rec.backend).toBe(backend);
+    expect(rec.iterations[0]!.loss).toBeGreaterThan(0);
+    if (method === 'mtt') {
+      expect(rec.config.mtt).toMatchObject({ syntheticSteps: 2, experts: 1, expertImagesPerEpoch: expertImages });
+      expect(r.stderr).toMatch(/training expert 1 of 1: epoch 5 of 5/);
+      expect(r.stderr).toMatch(new RegExp(`memory: about \\d+ MiB of the [\\d.]+ GiB ${backend} offers`));
+    }
+  });
+
+  it.each([
+    ['kmeans', []],
+    ['importance', []],
+    ['importance', ['--init-draw', 'coreset']],
+  ])('--init %s %j chooses real images and records them (importance: with weights)', async (init, extra) => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--init', init, '--init-pool', '30', '--ipc', '2', '--iterations', '1',
+      '--width', '8', '--real', '4', '--eval-models', '0', '--out', out, ...extra,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.config).toMatchObject({ init, initFeatures: 'embed', initPool: 30 });
+    expect(rec.config.initDraw).toBe(init === 'importance' ? (extra[1] ?? 'sample') : undefined);
+    expect(rec.initial!.indices.map((c) => c.length)).toEqual(new Array(10).fill(2));
+    if (init === 'importance') expect(rec.initial!.weights!.map((c) => c.length)).toEqual(new Array(10).fill(2));
+    else expect(rec.initial!.weights).toBeUndefined();
+    expect(r.stderr).toContain('class 10 of 10');
+  });
+
+  it('--sampler dream draws representative batches and records the sampler settings', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--sampler', 'dream', '--sampler-interval', '2', '--sampler-pool', '20',
+      '--ipc', '1', '--iterations', '2', '--width', '8', '--real', '4', '--eval-models', '0', '--out', out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.config.sampler).toBe('dream');
+    expect(rec.config.samplerSettings).toMatchObject({ interval: 2, pool: 20, alpha: 0.5 });
+    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--sampler', 'dream', '--sampler-alpha', '2');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--sampler-alpha must be between 0 and 1');
+  });
+
+  it('refuses an MTT run that would not fit in memory, before training anything', async () => {
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--ipc', '50', '--width', '128',
+      '--syn-steps', '30', '--eval-models', '0',
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^distill: This MTT run needs about [\d.]+ GiB of memory; the wasm backend offers about 3.0 GiB\. Lower the student steps/m);
+    expect(r.stderr).not.toMatch(/training expert/);
+  });
+
+  it('refuses a KRR run that would not fit in memory (width 128, 10 per class: the whole set under 4 networks), before any iteration', async () => {
+    const r = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--ipc', '10', '--width', '128', '--eval-models', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^distill: This KRR run needs about [\d.]+ GiB of memory; the wasm backend offers about 3.0 GiB\. Lower the images per class, the real images per class or the network width\.$/m);
+    expect(r.stderr).not.toMatch(/iteration 1\//);
+  });
+});
