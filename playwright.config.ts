@@ -8,8 +8,10 @@ export default defineConfig({
   outputDir: 'test-results',
   timeout: 240_000,
   expect: { timeout: 120_000 },
-  fullyParallel: false,
-  workers: 1,
+  // Two browsers at a time (E2E_WORKERS to change): most of a test's time is waiting on one worker thread, so two
+  // keep a 2-core machine busy. Every test has its own browser context (storage included), so any order works.
+  fullyParallel: true,
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   retries: 0,
   reporter: [['list']],
   use: {

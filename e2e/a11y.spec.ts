@@ -86,7 +86,7 @@ async function unnamedControls(page: Page): Promise<{ controls: number; unnamed:
 }
 
 test('axe: no serious or critical violation at rest, in a paused run, and with Evaluate and Compare filled, at 1280 and 390 wide; grids and charts described', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(360_000);
   await ready(page);
   // Every disclosure open (more settings, the other methods, which files…), so that the controls inside are checked.
   const closed = page.locator('details:not([open]) > summary');
@@ -154,7 +154,6 @@ test('axe: no serious or critical violation at rest, in a paused run, and with E
 });
 
 test('every tab stop shows its focus, clear of the status bar; screenshots of focus at 1280 and 390; contrast in the dark palette', async ({ page }) => {
-  test.setTimeout(90_000);
   await ready(page);
   fs.mkdirSync('e2e-artifacts', { recursive: true });
   for (const width of WIDTHS) {

@@ -6,7 +6,6 @@ import { expect, test } from '@playwright/test';
  * backend is not measured.
  */
 test('Auto measures every backend, picks wasm here, shows the figures, and a reload keeps them', async ({ page }) => {
-  test.setTimeout(90_000);
   // Width 8 keeps the probe cheap (its shape class is the run's image size, width and depth).
   await page.goto('/?width=8');
   await expect(page.getByTestId('dataset-status')).toHaveText('ready');

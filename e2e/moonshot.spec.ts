@@ -5,7 +5,6 @@ import { download, runsEnded, setNumber } from './helpers';
 // Issue 17: the "Best at 1 per class" preset (DM + multi-formation factor 2) runs, briefly, and its .npz carries
 // the stored images, the factor and the decoded set.
 test('the "Best at 1 per class" preset sets multi-formation and runs; the .npz holds the decoded set', async ({ page }) => {
-  test.setTimeout(120_000);
   await page.goto('/?backend=wasm');
   await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 120_000 });
   await page.getByTestId('preset-select').selectOption({ label: 'Best at 1 per class' });

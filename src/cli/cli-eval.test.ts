@@ -10,11 +10,12 @@ import { DATASETS } from '../core/data/registry';
 import { datasetsDir } from '../testing/tf';
 import { distill } from '../testing/cli';
 
-describe('the distill command with evaluation', () => {
+// Each test trains and tests networks in a child process: minutes when the machine is busy (a timeout, not a speed check).
+describe('the distill command with evaluation', { timeout: 300_000 }, () => {
   it('reports the distilled set beside random, herding and k-center under the protocol', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
     const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--width', '8',
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--ipc', '1', '--iterations', '1', '--width', '8',
       '--real', '8', '--eval-epochs', '2', '--eval-models', '2', '--test-images', '500', '--out', out,
     );
     expect(r.status, r.stderr).toBe(0);
@@ -32,7 +33,7 @@ describe('the distill command with evaluation', () => {
   it('krr --learn-labels on learns the labels, records it, and writes them to the .npz as soft_labels', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
       '--iterations', '2', '--width', '8', '--real', '4', '--eval-models', '0', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
     );
     expect(r.status, r.stderr).toBe(0);
@@ -43,7 +44,7 @@ describe('the distill command with evaluation', () => {
     expect(header).toMatch(/'descr': '<f4'.*'shape': \(10, 10\)/);
     // The class labels are still there for every reader.
     expect(decodeNpz(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz')))).labels).toEqual(Int32Array.from({ length: 10 }, (_, i) => i));
-    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
+    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
     expect(dm.status).toBe(2);
     expect(dm.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
   });
@@ -52,7 +53,7 @@ describe('the distill command with evaluation', () => {
   it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded', { timeout: 300_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
       '--width', '8', '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-dsa', 'on', '--test-images', '500', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
     );
     expect(r.status, r.stderr).toBe(0);
@@ -66,10 +67,10 @@ describe('the distill command with evaluation', () => {
     expect(header('decoded_images.npy')).toMatch(/'shape': \(40, 1, 28, 28\)/);
     expect(header('factor.npy')).toMatch(/'descr': '<i8'.*'shape': \(\)/);
     // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class.
-    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--eval-epochs', '1', '--eval-models', '1', '--width', '8', '--test-images', '500', '--out', path.join(dir, 'eval.json'));
+    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--width', '8', '--test-images', '500', '--out', path.join(dir, 'eval.json'));
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
-    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--factor', '2');
+    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--factor', '2');
     expect(bad.status).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/--factor needs --method dm, dc or krr/);
   });
@@ -77,7 +78,7 @@ describe('the distill command with evaluation', () => {
   it('--eval-arch mlp evaluates every set with MLPs and records it', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
     const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--width', '8',
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--ipc', '1', '--iterations', '1', '--width', '8',
       '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-arch', 'mlp', '--out', out,
     );
     expect(r.status, r.stderr).toBe(0);
@@ -89,11 +90,11 @@ describe('the distill command with evaluation', () => {
   });
 });
 
-describe('the distill command and .npz files', () => {
+describe('the distill command and .npz files', { timeout: 300_000 }, () => {
   it('run --npz writes the set; eval --npz evaluates it exactly as run did, beside the same baselines', { timeout: 600_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const npz = path.join(dir, 'sets', 'set.npz');
-    const evalFlags = ['--eval-epochs', '2', '--eval-models', '1', '--width', '8', '--seed', '3', '--test-images', '500'];
+    const evalFlags = ['--eval-epochs', '2', '--eval-models', '1', '--width', '8', '--seed', '3', '--test-images', '500', '--backend', 'wasm'];
     const r = await distill(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--real', '8',
       ...evalFlags, '--npz', npz, '--out', path.join(dir, 'run.json'),

@@ -7,7 +7,7 @@ import { runRecordSchema } from '../core/run/record';
 import { datasetsDir } from '../testing/tf';
 import { distill } from '../testing/cli';
 
-describe('every method from the command line', () => {
+describe('every method from the command line', { timeout: 300_000 }, () => {
   it.each(['dm', 'dc', 'krr', 'mtt'].flatMap((m) => [[m, 'wasm'], [m, 'cpu']]))('%s runs on %s and records its method and backend', async (method, backend) => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
     // cpu is the slow fallback: fewer expert images there.
@@ -36,7 +36,7 @@ describe('every method from the command line', () => {
   ])('--init %s %j chooses real images and records them (importance: with weights)', async (init, extra) => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
     const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--init', init, '--init-pool', '30', '--ipc', '2', '--iterations', '1',
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--init', init, '--init-pool', '30', '--ipc', '2', '--iterations', '1',
       '--width', '8', '--real', '4', '--eval-models', '0', '--out', out, ...extra,
     );
     expect(r.status, r.stderr).toBe(0);
@@ -52,21 +52,21 @@ describe('every method from the command line', () => {
   it('--sampler dream draws representative batches and records the sampler settings', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
     const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--sampler', 'dream', '--sampler-interval', '2', '--sampler-pool', '20',
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--sampler', 'dream', '--sampler-interval', '2', '--sampler-pool', '20',
       '--ipc', '1', '--iterations', '2', '--width', '8', '--real', '4', '--eval-models', '0', '--out', out,
     );
     expect(r.status, r.stderr).toBe(0);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
     expect(rec.config.sampler).toBe('dream');
     expect(rec.config.samplerSettings).toMatchObject({ interval: 2, pool: 20, alpha: 0.5 });
-    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--sampler', 'dream', '--sampler-alpha', '2');
+    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--sampler', 'dream', '--sampler-alpha', '2');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--sampler-alpha must be between 0 and 1');
   });
 
   it('refuses an MTT run that would not fit in memory, before training anything', async () => {
     const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'mtt', '--ipc', '50', '--width', '128',
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--ipc', '50', '--width', '128',
       '--syn-steps', '30', '--eval-models', '0',
     );
     expect(r.status).toBe(1);
@@ -75,7 +75,7 @@ describe('every method from the command line', () => {
   });
 
   it('refuses a KRR run that would not fit in memory (width 128, 10 per class: the whole set under 4 networks), before any iteration', async () => {
-    const r = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--ipc', '10', '--width', '128', '--eval-models', '0');
+    const r = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'krr', '--ipc', '10', '--width', '128', '--eval-models', '0');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^distill: This KRR run needs about [\d.]+ GiB of memory; the wasm backend offers about 3.0 GiB\. Lower the images per class, the real images per class or the network width\.$/m);
     expect(r.stderr).not.toMatch(/iteration 1\//);

@@ -49,7 +49,7 @@ describe('the distill command', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const run = (out: string, png?: string) =>
       distill(
-        'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '2', '--width', '8',
+        'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--ipc', '1', '--iterations', '2', '--width', '8',
         '--real', '8', '--eval-models', '0', '--seed', '7', '--out', out, ...(png ? ['--png', png] : []),
       );
     const a = await run(path.join(dir, 'a.json'), path.join(dir, 'grid.png'));
