@@ -152,6 +152,11 @@ export function estimateRunBytes(
 export type ResidentMode = 'auto' | 'on' | 'off';
 export const RESIDENT_MODES: readonly ResidentMode[] = ['auto', 'on', 'off'];
 
+/** Bytes of a training set resident on the device: every image as float32 (count x height x width x channels x 4). */
+export function residentDataBytes(count: number, shape: readonly [number, number, number]): number {
+  return count * shape[0] * shape[1] * shape[2] * 4;
+}
+
 /** Whether a run keeps its dataset on the device, what that costs, and why (shown in the status and records). */
 export interface Residency {
   resident: boolean;

@@ -22,7 +22,7 @@ import {
   mttSettings,
   samplerSettings,
 } from '../../shared/methods';
-import { estimateRunBytes, formatBytes, MEMORY_ADVICE } from '../../shared/memory';
+import { chooseResidency, estimateRunBytes, formatBytes, MEMORY_ADVICE, residentDataBytes } from '../../shared/memory';
 import { PRESETS, presetById, presetOf } from '../../shared/presets';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
@@ -378,20 +378,33 @@ function MttFields({ locked }: { locked: boolean }) {
   );
 }
 
-/** The memory a run of the current settings will need (MTT, KRR), and what to lower when the backend has less. */
+/**
+ * The memory a run of the current settings will need (MTT, KRR), and what to lower when the backend has less;
+ * beside it, whether the dataset will be resident on the device (issue 15: the worker's default, 'auto').
+ */
 function MemoryEstimate() {
   const config = useApp((s) => s.config);
   const dataset = useApp((s) => s.dataset);
   const backend = useApp((s) => s.backend);
   const needed = dataset ? estimateRunBytes(config, dataset.shape, dataset.classes.length) : null;
-  if (needed === null) return null;
-  const over = backend !== null && needed > backend.memoryBudget;
+  const resident =
+    dataset && backend ? chooseResidency('auto', backend.backend, residentDataBytes(dataset.trainCount, dataset.shape), needed, backend.memoryBudget) : null;
+  const over = needed !== null && backend !== null && needed > backend.memoryBudget;
   return (
-    <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
-      Needs about {formatBytes(needed)} of memory
-      {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
-      {over ? `. ${MEMORY_ADVICE[config.method] ?? ''}` : '.'}
-    </p>
+    <>
+      {needed !== null && (
+        <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
+          Needs about {formatBytes(needed)} of memory
+          {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
+          {over ? `. ${MEMORY_ADVICE[config.method] ?? ''}` : '.'}
+        </p>
+      )}
+      {resident && (
+        <p className="field__hint memory-estimate" data-testid="resident-estimate" data-resident={resident.resident}>
+          Real data: {resident.reason}.
+        </p>
+      )}
+    </>
   );
 }
 

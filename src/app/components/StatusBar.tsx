@@ -68,6 +68,7 @@ export function StatusBar() {
   const numTensors = useApp((s) => s.numTensors);
   const numBytes = useApp((s) => s.numBytes);
   const runStatus = useApp((s) => s.runStatus);
+  const realBatches = useApp((s) => s.realBatches);
 
   return (
     <footer className="status" aria-label="Engine status">
@@ -94,6 +95,11 @@ export function StatusBar() {
         <span className="status__value num" data-testid="status-bytes">
           {numBytes === null ? '–' : formatBytes(numBytes)}
         </span>
+        {realBatches && (
+          <span className="status__unit" data-testid="status-real-batches" data-resident={realBatches.resident} title={realBatches.reason}>
+            {realBatches.resident ? `data on device (${formatBytes(realBatches.bytes)})` : 'host batches'}
+          </span>
+        )}
       </div>
       <div className="status__item status__item--run">
         <span className={`status-dot status-dot--${runStatus}`} aria-hidden="true" />

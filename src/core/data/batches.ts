@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetSpec, ImageSet } from './types';
 import { classIndices } from './load';
 import type { Rng } from '../rng';
+import { residentDataBytes } from '../../shared/memory';
 
 /** A training split grouped by class, with the normalisation that maps bytes to the network's input space. */
 export interface RealData {
@@ -100,7 +101,7 @@ function gatherResident(data: RealData, r: ResidentImages, indices: ArrayLike<nu
 
 /** Bytes the resident copy of a set takes on the device: every image as float32. */
 export function residentBytes(set: Pick<ImageSet, 'count' | 'height' | 'width' | 'channels'>): number {
-  return set.count * set.height * set.width * set.channels * 4;
+  return residentDataBytes(set.count, [set.height, set.width, set.channels]);
 }
 
 /**
