@@ -1,4 +1,5 @@
 import { formatBytes, formatMs, formatRate } from '../lib/format';
+import { formatBytes as formatMemory } from '../../shared/memory';
 import { useApp } from '../store';
 import { probeSummary } from '../../shared/probe';
 
@@ -97,7 +98,7 @@ export function StatusBar() {
         </span>
         {realBatches && (
           <span className="status__unit" data-testid="status-real-batches" data-resident={realBatches.resident} title={realBatches.reason}>
-            {realBatches.resident ? `data on device (${formatBytes(realBatches.bytes)})` : 'host batches'}
+            {realBatches.resident ? `data on device (${formatMemory(realBatches.bytes)})` : 'host batches'}
           </span>
         )}
       </div>
