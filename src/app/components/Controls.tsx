@@ -378,33 +378,41 @@ function MttFields({ locked }: { locked: boolean }) {
   );
 }
 
-/**
- * The memory a run of the current settings will need (MTT, KRR), and what to lower when the backend has less;
- * beside it, whether the dataset will be resident on the device (issue 15: the worker's default, 'auto').
- */
+/** The memory a run of the current settings will need (MTT, KRR), and what to lower when the backend has less. */
 function MemoryEstimate() {
   const config = useApp((s) => s.config);
   const dataset = useApp((s) => s.dataset);
   const backend = useApp((s) => s.backend);
   const needed = dataset ? estimateRunBytes(config, dataset.shape, dataset.classes.length) : null;
-  const resident =
-    dataset && backend ? chooseResidency('auto', backend.backend, residentDataBytes(dataset.trainCount, dataset.shape), needed, backend.memoryBudget) : null;
-  const over = needed !== null && backend !== null && needed > backend.memoryBudget;
+  if (needed === null) return null;
+  const over = backend !== null && needed > backend.memoryBudget;
   return (
     <>
-      {needed !== null && (
-        <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
-          Needs about {formatBytes(needed)} of memory
-          {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
-          {over ? `. ${MEMORY_ADVICE[config.method] ?? ''}` : '.'}
-        </p>
-      )}
-      {resident && (
-        <p className="field__hint memory-estimate" data-testid="resident-estimate" data-resident={resident.resident}>
-          Real data: {resident.reason}.
-        </p>
-      )}
+      <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
+        Needs about {formatBytes(needed)} of memory
+        {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
+        {over ? `. ${MEMORY_ADVICE[config.method] ?? ''}` : '.'}
+      </p>
+      <ResidentEstimate />
     </>
+  );
+}
+
+/**
+ * Whether the run's dataset will be resident on the device (issue 15: the worker's default, 'auto'), its size,
+ * and why not when it will not; beside the memory estimate (MTT, KRR) or under the real images per class (DM, DC).
+ */
+function ResidentEstimate() {
+  const config = useApp((s) => s.config);
+  const dataset = useApp((s) => s.dataset);
+  const backend = useApp((s) => s.backend);
+  if (!dataset || !backend) return null;
+  const needed = estimateRunBytes(config, dataset.shape, dataset.classes.length);
+  const r = chooseResidency('auto', backend.backend, residentDataBytes(dataset.trainCount, dataset.shape), needed, backend.memoryBudget);
+  return (
+    <p className="field__hint memory-estimate" data-testid="resident-estimate" data-resident={r.resident}>
+      Real data: {r.reason}.
+    </p>
   );
 }
 
@@ -806,6 +814,7 @@ export function Controls() {
             testId="real-input"
             onCommit={(realPerClass) => set({ realPerClass })}
           />
+          {(config.method === 'dm' || config.method === 'dc') && <ResidentEstimate />}
           {mtt && <MttFields locked={locked} />}
           {!mtt && (
             <NumberField
