@@ -56,6 +56,11 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     await page.getByTestId('run-button').click();
     await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 400_000 });
     await expect(page.getByTestId('status-iteration')).toHaveText(String(iterations));
+    // Issue 15: on webgpu and webgl the dataset is resident on the device (batches gathered there); wasm and cpu
+    // keep host batches by default. The status bar says which, from the run's 'started' event.
+    const resident = backend === 'webgpu' || backend === 'webgl';
+    await expect(page.getByTestId('status-real-batches')).toHaveAttribute('data-resident', String(resident));
+    await expect(page.getByTestId('status-real-batches')).toHaveText(resident ? /^data on device \(\d+ MiB\)$/ : 'host batches');
     // The grid was updated while the run went on (at least two image snapshots at different iterations, from the
     // page's event log), and it shows the final set, not the first one.
     const shown = new Set((await runEvents(page)).filter((e) => e.type === 'images').map((e) => e.iteration));

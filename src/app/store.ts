@@ -117,6 +117,8 @@ export interface AppState {
   lastGood: number | null;
   /** The iteration the engine resumed the current run from (its checkpoint), null for a fresh run. */
   resumedFrom: number | null;
+  /** Where the current run's real batches come from: the dataset resident on the device, or the host (issue 15). */
+  realBatches: { resident: boolean; bytes: number; reason: string } | null;
   /** The imported file the current run started from (instead of its init), if it did. */
   startedFromFile: string | null;
   initialGrid: ImageGrid | null;
@@ -229,6 +231,7 @@ const RUN_RESET = {
   syntheticSha256: null,
   lastGood: null,
   resumedFrom: null,
+  realBatches: null,
   startedFromFile: null,
   currentRunId: null,
   savedIteration: null,
@@ -395,6 +398,7 @@ export const useApp = create<AppState>()((set, get) => {
           initialGrid: e.initial,
           grid: e.initial,
           resumedFrom: e.fromIteration > 0 ? e.fromIteration : null,
+          realBatches: e.realBatches ?? null,
           gridIteration: 0,
           startedAt: performance.now(),
           preparing: null,

@@ -25,6 +25,7 @@ describe('the distill command', () => {
     [['eval', '--npz', 'set.npz', '--data', '.', '--method', 'dm'], /unknown option '--method'/],
     [['run', '--dataset', 'mnist', '--data', '.', '--eval-arch', 'resnet'], /--eval-arch must be one of convnet, mlp \(got 'resnet'\)/],
     [['run', '--dataset', 'mnist', '--data', '.', '--threads', '16'], /--threads must be at most 8 \(got '16'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--resident', 'gpu'], /--resident must be one of auto, on, off \(got 'gpu'\)/],
   ])('rejects %j with a message naming the argument and exit code 2, no stack trace', async (args, message) => {
     const r = await distill(...args);
     expect(r.status).toBe(2);
@@ -56,10 +57,11 @@ describe('the distill command', () => {
     expect(a.status, a.stderr).toBe(0);
     expect(a.stderr).toMatch(/iteration 2\/2/);
     expect(a.stderr).toContain(`from ${path.join(datasetsDir(), 'mnist')} (under the datasets folder ${datasetsDir()})`);
-    // The folder of MNIST's own files works as --data too, and gives the same set.
+    // The folder of MNIST's own files works as --data too, and gives the same set; so does the dataset resident on
+    // the device (issue 15: batches gathered there by index instead of normalised and uploaded each time).
     const b = await distill(
       'run', '--dataset', 'mnist', '--data', path.join(datasetsDir(), 'mnist'), '--ipc', '1', '--iterations', '2', '--width', '8',
-      '--real', '8', '--eval-models', '0', '--seed', '7', '--out', path.join(dir, 'b.json'),
+      '--real', '8', '--eval-models', '0', '--seed', '7', '--resident', 'on', '--out', path.join(dir, 'b.json'),
     );
     expect(b.status, b.stderr).toBe(0);
     expect(b.stderr).toContain(`from ${path.join(datasetsDir(), 'mnist')} (the dataset's own folder)`);
@@ -71,6 +73,9 @@ describe('the distill command', () => {
     expect(ra.iterations.map((p) => p.iteration)).toEqual([1, 2]);
     expect(ra.backend).toBe('wasm');
     expect(ra.syntheticSha256).toBe(rb.syntheticSha256);
+    expect(ra.realBatches).toMatchObject({ resident: false, bytes: 60000 * 28 * 28 * 4, reason: expect.stringMatching(/^host batches \(the default on wasm/) });
+    expect(rb.realBatches).toMatchObject({ resident: true, reason: expect.stringMatching(/^dataset resident on the device \(179 MiB\)/) });
+    expect(b.stderr).toMatch(/real batches: dataset resident on the device/);
     const png = fs.readFileSync(path.join(dir, 'grid.png'));
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     // 1 column x 10 rows of 28x28 cells, 1-pixel gaps, scaled x4.

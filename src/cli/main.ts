@@ -75,6 +75,10 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --backend auto|wasm|cpu|webgpu   (default auto: the fastest by a measured probe; its figures go to backendDetail)
   --threads N               wasm: threads (default ${defaultWasmThreads()}: one per core, at most 8; the same bytes
                             with any number)
+  --resident auto|on|off    the real data on the device: 'on' uploads each class's images once (normalised, 4
+                            bytes a pixel) and gathers batches there by index; 'off' normalises and uploads every
+                            batch; 'auto' (default) is 'on' for webgpu when it fits, 'off' on wasm and cpu. The
+                            same bytes either way; the record's realBatches says which and why
   --out FILE                the JSON run record
   --png FILE                the synthetic images as a PNG grid (one row per class)
   --npz FILE                the synthetic set for NumPy / PyTorch: images float32 NCHW (normalised), labels
@@ -164,6 +168,7 @@ const runSchema = z.object({
   'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),
   experts: int('experts', 1, 100).default(MTT_SETTINGS_DEFAULTS.experts),
   'expert-images': int('expert-images', 1, 10_000_000).default(MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch),
+  resident: oneOf('resident', ['auto', 'on', 'off']).default('auto'),
   png: z.string().optional(),
   npz: z.string().optional(),
 });
@@ -348,7 +353,8 @@ async function runCommand(a: RunArgs): Promise<void> {
     log(`memory: about ${formatBytes(needed)} of the ${formatBytes(report.memoryBudget)} ${report.backend} offers`);
   }
 
-  const run = new DistillRun(train, config);
+  const run = new DistillRun(train, config, { resident: a.resident, backend: report.backend, memoryBudget: report.memoryBudget });
+  log(`real batches: ${run.residency.reason}`);
   const points: RunRecord['iterations'] = [];
   let lastLog = 0;
   try {
@@ -391,6 +397,7 @@ async function runCommand(a: RunArgs): Promise<void> {
       initial: run.initial,
       backend: report.backend,
       backendDetail: report.detail,
+      realBatches: run.residency,
       iterations: points,
       syntheticSha256,
       evaluation,

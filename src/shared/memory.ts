@@ -142,3 +142,46 @@ export function estimateRunBytes(
     },
   );
 }
+
+/**
+ * Where real batches come from (an engine option, not part of a run's config or link):
+ *   auto  the dataset resident on the device on webgpu and webgl when it fits, host batches on cpu and wasm;
+ *   on    resident on any backend when it fits (cpu and wasm too: the same bytes, less JavaScript per batch);
+ *   off   host batches: every batch normalised in JavaScript and uploaded (the path before issue 15).
+ */
+export type ResidentMode = 'auto' | 'on' | 'off';
+export const RESIDENT_MODES: readonly ResidentMode[] = ['auto', 'on', 'off'];
+
+/** Bytes of a training set resident on the device: every image as float32 (count x height x width x channels x 4). */
+export function residentDataBytes(count: number, shape: readonly [number, number, number]): number {
+  return count * shape[0] * shape[1] * shape[2] * 4;
+}
+
+/** Whether a run keeps its dataset on the device, what that costs, and why (shown in the status and records). */
+export interface Residency {
+  resident: boolean;
+  /** Bytes of the resident copy (float32 images), whether or not it was made. */
+  bytes: number;
+  reason: string;
+}
+
+/**
+ * The residency decision: `bytes` is the resident copy (src/core/data/batches.ts residentBytes), `runBytes` the
+ * run's own estimate (estimateRunBytes; null counts as 0), `budget` what the backend offers.
+ */
+export function chooseResidency(mode: ResidentMode, backend: string, bytes: number, runBytes: number | null, budget: number): Residency {
+  const size = formatBytes(bytes);
+  if (mode === 'off') return { resident: false, bytes, reason: `host batches (resident data off; it would take ${size})` };
+  if (mode === 'auto' && backend !== 'webgpu' && backend !== 'webgl') {
+    return { resident: false, bytes, reason: `host batches (the default on ${backend}; resident would take ${size})` };
+  }
+  const total = bytes + (runBytes ?? 0);
+  if (total > budget) {
+    return {
+      resident: false,
+      bytes,
+      reason: `host batches: the dataset on the device (${size}) and the run would need about ${formatBytes(total)}; ${backend} offers about ${formatBytes(budget)}`,
+    };
+  }
+  return { resident: true, bytes, reason: `dataset resident on the device (${size}); batches gathered there` };
+}

@@ -260,7 +260,8 @@ export interface RunCheckpoint {
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */
 export type RunEvent =
   /** `fromIteration`: 0 for a fresh run, the checkpoint's iteration when it resumed one. */
-  | { type: 'started'; config: RunConfig; backend: BackendName; initial: ImageGrid; fromIteration: number }
+  /** `realBatches`: whether the dataset is resident on the device for this run, its size, and why (issue 15). */
+  | { type: 'started'; config: RunConfig; backend: BackendName; initial: ImageGrid; fromIteration: number; realBatches?: { resident: boolean; bytes: number; reason: string } }
   /** Work before the first iteration (MTT's expert training), with its fraction done. */
   | { type: 'preparing'; message: string; fraction: number }
   | {

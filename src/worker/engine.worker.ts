@@ -42,7 +42,7 @@ import { prepareRealData, gatherPixels, type RealData } from '../core/data/batch
 import { imagesToGrid } from '../core/render';
 import { DistillRun, type ExpertCache } from '../core/run/run';
 import { disposeTrajectories, type Trajectories } from '../core/methods/mtt/mtt';
-import { estimateRunBytes, memoryRefusal } from '../shared/memory';
+import { estimateRunBytes, memoryRefusal, type Residency } from '../shared/memory';
 import { DivergedError, RunControl, drive } from '../core/run/driver';
 import { fetchDatasetFiles } from './fetch-dataset';
 import { readImport, type ImportedSet } from '../core/run/imports';
@@ -107,6 +107,8 @@ interface SetSource {
   config: RunConfig;
   iteration: number;
   backend: string;
+  /** Where the run's real batches came from (resident on the device or from the host), for the record. */
+  realBatches?: Residency;
   /** What the run started from (its init's choice), for the record; absent for an imported set. */
   initial?: Parameters<typeof initialOf>[0];
   /** The imported file the run started from, or that this set is. */
@@ -324,7 +326,10 @@ const api: EngineApi = {
     control = ctl;
     let run: DistillRun | null = null;
     try {
-      run = new DistillRun(entry.real, config);
+      // The dataset resident on the device when the backend and its memory allow (shared/memory.ts chooseResidency).
+      run = new DistillRun(entry.real, config, { backend: backend.backend, memoryBudget: backend.memoryBudget });
+      const residency = run.residency;
+      emit({ type: 'preparing', message: residency.reason, fraction: 0 });
       current = run;
       if (resume) run.restore(resume);
       else if (from) run.startFrom(from.pixels);
@@ -341,7 +346,7 @@ const api: EngineApi = {
         await new Promise((r) => setTimeout(r, 0));
       });
       // After prepare(): the 'kmeans' and 'importance' inits choose the initial images there.
-      emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid(), fromIteration: run.iteration });
+      emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid(), fromIteration: run.iteration, realBatches: residency });
       const live = run;
       let lastReport: EvalReport | undefined;
       const evaluateAt = schedule && schedule.every >= 1 ? { every: schedule.every, evaluate: async (iteration: number) => {
@@ -351,7 +356,7 @@ const api: EngineApi = {
       const pixels = await run.pixels();
       const syntheticSha256 = await pixelsSha256(pixels);
       const labels = await run.learnedLabels();
-      latest = { pixels, ...(labels ? { softLabels: labels.values } : {}), sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, initial: run.initial, startedFrom, imported: false };
+      latest = { pixels, ...(labels ? { softLabels: labels.values } : {}), sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, realBatches: residency, initial: run.initial, startedFrom, imported: false };
       // The evaluation at the last iteration is this set's: the run record carries it.
       if (lastReport?.iteration === run.iteration) latest.evaluation = lastReport;
       emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256 });
@@ -365,7 +370,7 @@ const api: EngineApi = {
         const pixels = good ? good.images.slice() : run.initial.pixels.slice();
         const iteration = good ? good.iteration : 0;
         const softLabels = good?.labels?.values.slice();
-        latest = { pixels, ...(softLabels ? { softLabels } : {}), config, iteration, backend: backend.backend, initial: run.initial, startedFrom: currentStartedFrom, imported: false };
+        latest = { pixels, ...(softLabels ? { softLabels } : {}), config, iteration, backend: backend.backend, realBatches: run.residency, initial: run.initial, startedFrom: currentStartedFrom, imported: false };
         emit({ type: 'error', kind: 'diverged', lastGood: iteration, message: err.message });
       } else if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
       else emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -471,6 +476,7 @@ const api: EngineApi = {
         backend: source.backend,
         // The detail (SIMD and threads, the adapter) of the backend that made this set, when it still runs.
         ...(backend?.backend === source.backend && backend.detail ? { backendDetail: backend.detail } : {}),
+        ...(source.realBatches ? { realBatches: source.realBatches } : {}),
         iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
         syntheticSha256: source.sha256,
         evaluation: ev
@@ -544,7 +550,7 @@ async function setSource(doing: string): Promise<SetSource> {
   if (current) {
     if (!pausedSource || pausedSource.iteration !== current.iteration || pausedSource.config !== current.config) {
       const labels = await current.learnedLabels();
-      pausedSource = { pixels: await current.pixels(), ...(labels ? { softLabels: labels.values } : {}), config: current.config, iteration: current.iteration, backend: backend?.backend ?? 'none', initial: current.initial, startedFrom: currentStartedFrom, imported: false };
+      pausedSource = { pixels: await current.pixels(), ...(labels ? { softLabels: labels.values } : {}), config: current.config, iteration: current.iteration, backend: backend?.backend ?? 'none', realBatches: current.residency, initial: current.initial, startedFrom: currentStartedFrom, imported: false };
     }
     return pausedSource;
   }

@@ -22,7 +22,7 @@ import {
   mttSettings,
   samplerSettings,
 } from '../../shared/methods';
-import { estimateRunBytes, formatBytes, MEMORY_ADVICE } from '../../shared/memory';
+import { chooseResidency, estimateRunBytes, formatBytes, MEMORY_ADVICE, residentDataBytes } from '../../shared/memory';
 import { PRESETS, presetById, presetOf } from '../../shared/presets';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
@@ -387,10 +387,31 @@ function MemoryEstimate() {
   if (needed === null) return null;
   const over = backend !== null && needed > backend.memoryBudget;
   return (
-    <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
-      Needs about {formatBytes(needed)} of memory
-      {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
-      {over ? `. ${MEMORY_ADVICE[config.method] ?? ''}` : '.'}
+    <>
+      <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
+        Needs about {formatBytes(needed)} of memory
+        {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
+        {over ? `. ${MEMORY_ADVICE[config.method] ?? ''}` : '.'}
+      </p>
+      <ResidentEstimate />
+    </>
+  );
+}
+
+/**
+ * Whether the run's dataset will be resident on the device (issue 15: the worker's default, 'auto'), its size,
+ * and why not when it will not; beside the memory estimate (MTT, KRR) or under the real images per class (DM, DC).
+ */
+function ResidentEstimate() {
+  const config = useApp((s) => s.config);
+  const dataset = useApp((s) => s.dataset);
+  const backend = useApp((s) => s.backend);
+  if (!dataset || !backend) return null;
+  const needed = estimateRunBytes(config, dataset.shape, dataset.classes.length);
+  const r = chooseResidency('auto', backend.backend, residentDataBytes(dataset.trainCount, dataset.shape), needed, backend.memoryBudget);
+  return (
+    <p className="field__hint memory-estimate" data-testid="resident-estimate" data-resident={r.resident}>
+      Real data: {r.reason}.
     </p>
   );
 }
@@ -793,6 +814,7 @@ export function Controls() {
             testId="real-input"
             onCommit={(realPerClass) => set({ realPerClass })}
           />
+          {(config.method === 'dm' || config.method === 'dc') && <ResidentEstimate />}
           {mtt && <MttFields locked={locked} />}
           {!mtt && (
             <NumberField

@@ -1,4 +1,5 @@
 import { formatBytes, formatMs, formatRate } from '../lib/format';
+import { formatBytes as formatMemory } from '../../shared/memory';
 import { useApp } from '../store';
 import { probeSummary } from '../../shared/probe';
 
@@ -68,6 +69,7 @@ export function StatusBar() {
   const numTensors = useApp((s) => s.numTensors);
   const numBytes = useApp((s) => s.numBytes);
   const runStatus = useApp((s) => s.runStatus);
+  const realBatches = useApp((s) => s.realBatches);
 
   return (
     <footer className="status" aria-label="Engine status">
@@ -94,6 +96,11 @@ export function StatusBar() {
         <span className="status__value num" data-testid="status-bytes">
           {numBytes === null ? '–' : formatBytes(numBytes)}
         </span>
+        {realBatches && (
+          <span className="status__unit" data-testid="status-real-batches" data-resident={realBatches.resident} title={realBatches.reason}>
+            {realBatches.resident ? `data on device (${formatMemory(realBatches.bytes)})` : 'host batches'}
+          </span>
+        )}
       </div>
       <div className="status__item status__item--run">
         <span className={`status-dot status-dot--${runStatus}`} aria-hidden="true" />

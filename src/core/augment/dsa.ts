@@ -190,16 +190,25 @@ function translate(x: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
   return tf.slice(padded, [0, Math.max(-dy, 0), Math.max(-dx, 0), 0], [n, h, w, c]);
 }
 
-/** Multiplies by a constant 0/1 mask that zeroes the (clipped) rectangle. */
+/**
+ * Multiplies by a constant 0/1 mask that zeroes the (clipped) rectangle. The mask is made on the device from one
+ * upload of 20 bytes (the rectangle's bounds and a 1; issue 15: it was an H·W mask filled in JavaScript): rows and
+ * columns are counted by cumsum of the tiled 1 (exact small integers), compared with the bounds.
+ */
 function cutout(x: tf.Tensor4D, cy: number, cx: number, ch: number, cw: number): tf.Tensor4D {
   const [, h, w] = x.shape;
   const y0 = Math.max(0, cy - Math.floor(ch / 2));
   const y1 = Math.min(h, cy - Math.floor(ch / 2) + ch);
   const x0 = Math.max(0, cx - Math.floor(cw / 2));
-  const x1 = Math.min(w, cx - Math.floor(cw / 2) + cw);
-  const mask = new Float32Array(h * w).fill(1);
-  for (let i = y0; i < y1; i++) mask.fill(0, i * w + x0, i * w + Math.max(x0, x1));
-  return tf.mul(x, tf.tensor4d(mask, [1, h, w, 1]));
+  const x1 = Math.max(x0, Math.min(w, cx - Math.floor(cw / 2) + cw));
+  const p = tf.tensor1d([y0, y1, x0, x1, 1]);
+  const at = (k: number) => tf.slice(p, [k], [1]);
+  const ones = tf.tile(tf.reshape(at(4), [1, 1]), [h, w]);
+  const rows = tf.cumsum(ones, 0, true); // i
+  const cols = tf.cumsum(ones, 1, true); // j
+  const within = (v: tf.Tensor, lo: tf.Tensor, hi: tf.Tensor) => tf.mul(tf.cast(tf.greaterEqual(v, lo), 'float32'), tf.cast(tf.less(v, hi), 'float32'));
+  const inside = tf.mul(within(rows, at(0), at(1)), within(cols, at(2), at(3)));
+  return tf.mul(x, tf.reshape(tf.sub(ones, inside), [1, h, w, 1]));
 }
 
 /**

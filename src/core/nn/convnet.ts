@@ -6,6 +6,7 @@
  * pixels -> depth x [linear (width units) -> ReLU] -> linear (3 layers of 128 units in the DC benchmarks: depth 2).
  */
 import * as tf from '@tensorflow/tfjs';
+import './device-grads';
 import { avgPool2, avgPool2FirstOrder, conv, convFirstOrder, instanceNorm, pad2d, spatialMeanFirstOrder } from './ops';
 
 /** Shape hyper-parameters of a ConvNet. */

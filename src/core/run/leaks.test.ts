@@ -1,5 +1,7 @@
 /**
  * Leaks over a long run, in CI: every method with every real-batch sampler (MTT draws no real batches: one case),
+ * and one case per method with the dataset resident on the device (its class tensors are part of the count and freed
+ * with the run),
  * 200 iterations through the worker's driver (loss readbacks, image snapshots, selection views, checkpoints, four
  * sampler refreshes), with the tensor count the driver reports (the number the page's status bar shows) identical at
  * iteration 10 and at 200, and nothing left after the run is disposed (one leaked tensor per iteration, or per
@@ -20,17 +22,22 @@ import { datasetsDir, useBackend } from '../../testing/tf';
 
 const ITERATIONS = 200;
 const CLASSES = 2;
-const CASES: [MethodId, SamplerId][] = [
-  ['dm', 'uniform'],
-  ['dm', 'importance'],
-  ['dm', 'dream'],
-  ['dc', 'uniform'],
-  ['dc', 'importance'],
-  ['dc', 'dream'],
-  ['krr', 'uniform'],
-  ['krr', 'importance'],
-  ['krr', 'dream'],
-  ['mtt', 'uniform'],
+/** Method, sampler, and where real batches come from: host uploads, or the dataset resident on the device (issue 15). */
+const CASES: [MethodId, SamplerId, 'host' | 'resident'][] = [
+  ['dm', 'uniform', 'host'],
+  ['dm', 'importance', 'host'],
+  ['dm', 'dream', 'host'],
+  ['dc', 'uniform', 'host'],
+  ['dc', 'importance', 'host'],
+  ['dc', 'dream', 'host'],
+  ['krr', 'uniform', 'host'],
+  ['krr', 'importance', 'host'],
+  ['krr', 'dream', 'host'],
+  ['mtt', 'uniform', 'host'],
+  ['dm', 'dream', 'resident'],
+  ['dc', 'importance', 'resident'],
+  ['krr', 'uniform', 'resident'],
+  ['mtt', 'uniform', 'resident'],
 ];
 
 let data: RealData;
@@ -59,7 +66,7 @@ afterAll(() => {
 });
 
 describe(`tensors over ${ITERATIONS} iterations through the driver`, () => {
-  it.each(CASES)(`%s with the %s sampler: the same count at iteration 10 and ${ITERATIONS}, none left after dispose`, async (method, sampler) => {
+  it.each(CASES)(`%s with the %s sampler, %s batches: the same count at iteration 10 and ${ITERATIONS}, none left after dispose`, async (method, sampler, path) => {
     const config = {
       ...DEFAULT_RUN_CONFIG,
       method,
@@ -87,7 +94,7 @@ describe(`tensors over ${ITERATIONS} iterations through the driver`, () => {
     const before = tf.memory().numTensors;
     const start = performance.now();
     const cpu0 = process.cpuUsage();
-    const run = new DistillRun(data, config);
+    const run = new DistillRun(data, config, { resident: path === 'resident' ? 'on' : 'off' });
     await run.prepare();
     // Every event the worker's run sends, at the worker's rates, with a checkpoint every second.
     const reason = await drive(run, { control: new RunControl(), emit, checkpointMs: 1000 });
@@ -98,7 +105,7 @@ describe(`tensors over ${ITERATIONS} iterations through the driver`, () => {
     const atEnd = counts.get(ITERATIONS);
     const cpu = process.cpuUsage(cpu0);
     const line =
-      `${method}/${sampler}: ${at10?.[1]} tensors at iteration ${at10?.[0]}, ${atEnd} at ${ITERATIONS}; ${after - before} left after dispose; ` +
+      `${method}/${sampler}/${path}: ${at10?.[1]} tensors at iteration ${at10?.[0]}, ${atEnd} at ${ITERATIONS}; ${after - before} left after dispose; ` +
       `${checkpoints} checkpoints, ${selections} selection views; ${((performance.now() - start) / 1000).toFixed(1)} s ` +
       `(${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU)`;
     lines.push(line);

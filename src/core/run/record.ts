@@ -81,6 +81,11 @@ export const runRecordSchema = z.object({
   backend: z.string(),
   /** What the backend reported when it started (wasm: SIMD and its threads; webgpu: the adapter). */
   backendDetail: z.string().optional(),
+  /**
+   * Where the run's real batches came from (issue 15; absent in older records: from the host): the dataset
+   * resident on the device and batches gathered there, or host batches and why (the engine option, or memory).
+   */
+  realBatches: z.object({ resident: z.boolean(), bytes: z.number().int().nonnegative(), reason: z.string() }).optional(),
   iterations: z.array(z.object({ iteration: z.number().int(), loss: z.number(), ms: z.number() })),
   /** Median wall-clock milliseconds per iteration. */
   msPerIteration: z.number(),
@@ -138,6 +143,7 @@ export interface RunRecordParts {
   startedFrom?: RunRecord['startedFrom'];
   backend: string;
   backendDetail?: string;
+  realBatches?: RunRecord['realBatches'];
   iterations: RunRecord['iterations'];
   syntheticSha256: string;
   evaluation: RunRecord['evaluation'];
@@ -157,6 +163,7 @@ export function buildRunRecord(p: RunRecordParts): RunRecord {
     ...(p.startedFrom ? { startedFrom: p.startedFrom } : {}),
     backend: p.backend,
     ...(p.backendDetail ? { backendDetail: p.backendDetail } : {}),
+    ...(p.realBatches ? { realBatches: p.realBatches } : {}),
     iterations: p.iterations,
     msPerIteration: median(p.iterations.map((x) => x.ms)),
     syntheticSha256: p.syntheticSha256,

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunCheckpoint, RunConfig, ImageChange, ImageGrid, SelectionView } from '../../shared/protocol';
-import { gatherPixels } from '../data/batches';
+import { disposeResident, gatherPixels, makeResident, residentBytes } from '../data/batches';
+import { backendMemoryBudget, chooseResidency, estimateRunBytes, type Residency, type ResidentMode } from '../../shared/memory';
 import { drawHistogram, importanceStrip } from '../select/view';
 import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
@@ -36,6 +37,17 @@ export interface ExpertCache {
 /** A run's state between iterations (see the type in shared/protocol.ts). */
 export type { RunCheckpoint };
 
+/**
+ * Engine options: how the run uses the device, never what it computes (not part of RunConfig or links).
+ * `resident`: where real batches come from (shared/memory.ts ResidentMode; default 'auto'); `backend` and
+ * `memoryBudget` default to tf.getBackend() and backendMemoryBudget's figure for it.
+ */
+export interface EngineOptions {
+  resident?: ResidentMode;
+  backend?: string;
+  memoryBudget?: number;
+}
+
 /** Reports work before the first iteration: what is happening and the fraction done (0..1). May throw to cancel. */
 export type PrepareProgress = (message: string, fraction: number) => void | Promise<void>;
 
@@ -59,6 +71,8 @@ export class DistillRun {
   private readonly augment: DrawAugment | undefined;
   private mtt: { method: MttMethod; owned: Trajectories | null } | null = null;
   private readonly shape: readonly [number, number, number];
+  /** Whether the real data is resident on the device for this run, its size, and why (status text, records). */
+  readonly residency: Residency;
   /** Iterations completed so far. */
   iteration = 0;
   /** KRR's learned labels, when the config learns them. */
@@ -66,12 +80,22 @@ export class DistillRun {
   /** MTT's step size from a checkpoint, applied once prepare() has built the method. */
   private pendingMtt: RunCheckpoint['mtt'] | null = null;
 
-  constructor(data: RealData, config: RunConfig) {
+  constructor(source: RealData, config: RunConfig, engine: EngineOptions = {}) {
     this.config = config;
-    this.data = data;
     this.rng = new Rng(config.seed);
-    this.shape = [data.set.height, data.set.width, data.set.channels];
-    this.net = { input: this.shape, classes: data.numClasses, width: config.width, depth: config.depth };
+    this.shape = [source.set.height, source.set.width, source.set.channels];
+    this.net = { input: this.shape, classes: source.numClasses, width: config.width, depth: config.depth };
+    const backend = engine.backend ?? tf.getBackend();
+    this.residency = chooseResidency(
+      engine.resident ?? 'auto',
+      backend,
+      residentBytes(source.set),
+      estimateRunBytes(config, this.shape, source.numClasses),
+      engine.memoryBudget ?? backendMemoryBudget(backend, undefined),
+    );
+    // Everything below (inits, sampler, methods, MTT's experts) sees the same data: resident or not, the same bytes.
+    const data = this.residency.resident ? makeResident(source) : source;
+    this.data = data;
     this.initRng = this.rng.fork();
     const n = data.numClasses * config.ipc;
     const init = config.init;
@@ -358,6 +382,7 @@ export class DistillRun {
   }
 
   dispose(): void {
+    disposeResident(this.data);
     if (this.mtt) {
       this.mtt.method.dispose();
       if (this.mtt.owned) disposeTrajectories(this.mtt.owned);
