@@ -128,7 +128,7 @@ export function EvaluatePanel() {
           value={request.labels ?? 'hard'}
           options={[
             ['hard', 'Class labels'],
-            ['soft', 'Soft (learned) labels'],
+            ['soft', 'Soft (learned)'],
           ]}
           disabled={running || (!hasSoft && (request.labels ?? 'hard') === 'hard')}
           testId="eval-labels-select"
