@@ -124,7 +124,7 @@ test('distils MNIST with DC gradient matching on wasm', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test('distils MNIST with KRR and learned labels on wasm; the .npz export carries them as soft_labels', async ({ page }) => {
+test('distils MNIST with KRR and learned labels on wasm; the .npz export carries them as soft_labels; Evaluate trains on them', async ({ page }) => {
   const errors = collectConsoleErrors(page);
   await page.goto('/?backend=wasm&method=krr&ipc=1&width=8&realPerClass=8&iterations=3&learnLabels=true');
   await expect(page.getByTestId('dataset-status')).toHaveText('ready');
@@ -135,6 +135,20 @@ test('distils MNIST with KRR and learned labels on wasm; the .npz export carries
   const { bytes } = await download(page, 'npz');
   const members = unzipSync(new Uint8Array(bytes));
   expect(new TextDecoder().decode(members['soft_labels.npy']!.subarray(10, 80))).toMatch(/'shape': \(10, 10\)/);
+  // Evaluate on the learned labels (the stated soft-label variant): the table and the run record say so.
+  await page.getByTestId('eval-labels-select').selectOption('soft');
+  await setNumber(page, 'eval-epochs-input', 2);
+  await setNumber(page, 'eval-models-input', 1);
+  await setNumber(page, 'eval-test-input', 500);
+  await page.getByTestId('eval-button').click();
+  const caption = page.getByTestId('eval-results').locator('caption');
+  await expect(caption).toContainText('distilled set on its soft (learned) labels, baselines on class labels', { timeout: 200_000 });
+  await expect(page.locator('[data-set="distilled"] th')).toContainText('soft labels');
+  for (const name of ['distilled', 'random', 'herding', 'kCenter']) await expect(page.getByTestId(`eval-${name}`)).toHaveText(/^\d+\.\d% ± \d+\.\d%$/);
+  const record = JSON.parse((await download(page, 'record')).bytes.toString('utf8')) as { evaluation: { labels?: string } };
+  expect(record.evaluation.labels).toBe('soft');
+  fs.mkdirSync('e2e-artifacts', { recursive: true });
+  await page.locator('section[aria-labelledby="eval-title"]').screenshot({ path: 'e2e-artifacts/evaluate-soft-labels.png' });
   expect(errors).toEqual([]);
 });
 

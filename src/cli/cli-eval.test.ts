@@ -20,7 +20,7 @@ describe('the distill command with evaluation', { timeout: 300_000 }, () => {
     );
     expect(r.status, r.stderr).toBe(0);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
-    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, architecture: 'convnet', testImages: 500, dsa: false });
+    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, architecture: 'convnet', testImages: 500, dsa: false, labels: 'hard' });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       const acc = rec.accuracy![name];
       expect(acc.runs).toHaveLength(2);
@@ -47,6 +47,44 @@ describe('the distill command with evaluation', { timeout: 300_000 }, () => {
     const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
     expect(dm.status).toBe(2);
     expect(dm.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
+  });
+
+  // Two evaluations (run, then eval of its .npz).
+  it('--eval-labels soft trains the distilled set on its learned labels, records it; eval of the .npz reproduces it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const npz = path.join(dir, 'set.npz');
+    const flags = ['--width', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-labels', 'soft', '--test-images', '500', '--backend', 'wasm'];
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
+      '--iterations', '2', '--real', '4', ...flags, '--out', path.join(dir, 'run.json'), '--npz', npz,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/evaluate distilled: 1 ConvNet\(s\) x 2 epochs on soft labels/);
+    expect(r.stderr).not.toMatch(/evaluate random: .*soft/);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    expect(rec.evaluation).toMatchObject({ labels: 'soft', dsa: false });
+    // An older record, without evaluation.labels (hard), still reads.
+    const { labels: _labels, ...older } = rec.evaluation!;
+    expect(runRecordSchema.parse({ ...rec, evaluation: older }).evaluation).not.toHaveProperty('labels');
+    const out = path.join(dir, 'eval.json');
+    const e = await distill('eval', '--npz', npz, '--data', datasetsDir(), ...flags, '--out', out);
+    expect(e.status, e.stderr).toBe(0);
+    const ev = JSON.parse(fs.readFileSync(out, 'utf8')) as { evaluation: unknown; accuracy: NonNullable<typeof rec.accuracy> };
+    expect(ev.evaluation).toMatchObject({ labels: 'soft' });
+    // The same set, soft labels and protocol: the same numbers as the run's own evaluation.
+    expect(ev.accuracy).toEqual(rec.accuracy);
+    // Sets without soft labels are refused with --eval-labels soft.
+    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--eval-labels', 'soft', '--iterations', '1');
+    expect(dm.status).toBe(2);
+    expect(dm.stderr.split('\n')[0]).toMatch(/--eval-labels soft needs a set with soft labels: --method krr --learn-labels on/);
+    const hardOnly = path.join(dir, 'hard.npz');
+    fs.writeFileSync(hardOnly, encodeNpz(classMajorSet(DATASETS.mnist, new Float32Array(10 * 784), 1)));
+    const none = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), ...flags);
+    expect(none.status).toBe(2);
+    expect(none.stderr.trimEnd().split('\n')).toEqual([`distill: --eval-labels soft: ${hardOnly} has no soft_labels array (only KRR with --learn-labels on writes one)`]);
+    const bad = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), '--eval-labels', 'mixed');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(/--eval-labels must be one of hard, soft \(got 'mixed'\)/);
   });
 
   // Two evaluations (run, then eval of its .npz): more than the default 120 s when the machine is busy.

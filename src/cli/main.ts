@@ -22,9 +22,10 @@ import { buildRunRecord, datasetOf, runRecordSchema, type RunRecord } from '../c
 import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
 import { ARCHITECTURES } from '../core/nn/convnet';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
+import { EVAL_LABELS, labelDistributions } from '../core/eval/soft-labels';
 import { encodePng } from '../core/png';
 import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data/npz';
-import { decodePixels } from '../core/methods/idc/multiformation';
+import { decodePixels, repeatRows } from '../core/methods/idc/multiformation';
 import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
@@ -55,7 +56,8 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --width N                 ConvNet width (default ${DEFAULT_RUN_CONFIG.width})
   --real N                  real images per class per iteration (default ${DEFAULT_RUN_CONFIG.realPerClass})
   --learn-labels on|off     KRR: learn the synthetic set's regression targets with its pixels (default off;
-                            --npz then also writes them as soft_labels; evaluation uses the class labels)
+                            --npz then also writes them as soft_labels; evaluation uses the class labels
+                            unless --eval-labels soft)
   --factor F                multi-formation (IDC) for dm, dc, krr: each stored image decodes into F² training
                             images (an FxF grid of tiles, each upsampled bilinearly to full size; default 1 = off,
                             the paper uses 2); with --init real the tiles start as F² downscaled real images;
@@ -72,6 +74,11 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
                             evaluated under the same setting; the record says which (evaluation.dsa)
   --test-images N           test on N test images taken class by class in turn (a quick check; default 0: the
                             whole test set, the protocol); the record says how many (evaluation.testImages)
+  --eval-labels hard|soft   train the evaluation networks on the class labels (default, the protocol) or, a
+                            stated variant, on the set's soft labels (KRR --learn-labels on; a .npz's
+                            soft_labels): softmax cross-entropy against each image's target distribution
+                            (KRR's centred targets y become max(0, y + 1/C), renormalised). The baselines keep
+                            their class labels; the record says which (evaluation.labels)
   --backend auto|wasm|cpu|webgpu   (default auto: the fastest by a measured probe; its figures go to backendDetail)
   --threads N               wasm: threads (default ${defaultWasmThreads()}: one per core, at most 8; the same bytes
                             with any number)
@@ -88,7 +95,8 @@ distill eval: evaluates an imported set (.npz: images NCHW, labels, mean, std) u
 beside random real images, herding and k-center at its images per class.
   --npz FILE                the set (required)
   --dataset ID              its dataset (default: the one the file's meta names)
-  --eval-epochs N, --eval-models N, --eval-arch A, --eval-dsa on|off, --test-images N, --width N, --seed N, --backend B, --threads N   as for run
+  --eval-epochs N, --eval-models N, --eval-arch A, --eval-dsa D, --eval-labels L, --test-images N, --width N,
+  --seed N, --backend B, --threads N   as for run (--eval-labels soft needs the file's soft_labels)
   --out FILE                a JSON record with the evaluation and the accuracy block`;
 
 class UsageError extends Error {
@@ -142,6 +150,7 @@ const evalFlags = {
   'eval-arch': oneOf('eval-arch', ARCHITECTURES).default('convnet'),
   'eval-dsa': oneOf('eval-dsa', ['on', 'off']).default('off'),
   'test-images': int('test-images', 0, 10_000_000).default(0),
+  'eval-labels': oneOf('eval-labels', EVAL_LABELS).default('hard'),
   backend: oneOf('backend', ['auto', 'wasm', 'cpu', 'webgpu']).default('auto'),
   threads: int('threads', 1, 8).default(defaultWasmThreads()),
   out: z.string().optional(),
@@ -208,6 +217,9 @@ function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: '
     const args = parseFlags(runSchema, rest);
     if (args.method !== 'krr' && args['learn-labels'] === 'on') throw new UsageError('--learn-labels on needs --method krr (only KRR learns labels)');
     if (args.method === 'mtt' && args.factor > 1) throw new UsageError('--factor needs --method dm, dc or krr (MTT has no multi-formation)');
+    if (args['eval-labels'] === 'soft' && !(args.method === 'krr' && args['learn-labels'] === 'on')) {
+      throw new UsageError('--eval-labels soft needs a set with soft labels: --method krr --learn-labels on (no other method learns labels)');
+    }
     return { command, args };
   }
   if (command === 'eval') {
@@ -282,9 +294,12 @@ async function setUp(a: EvalFlags, id: DatasetId) {
 /**
  * The evaluation protocol on `pixels` (NHWC, class-major, `ipc` per class, the dataset's normalisation) beside
  * random real, herding and k-center at the same IPC, with progress and results on stderr. Null when skipped.
+ * `soft`: the images' soft labels [images, classes] as learned (one row per image of `pixels`), trained on with
+ * --eval-labels soft.
  */
 async function evaluate(
   pixels: Float32Array,
+  soft: Float32Array | undefined,
   ipc: number,
   train: RealData,
   test: RealData,
@@ -292,7 +307,8 @@ async function evaluate(
   dataset: string,
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'] };
+  const labels = a['eval-labels'];
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels };
   const evaluation = {
     epochs: cfg.epochs,
     models: cfg.models,
@@ -300,10 +316,14 @@ async function evaluate(
     architecture: cfg.architecture,
     testImages: testIndices(test, cfg.testLimit).length,
     dsa: cfg.dsa,
+    labels,
   };
+  if (labels === 'soft' && !soft) throw new UsageError('--eval-labels soft: the set has no soft labels', false);
+  const distilled = labels === 'soft' ? { pixels, soft: labelDistributions(soft!, train.numClasses) } : pixels;
   let lastSet = '';
-  const { results } = await compareWithBaselines(pixels, ipc, train, test, cfg, (p) => {
-    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}`);
+  const { results } = await compareWithBaselines(distilled, ipc, train, test, cfg, (p) => {
+    const soft = labels === 'soft' && p.set === 'distilled' ? ' on soft labels' : '';
+    if (p.set !== lastSet) log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${soft}`);
   });
   for (const name of EVAL_SETS) log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
   return { evaluation, accuracy: results };
@@ -388,7 +408,9 @@ async function runCommand(a: RunArgs): Promise<void> {
       write(a.npz, encodeNpz(run.factor > 1 ? { ...set, multiFormation: { factor: run.factor, decoded } } : set));
     }
 
-    const { evaluation, accuracy } = await evaluate(decoded, a.ipc, train, test, a, a.dataset);
+    // Multi-formation: each decoded image takes its stored image's soft label.
+    const soft = learned ? repeatRows(learned.values, pixels.length / (loaded.train.height * loaded.train.width * loaded.train.channels), run.factor) : undefined;
+    const { evaluation, accuracy } = await evaluate(decoded, soft, a.ipc, train, test, a, a.dataset);
 
     const record = buildRunRecord({
       app,
@@ -439,7 +461,8 @@ async function evalCommand(a: EvalArgs): Promise<void> {
   if (!fs.existsSync(a.npz) || !fs.statSync(a.npz).isFile()) throw new UsageError(`--npz ${a.npz}: no such file`, false);
   const bytes = new Uint8Array(fs.readFileSync(a.npz));
   const set = decodeNpz(bytes, { file: a.npz, ...(a.dataset ? { dataset: a.dataset } : {}) });
-  const { pixels: stored, ipc } = forEvaluation(set);
+  const { pixels: stored, ipc, softLabels } = forEvaluation(set);
+  if (a['eval-labels'] === 'soft' && !softLabels) throw new UsageError(`--eval-labels soft: ${a.npz} has no soft_labels array (only KRR with --learn-labels on writes one)`, false);
   log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
   // A multi-formation set (written by run --factor F) trains on its decoded images, as run evaluated it.
   const factor = Number((set.meta as { config?: { factor?: unknown } }).config?.factor ?? 1);
@@ -448,7 +471,8 @@ async function evalCommand(a: EvalArgs): Promise<void> {
   // Decoding runs on the backend: after setUp.
   const pixels = multi ? decodePixels(stored, set.shape, factor) : stored;
   if (multi) log(`multi-formation factor ${factor}: evaluating the ${set.labels.length * factor * factor} decoded images (the baselines keep ${ipc} real images per class)`);
-  const { evaluation, accuracy } = await evaluate(pixels, ipc, train, test, a, set.dataset);
+  const soft = softLabels && multi ? repeatRows(softLabels, set.labels.length, factor) : softLabels;
+  const { evaluation, accuracy } = await evaluate(pixels, soft, ipc, train, test, a, set.dataset);
   const record = evalRecordSchema.parse({
     schema: 'distill-playground/eval-record@1',
     app,

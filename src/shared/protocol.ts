@@ -315,6 +315,11 @@ export interface EvalRequest {
   architecture?: EvalArchitecture;
   /** Train the evaluation networks with DSA augmentation, a fresh draw every batch (the DSA/DM/IDC protocol). Absent: off. */
   dsa?: boolean;
+  /**
+   * The labels the distilled set's networks train on: 'hard' (class labels, the protocol; absent means hard) or
+   * 'soft' (its learned labels, KRR with learned labels only: a stated variant; src/core/eval/soft-labels.ts).
+   */
+  labels?: 'hard' | 'soft';
 }
 
 export type EvalArchitecture = 'convnet' | 'mlp';
@@ -398,6 +403,8 @@ export type ImportSummary =
       config: RunConfig;
       configNote: string;
       grid: ImageGrid;
+      /** Whether the file carries soft_labels (the Evaluate panel can then train on them). */
+      softLabels?: boolean;
     }
   | {
       kind: 'record';

@@ -30,7 +30,8 @@ import type {
 } from '../shared/protocol';
 import { EVAL_DEFAULTS } from '../core/eval/evaluate';
 import { BaselineCache, baselineKey } from '../core/eval/baselines';
-import { decodePixels } from '../core/methods/idc/multiformation';
+import { decodePixels, repeatRows } from '../core/methods/idc/multiformation';
+import { labelDistributions } from '../core/eval/soft-labels';
 import type { DatasetId, DatasetSpec, LoadedDataset, RunDatasetId } from '../core/data/types';
 import { datasetSha256, decodeOwnFiles } from '../core/data/own';
 import { DatasetFormatError } from '../core/data/errors';
@@ -403,7 +404,7 @@ const api: EngineApi = {
     evalCancelled = false;
     try {
       let last = 0;
-      const { results, testImages, cfg } = await evaluateWithBaselines(entry, source.pixels, source.config, request, async (p) => {
+      const { results, testImages, cfg } = await evaluateWithBaselines(entry, source.pixels, source.softLabels, source.config, request, async (p) => {
         if (evalCancelled) throw new Error('Evaluation cancelled.');
         const now = performance.now();
         if (now - last > 200 || p.fraction === 1) {
@@ -442,9 +443,9 @@ const api: EngineApi = {
     }
     if (control) throw new Error(`${got.file}: a .npz set; stop the run, or let it finish, before importing it`);
     imported = got;
-    latest = { pixels: got.pixels, config: got.config, iteration: 0, backend: backend?.backend ?? 'none', startedFrom: { file: got.file, sha256: got.sha256 }, imported: true };
+    latest = { pixels: got.pixels, ...(got.softLabels ? { softLabels: got.softLabels } : {}), config: got.config, iteration: 0, backend: backend?.backend ?? 'none', startedFrom: { file: got.file, sha256: got.sha256 }, imported: true };
     const grid = setGrid(got.pixels, got.config);
-    const summary: ImportSummary = { kind: 'set', file: got.file, sha256: got.sha256, dataset: got.dataset, ipc: got.ipc, config: got.config, configNote: got.configNote, grid };
+    const summary: ImportSummary = { kind: 'set', file: got.file, sha256: got.sha256, dataset: got.dataset, ipc: got.ipc, config: got.config, configNote: got.configNote, grid, ...(got.softLabels ? { softLabels: true } : {}) };
     return Comlink.transfer(summary, [grid.rgba.buffer]);
   },
 
@@ -480,7 +481,7 @@ const api: EngineApi = {
         iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
         syntheticSha256: source.sha256,
         evaluation: ev
-          ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}) }
+          ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}), ...(ev.request.labels === 'soft' ? { labels: 'soft' as const } : {}) }
           : null,
         accuracy: ev ? ev.results : null,
       });
@@ -495,8 +496,19 @@ function evalConfig(config: RunConfig, request: EvalRequest) {
   return { ...EVAL_DEFAULTS, ...request, width: config.width, depth: config.depth, seed: config.seed, dsaFlip: config.dataset !== 'mnist' };
 }
 
-/** The set beside its baselines, which are evaluated once per dataset, IPC and settings (BaselineCache). */
-async function evaluateWithBaselines(entry: DatasetEntry, pixels: Float32Array, config: RunConfig, request: EvalRequest, onProgress: (p: EvalProgress) => Promise<void>) {
+/**
+ * The set beside its baselines, which are evaluated once per dataset, IPC and settings (BaselineCache). With
+ * `request.labels` 'soft' the set trains on its learned labels (`softLabels`, [stored images, classes]).
+ */
+async function evaluateWithBaselines(
+  entry: DatasetEntry,
+  pixels: Float32Array,
+  softLabels: Float32Array | undefined,
+  config: RunConfig,
+  request: EvalRequest,
+  onProgress: (p: EvalProgress) => Promise<void>,
+) {
+  if (request.labels === 'soft' && !softLabels) throw new Error('This set has no soft labels (only KRR with learned labels has them): evaluate it on class labels.');
   entry.test ??= prepareRealData(entry.loaded.test, entry.loaded.spec);
   const cfg = evalConfig(config, request);
   // An uploaded dataset is named by its fingerprint: another upload is other data.
@@ -504,7 +516,10 @@ async function evaluateWithBaselines(entry: DatasetEntry, pixels: Float32Array, 
   // Multi-formation: the networks train on the decoded set (IPC·f² per class); the baselines keep IPC per class.
   const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
   const train = decodePixels(pixels, [entry.loaded.train.height, entry.loaded.train.width, entry.loaded.train.channels], factor);
-  const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), train, config.ipc, entry.real, entry.test, cfg, onProgress);
+  // Multi-formation: each decoded image takes its stored image's soft label.
+  const classes = entry.real.numClasses;
+  const distilled = request.labels === 'soft' ? { pixels: train, soft: labelDistributions(repeatRows(softLabels!, softLabels!.length / classes, factor), classes) } : train;
+  const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), distilled, config.ipc, entry.real, entry.test, cfg, onProgress);
   return { ...got, cfg };
 }
 
@@ -520,7 +535,10 @@ async function evaluateDuringRun(run: DistillRun, ctl: RunControl, schedule: Eva
   const pixels = await run.pixels();
   let last = 0;
   try {
-    const { results, testImages, cfg } = await evaluateWithBaselines(entry, pixels, run.config, schedule.request, async (progress) => {
+    const soft = schedule.request.labels === 'soft' ? (await run.learnedLabels())?.values : undefined;
+    // A run without learned labels is evaluated on its class labels, and its reports say so (request.labels).
+    const request: EvalRequest = soft ? schedule.request : { ...schedule.request, labels: 'hard' };
+    const { results, testImages, cfg } = await evaluateWithBaselines(entry, pixels, soft, run.config, request, async (progress) => {
       if (ctl.isStopped) throw new RunStopped();
       const now = performance.now();
       if (now - last > 200 || progress.fraction === 1) {
@@ -529,7 +547,7 @@ async function evaluateDuringRun(run: DistillRun, ctl: RunControl, schedule: Eva
       }
       await new Promise((r) => setTimeout(r, 0));
     });
-    const report: EvalReport = { request: schedule.request, iteration, ipc: run.config.ipc, width: cfg.width, testImages, results };
+    const report: EvalReport = { request, iteration, ipc: run.config.ipc, width: cfg.width, testImages, results };
     emit({ type: 'evaluation', report });
     return report;
   } catch (err) {

@@ -844,7 +844,7 @@ export function Controls() {
               </label>
               <p className="field__hint" id={labelsHintId}>
                 Also learn each synthetic image’s regression target (from its class’s one-hot), as KIP and RFAD do; the .npz
-                export carries them as soft_labels, evaluation uses the class labels.<span className="field__default"> Default: off.</span>
+                export carries them as soft_labels; Evaluate trains on the class labels unless its Labels setting says Soft.<span className="field__default"> Default: off.</span>
               </p>
               <MemoryEstimate />
             </div>

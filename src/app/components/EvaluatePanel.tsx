@@ -55,6 +55,10 @@ export function EvaluatePanel() {
   const running = status === 'running';
   const lastGood = useApp((s) => (s.runStatus === 'error' ? s.lastGood : null));
   const canEvaluate = (runStatus === 'paused' || runStatus === 'done' || importedFile !== null || lastGood !== null) && !running;
+  // Soft labels: the set shown learned them (a KRR run with learned labels, or an imported .npz with soft_labels).
+  const hasSoft = useApp((s) =>
+    s.runStatus === 'idle' && s.imported ? s.imported.softLabels === true : s.runConfig ? s.runConfig.method === 'krr' && s.runConfig.learnLabels === true : s.config.method === 'krr' && s.config.learnLabels === true,
+  );
   const best = report ? Math.max(...ROWS.map((r) => report.results[r.name].mean)) : 0;
 
   let note = 'Pause or finish a run, then evaluate its synthetic images.';
@@ -63,7 +67,7 @@ export function EvaluatePanel() {
   // The result in words, in the live note: a screen reader hears it when an evaluation ends (also during a run).
   if (status === 'done' && report && !running) {
     const d = report.results.distilled;
-    note = `Evaluated after iteration ${formatInt(report.iteration)}: the ${importedFile ? 'imported' : 'synthetic'} set ${pct(d.mean)} ± ${pct(d.std)}, random real images ${pct(report.results.random.mean)}. ${note}`;
+    note = `Evaluated after iteration ${formatInt(report.iteration)}: the ${importedFile ? 'imported' : 'synthetic'} set${report.request.labels === 'soft' ? ' on its soft labels' : ''} ${pct(d.mean)} ± ${pct(d.std)}, random real images ${pct(report.results.random.mean)}. ${note}`;
   }
   if (running && progress) note = `Training on the ${ROWS.find((r) => r.name === progress.set)?.label.toLowerCase()} set: network ${progress.model + 1} of ${progress.models}, epoch ${progress.epoch + 1} of ${progress.epochs}.`;
   if (running && !progress) note = 'Preparing the baselines…';
@@ -114,6 +118,22 @@ export function EvaluatePanel() {
           </label>
           <p className="field__hint">A fresh DSA augmentation every training step (the DSA, DM, IDC protocol); the baselines get the same.</p>
         </div>
+        <SelectField<'hard' | 'soft'>
+          label="Labels"
+          hint={
+            hasSoft
+              ? 'Soft: train on the set’s learned labels (cross-entropy against each image’s distribution), a stated variant; the baselines keep class labels.'
+              : 'Class labels (the protocol). Soft labels need a set that learned them (KRR with learned labels).'
+          }
+          value={request.labels ?? 'hard'}
+          options={[
+            ['hard', 'Class labels'],
+            ['soft', 'Soft (learned)'],
+          ]}
+          disabled={running || (!hasSoft && (request.labels ?? 'hard') === 'hard')}
+          testId="eval-labels-select"
+          onChange={(labels) => setRequest({ labels })}
+        />
         <NumberField
           label="Test images"
           hint="0: the whole test set; fewer is quicker."
@@ -176,7 +196,8 @@ export function EvaluatePanel() {
           <caption>
             After iteration {formatInt(report.iteration)} · {report.ipc} per class ·{' '}
             {report.request.architecture === 'mlp' ? 'MLP' : 'ConvNet'} width {report.width} ·{' '}
-            {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images · DSA in evaluation {report.request.dsa ? 'on' : 'off'}
+            {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images · DSA in evaluation {report.request.dsa ? 'on' : 'off'} ·{' '}
+            {report.request.labels === 'soft' ? 'distilled set on its soft (learned) labels, baselines on class labels' : 'class labels'}
           </caption>
           <thead>
             <tr>
@@ -191,6 +212,7 @@ export function EvaluatePanel() {
                 <tr key={row.name} data-set={row.name} className={row.name === 'distilled' ? 'eval-table__ours' : undefined}>
                   <th scope="row" title={row.hint}>
                     {row.name === 'distilled' && importedFile ? 'Distilled (imported set)' : row.label}
+                    {row.name === 'distilled' && report.request.labels === 'soft' && ' · soft labels'}
                     {r.mean === best && <span className="eval-table__best"> (best)</span>}
                   </th>
                   <td>

@@ -98,7 +98,7 @@ export const SAMPLER_LESSONS: Record<SamplerId, TechniqueLesson> = {
 
 export const LEARNED_LABELS_LESSON: TechniqueLesson = {
   title: 'Learned labels (KRR)',
-  text: 'Each synthetic image’s regression target is learnt too, starting from its class’s one-hot vector, so one image can stand for a blend of classes (as KIP and RFAD do). Evaluation still trains on the class labels.',
+  text: 'Each synthetic image’s regression target is learnt too, starting from its class’s one-hot vector, so one image can stand for a blend of classes (as KIP and RFAD do). Evaluation trains on the class labels unless you choose Labels: Soft in Evaluate (a stated variant: report the class-label number beside it).',
 };
 
 /** The lessons that apply to a configuration: its method, then DSA, the init and the sampler it uses. */

@@ -12,7 +12,7 @@ import { loadDatasetFromDir } from '../../node/datasets';
 import { datasetsDir } from '../../testing/tf';
 import { gatherPixels, prepareRealData } from './batches';
 import { DatasetFormatError } from './errors';
-import { classMajorSet, decodeNpz, encodeNpz } from './npz';
+import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from './npz';
 import type { DatasetId } from './types';
 
 function python(script: string, ...args: string[]): string {
@@ -132,6 +132,77 @@ if sys.argv[3] == 'fortran':
     expect(() => decodeNpz(new Uint8Array(fs.readFileSync(file)), { dataset: 'cifar-10', file: 'f.npz' })).toThrow(DatasetFormatError);
     expect(() => decodeNpz(new Uint8Array(fs.readFileSync(file)), { dataset: 'cifar-10', file: 'f.npz' })).toThrow(
       /^f\.npz: images\.npy: fortran_order is True/,
+    );
+  });
+});
+
+describe('soft_labels (KRR learned labels) in .npz, both ways', () => {
+  it('numpy reads the soft_labels an export writes: float32 [N, classes], value for value, beside the int64 labels', () => {
+    const { set } = realSet('mnist', 2);
+    const softLabels = Float32Array.from({ length: 20 * 10 }, (_, i) => Math.fround(Math.sin(i) * 0.7));
+    const file = path.join(dir, 'soft.npz');
+    fs.writeFileSync(file, encodeNpz({ ...set, softLabels }));
+    const got = JSON.parse(
+      python(
+        `
+import json, sys
+import numpy as np
+f = np.load(sys.argv[1])
+s = f['soft_labels']
+print(json.dumps({'dtype': s.dtype.str, 'shape': list(s.shape), 'values': s.ravel().tolist(), 'labels': f['labels'].tolist()}))
+`,
+        file,
+      ),
+    ) as { dtype: string; shape: number[]; values: number[]; labels: number[] };
+    expect(got.dtype).toBe('<f4');
+    expect(got.shape).toEqual([20, 10]);
+    expect(got.values).toEqual(Array.from(softLabels));
+    expect(got.labels).toEqual(Array.from({ length: 20 }, (_, i) => Math.floor(i / 2)));
+    // And they come back through the reader.
+    expect(decodeNpz(new Uint8Array(fs.readFileSync(file))).softLabels).toEqual(softLabels);
+  });
+
+  it('soft_labels saved by np.savez (float64, any image order) are read, and reordered class-major with the images', () => {
+    const file = path.join(dir, 'numpy-soft.npz');
+    python(
+      `
+import sys
+import numpy as np
+n = 20
+labels = np.arange(n, dtype=np.int64) % 10
+soft = np.full((n, 10), 0.05)
+soft[np.arange(n), labels] = 0.55
+soft[:, 0] += np.arange(n) / 1000
+np.savez(sys.argv[1], images=np.zeros((n, 1, 28, 28), dtype=np.float32), labels=labels, soft_labels=soft,
+         mean=np.array([0.1307], dtype=np.float32), std=np.array([0.3081], dtype=np.float32))
+`,
+      file,
+    );
+    const set = decodeNpz(new Uint8Array(fs.readFileSync(file)), { dataset: 'mnist', file });
+    expect(set.softLabels).toHaveLength(200);
+    expect(set.softLabels![3 * 10 + 3]).toBe(Math.fround(0.55));
+    const ev = forEvaluation(set);
+    // File order is class i % 10; class-major order puts file images 0 and 10 first (class 0), then 1 and 11, ...
+    const fileRows = [0, 10, 1, 11];
+    fileRows.forEach((src, dst) => {
+      expect(ev.softLabels![dst * 10 + 0]).toBe(Math.fround((src % 10 === 0 ? 0.55 : 0.05) + src / 1000));
+      expect(ev.softLabels![dst * 10 + (src % 10)]).toBe(Math.fround(src % 10 === 0 ? 0.55 + src / 1000 : 0.55));
+    });
+  });
+
+  it('soft_labels of the wrong shape are refused, naming the array', () => {
+    const file = path.join(dir, 'numpy-soft-bad.npz');
+    python(
+      `
+import sys
+import numpy as np
+np.savez(sys.argv[1], images=np.zeros((10, 1, 28, 28), dtype=np.float32), labels=np.arange(10, dtype=np.int64), soft_labels=np.zeros((10, 3)),
+         mean=np.array([0.1307], dtype=np.float32), std=np.array([0.3081], dtype=np.float32))
+`,
+      file,
+    );
+    expect(() => decodeNpz(new Uint8Array(fs.readFileSync(file)), { dataset: 'mnist', file: 's.npz' })).toThrow(
+      /^s\.npz: soft_labels: shape \(10, 3\) does not fit 10 images of 10 classes \(expected \(10, 10\)\)$/,
     );
   });
 });

@@ -27,8 +27,9 @@ export interface DistilledSet {
   /** One class index per image. */
   labels: Int32Array;
   /**
-   * Learned labels [N, classes] (KRR with learned labels), written as `soft_labels` float32 beside `labels`;
-   * readers that do not know it ignore it (this one does too: evaluation uses the class labels).
+   * Learned labels [N, classes] (KRR with learned labels: its regression targets, centred one-hot space), written
+   * as `soft_labels` float32 beside `labels`; readers that do not know it ignore it. This reader reads it
+   * (float32/float64 [N, classes], finite) for the soft-label evaluation (src/core/eval/soft-labels.ts).
    */
   softLabels?: Float32Array;
   /**
@@ -264,7 +265,7 @@ function unicodeText(arr: NpyArray): string {
   return text;
 }
 
-const ARRAYS = ['images', 'labels', 'mean', 'std', 'ipc', 'meta'] as const;
+const ARRAYS = ['images', 'labels', 'mean', 'std', 'ipc', 'meta', 'soft_labels'] as const;
 type ArrayName = (typeof ARRAYS)[number];
 
 /**
@@ -395,6 +396,21 @@ export function decodeNpz(bytes: Uint8Array, options: { dataset?: DatasetId; fil
     if (!counts.every((k) => k === ipc)) failIn('ipc')(`says ${ipc} images per class but the labels count ${counts.join(', ')}`);
   }
 
+  // soft_labels (optional): [N, classes] float, finite.
+  let softLabels: Float32Array | undefined;
+  const softArr = arrays.get('soft_labels');
+  if (softArr) {
+    const failSoft = failIn('soft_labels');
+    const descr = checkDescr(softArr, ['<f4', '<f8'], failSoft);
+    const k = spec.classes.length;
+    if (softArr.shape.length !== 2 || softArr.shape[0] !== n || softArr.shape[1] !== k) {
+      failSoft(`shape (${softArr.shape.join(', ')}) does not fit ${n} images of ${k} classes (expected (${n}, ${k}))`);
+    }
+    softLabels = new Float32Array(n! * k);
+    readValues(softArr, descr, softLabels);
+    if (!softLabels.every(Number.isFinite)) failSoft('holds NaN or infinite values');
+  }
+
   // NCHW -> NHWC
   const pixels = new Float32Array(nchw.length);
   const plane = h * w;
@@ -407,7 +423,7 @@ export function decodeNpz(bytes: Uint8Array, options: { dataset?: DatasetId; fil
     ...(metaJson.method !== undefined ? { method: metaJson.method } : {}),
     ...(metaJson.config !== undefined ? { config: metaJson.config } : {}),
   };
-  return { dataset: datasetId!, shape: spec.shape, pixels, labels: Int32Array.from(labelValues), mean, std, ipc, meta };
+  return { dataset: datasetId!, shape: spec.shape, pixels, labels: Int32Array.from(labelValues), ...(softLabels ? { softLabels } : {}), mean, std, ipc, meta };
 }
 
 function classCounts(labels: ArrayLike<number>, classes: number): number[] {
@@ -418,10 +434,10 @@ function classCounts(labels: ArrayLike<number>, classes: number): number[] {
 
 /**
  * The set as the evaluation protocol takes it: class-major NHWC pixels in the dataset's own normalisation
- * (re-normalised when the file's mean/std differ) and the images per class. Throws when the classes do not all
- * hold the same number of images.
+ * (re-normalised when the file's mean/std differ), the images per class and, when the file has them, its soft
+ * labels in the same class-major order. Throws when the classes do not all hold the same number of images.
  */
-export function forEvaluation(set: DistilledSet): { pixels: Float32Array; ipc: number } {
+export function forEvaluation(set: DistilledSet): { pixels: Float32Array; ipc: number; softLabels?: Float32Array } {
   if (set.dataset === 'custom') throw new Error('forEvaluation: a set of an uploaded dataset has no registry entry');
   const spec = getDataset(set.dataset);
   const [h, w, c] = set.shape;
@@ -441,5 +457,9 @@ export function forEvaluation(set: DistilledSet): { pixels: Float32Array; ipc: n
   order.forEach((src, dst) => {
     for (let i = 0; i < size; i++) pixels[dst * size + i] = set.pixels[src * size + i]! * scale[i % c]! + shift[i % c]!;
   });
-  return { pixels, ipc };
+  if (!set.softLabels) return { pixels, ipc };
+  const k = set.softLabels.length / set.labels.length;
+  const softLabels = new Float32Array(set.softLabels.length);
+  order.forEach((src, dst) => softLabels.set(set.softLabels!.subarray(src * k, (src + 1) * k), dst * k));
+  return { pixels, ipc, softLabels };
 }

@@ -48,6 +48,8 @@ describe('BaselineCache (real MNIST, wasm)', () => {
     // The same settings in another order are the same key.
     const { epochs, ...rest } = tiny;
     expect(baselineKey('mnist', 1, { ...rest, epochs })).toBe(key);
+    // The baselines train on class labels under either label setting: a soft-label evaluation reuses them.
+    expect(baselineKey('mnist', 1, { ...tiny, labels: 'soft' })).toBe(key);
     await cache.evaluate(baselineKey('mnist', 1, other), a, 1, train, test, other);
     expect(cache.computed).toBe(2);
   });

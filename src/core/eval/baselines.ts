@@ -5,7 +5,7 @@
  * DREAM-vs-uniform comparison, pays for them once).
  */
 import type { RealData } from '../data/batches';
-import { EVAL_SETS, evaluateSets } from './compare';
+import { EVAL_SETS, evaluateSets, type DistilledInput } from './compare';
 import type { EvalConfig, EvalResult } from './evaluate';
 import type { EvalProgress, EvalSetName } from '../../shared/protocol';
 
@@ -19,10 +19,12 @@ interface Baselines {
 /**
  * What the baselines of an evaluation depend on: the data (`data` names the training and test data, e.g. the
  * dataset id), the images per class and every setting of the evaluation (all of EvalConfig's fields, so a new one
- * is part of the key by itself).
+ * is part of the key by itself), except `labels`: the baselines have no soft labels and train on their class
+ * labels under either setting, so a soft-label evaluation reuses the hard one's baselines.
  */
 export function baselineKey(data: string, ipc: number, cfg: EvalConfig): string {
-  const settings = Object.entries(cfg).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const { labels: _labels, ...rest } = cfg;
+  const settings = Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([data, ipc, settings]);
 }
 
@@ -45,7 +47,7 @@ export class BaselineCache {
    */
   async evaluate(
     key: string,
-    distilled: Float32Array,
+    distilled: DistilledInput,
     ipc: number,
     train: RealData,
     test: RealData,

@@ -13,13 +13,20 @@ import type { EvalProgress, EvalSetName } from '../../shared/protocol';
 export const EVAL_SETS: readonly EvalSetName[] = ['distilled', 'random', 'herding', 'kCenter'];
 
 /**
+ * The distilled set handed to an evaluation: its pixels, or its pixels with soft labels (target distributions
+ * [images, classes], one row per image in the pixels' order: for a decoded multi-formation set, each stored image's
+ * row repeated f² times), which the evaluation trains on when its `labels` is 'soft'.
+ */
+export type DistilledInput = Float32Array | { pixels: Float32Array; soft?: Float32Array };
+
+/**
  * Evaluates `distilled` (NHWC pixels, class-major, `ipc` per class, or a decoded multi-formation set of IPC·f² per
  * class) and its three baselines at `ipc` per class. Coresets use
  * `embed` features of a random ConvNet of the evaluation's width (seeded by cfg.seed). `onProgress` may
  * throw to cancel.
  */
 export async function compareWithBaselines(
-  distilled: Float32Array,
+  distilled: DistilledInput,
   ipc: number,
   train: RealData,
   test: RealData,
@@ -44,7 +51,7 @@ export function coresetFeatures(train: RealData, cfg: Pick<EvalConfig, 'width' |
  */
 export async function evaluateSets(
   names: readonly EvalSetName[],
-  distilled: Float32Array | null,
+  distilledInput: DistilledInput | null,
   ipc: number,
   train: RealData,
   test: RealData,
@@ -53,6 +60,9 @@ export async function evaluateSets(
   features?: Features[],
 ): Promise<{ results: Partial<Record<EvalSetName, EvalResult>>; testImages: number }> {
   const shape: [number, number, number] = [train.set.height, train.set.width, train.set.channels];
+  const distilled = distilledInput === null || distilledInput instanceof Float32Array ? distilledInput : distilledInput.pixels;
+  const soft = distilledInput === null || distilledInput instanceof Float32Array ? undefined : distilledInput.soft;
+  if (cfg.labels === 'soft' && names.includes('distilled') && !soft) throw new Error('evaluateSets: soft-label evaluation needs the distilled set\'s soft labels');
   const labels = Int32Array.from({ length: train.numClasses * ipc }, (_, i) => Math.floor(i / ipc));
   const setOf = (pixels: Float32Array): LabelledSet => ({ pixels, labels, shape });
   // The distilled set may hold more images per class than `ipc` (a multi-formation set, decoded: IPC·f² per
@@ -67,7 +77,7 @@ export async function evaluateSets(
   const build: Record<EvalSetName, () => LabelledSet> = {
     distilled: () => {
       if (!distilled) throw new Error('evaluateSets: the distilled set was named but not given');
-      return { pixels: distilled, labels: distilledLabels, shape };
+      return { pixels: distilled, labels: distilledLabels, shape, ...(soft ? { soft } : {}) };
     },
     random: () => setOf(initReal(train, ipc, new Rng(cfg.seed + 1)).pixels),
     herding: () => fromIndices(selectCoreset('herding', train, feats, ipc)),

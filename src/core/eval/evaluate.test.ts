@@ -7,6 +7,7 @@ import { classFeatures, selectCoreset } from '../select/coresets';
 import { Rng } from '../rng';
 import { EVAL_DEFAULTS, evaluateSet, lrAt, testIndices, type LabelledSet } from './evaluate';
 import { useBackend } from '../../testing/tf';
+import { oneHotRows } from './soft-labels';
 import { disposeConvNet, initConvNet, paramList } from '../nn/convnet';
 
 const labelsFor = (numClasses: number, ipc: number) => Int32Array.from({ length: numClasses * ipc }, (_, i) => Math.floor(i / ipc));
@@ -41,6 +42,25 @@ describe('evaluation protocol on real MNIST (wasm)', () => {
     expect(a.runs).toEqual(b.runs);
     expect(a.runs).not.toEqual(off.runs);
     expect(a.mean).toBeGreaterThan(0.3);
+  });
+
+  it('soft labels: one-hot soft labels give exactly the hard-label runs (same seed); other targets differ; no leaks', async () => {
+    const real = initReal(train, 2, new Rng(5));
+    const labels = labelsFor(10, 2);
+    const set: LabelledSet = { pixels: real.pixels, labels, shape: [28, 28, 1] };
+    const cfg = { ...quick, models: 1, epochs: 10, testLimit: 300 };
+    const before = tf.memory().numTensors;
+    const hard = await evaluateSet(set, test, cfg);
+    const oneHot = await evaluateSet({ ...set, soft: oneHotRows(labels, 10) }, test, { ...cfg, labels: 'soft' });
+    expect(oneHot.runs).toEqual(hard.runs);
+    // Uniform targets teach nothing about the classes: chance, unlike the class labels.
+    const uniform = await evaluateSet({ ...set, soft: new Float32Array(20 * 10).fill(0.1) }, test, { ...cfg, labels: 'soft' });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(uniform.runs).not.toEqual(hard.runs);
+    expect(uniform.mean).toBeLessThan(0.2);
+    expect(hard.mean).toBeGreaterThan(0.3);
+    // 'hard' ignores a set's soft labels.
+    expect((await evaluateSet({ ...set, soft: new Float32Array(200).fill(0.1) }, test, cfg)).runs).toEqual(hard.runs);
   });
 
   it('10 random real images per class train networks far above chance; noise does not; no tensors leak', async () => {

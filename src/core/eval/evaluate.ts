@@ -10,6 +10,7 @@ import { SgdTrainer, accuracy } from '../nn/train';
 import { gatherBatch, type RealData } from '../data/batches';
 import { Rng } from '../rng';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
+import type { EvalLabels } from './soft-labels';
 
 /** Settings of the protocol; the papers use 300-1000 epochs and 5-10 models. */
 export interface EvalConfig {
@@ -33,6 +34,12 @@ export interface EvalConfig {
   dsa?: boolean;
   /** With dsa: whether flips are among the augmentations (false for MNIST, whose digits are not mirror-symmetric). */
   dsaFlip?: boolean;
+  /**
+   * The labels trained on: 'hard' (the class labels, the protocol; absent means hard) or 'soft' (a stated variant:
+   * the set's `soft` target distributions, softmax cross-entropy against them; src/core/eval/soft-labels.ts). A set
+   * without soft labels (the baselines) trains on its class labels either way, which is the same as one-hot targets.
+   */
+  labels?: EvalLabels;
 }
 
 export const EVAL_DEFAULTS: EvalConfig = {
@@ -54,6 +61,8 @@ export interface LabelledSet {
   pixels: Float32Array;
   labels: Int32Array;
   shape: readonly [number, number, number];
+  /** Target distributions [n, classes] (rows sum to 1), used when the evaluation's `labels` is 'soft'. */
+  soft?: Float32Array;
 }
 
 /** Accuracy of K fresh networks trained on `set`: mean, (population) std and each run. */
@@ -86,6 +95,9 @@ export async function trainAndTest(
   const trainer = new SgdTrainer(net, initConvNet(net, rng.nextSeed()), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
   const n = set.labels.length;
   const size = set.shape[0] * set.shape[1] * set.shape[2];
+  const classes = net.classes;
+  const soft = cfg.labels === 'soft' && set.soft ? set.soft : null;
+  if (soft && soft.length !== n * classes) throw new Error(`trainAndTest: ${soft.length} soft label values are not ${n} rows of ${classes} classes`);
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       trainer.config = { ...trainer.config, lr: lrAt(cfg, epoch) };
@@ -98,7 +110,9 @@ export async function trainAndTest(
         // DSA during evaluation draws from the network's own stream, after its order: off leaves the stream as it was.
         const x = cfg.dsa ? tf.tidy(() => applyDsa(raw, drawDsa(rng, DSA_DEFAULT_STRATEGY, { height: set.shape[0], width: set.shape[1], flip: cfg.dsaFlip ?? true }))) : raw;
         if (x !== raw) raw.dispose();
-        const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(idx, (i) => set.labels[i]!), 'int32'), net.classes) as tf.Tensor2D);
+        const y = soft
+          ? tf.tensor2d(Float32Array.from({ length: idx.length * classes }, (_, j) => soft[idx[Math.floor(j / classes)]! * classes + (j % classes)]!), [idx.length, classes])
+          : tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(idx, (i) => set.labels[i]!), 'int32'), classes) as tf.Tensor2D);
         tf.dispose([trainer.step(x, y), x, y]);
       }
       await onEpoch?.(epoch);

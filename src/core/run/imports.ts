@@ -31,6 +31,8 @@ export interface ImportedSet {
    */
   config: RunConfig;
   configNote: string;
+  /** The file's soft_labels ([N, classes], class-major like `pixels`), when it has them (KRR with learned labels). */
+  softLabels?: Float32Array;
 }
 
 export interface ImportedRecord {
@@ -68,13 +70,13 @@ export async function readImport(bytes: Uint8Array, file: string): Promise<Impor
 
 async function readSet(bytes: Uint8Array, file: string): Promise<ImportedSet> {
   const set = decodeNpz(bytes, { file });
-  let evaluable: { pixels: Float32Array; ipc: number };
+  let evaluable: { pixels: Float32Array; ipc: number; softLabels?: Float32Array };
   try {
     evaluable = forEvaluation(set);
   } catch (err) {
     throw new DatasetFormatError(file, err instanceof Error ? err.message : String(err));
   }
-  const { pixels, ipc } = evaluable;
+  const { pixels, ipc, softLabels } = evaluable;
   const base: RunConfig = { ...DEFAULT_RUN_CONFIG, dataset: set.dataset };
   let config: RunConfig;
   let configNote: string;
@@ -87,7 +89,7 @@ async function readSet(bytes: Uint8Array, file: string): Promise<ImportedSet> {
     configNote = own ? `the defaults (the file's configuration is not usable here: ${own.errors[0]})` : 'the defaults (the file carries no configuration)';
   }
   if (ipc > 50) throw new DatasetFormatError(file, `the set has ${ipc} images per class; the page works with at most 50`);
-  return { kind: 'set', file, sha256: await sha256Hex(bytes), dataset: set.dataset, ipc, pixels, config, configNote };
+  return { kind: 'set', file, sha256: await sha256Hex(bytes), dataset: set.dataset, ipc, pixels, config, configNote, ...(softLabels ? { softLabels } : {}) };
 }
 
 function readRecord(bytes: Uint8Array, file: string): ImportedRecord {

@@ -102,6 +102,12 @@ export const runRecordSchema = z.object({
       testImages: z.number().int(),
       /** Whether the evaluation networks trained with DSA augmentation (absent in older records: off). */
       dsa: z.boolean().optional(),
+      /**
+       * The labels the distilled set's networks trained on: 'hard' (class labels, the protocol) or 'soft' (the set's
+       * learned labels as target distributions, a stated variant; src/core/eval/soft-labels.ts). Absent in older
+       * records: hard. The baselines always train on their class labels.
+       */
+      labels: z.enum(['hard', 'soft']).optional(),
     })
     .nullable(),
   accuracy: z

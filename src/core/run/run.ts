@@ -23,7 +23,7 @@ import { mttSettings } from '../../shared/methods';
 import { blankCell, imagesToGrid, markCell } from '../render';
 import { changeFromStart } from '../change';
 import { Rng } from '../rng';
-import { decodePixels, initTiles } from '../methods/idc/multiformation';
+import { decodePixels, initTiles, tilePixels } from '../methods/idc/multiformation';
 
 /**
  * Where trained experts outlive a run (the worker keeps the last ones while the page is open). Trajectories
@@ -162,9 +162,13 @@ export class DistillRun {
       };
       const what = config.init === 'kmeans' ? 'k-means centres' : 'importance sampling';
       const init = config.init === 'kmeans' ? initKmeans : initImportance;
-      this.initial = await init(this.data, config.ipc, this.initRng, this.net, opts, (done, total) =>
+      // Multi-formation: the initialiser chooses IPC·f² real images per class, one per tile (IDC's init, with
+      // the tiles chosen by k-means or importance instead of at random).
+      const f = this.factor;
+      this.initial = await init(this.data, config.ipc * f * f, this.initRng, this.net, opts, (done, total) =>
         onProgress?.(`choosing the initial images by ${what}: class ${done} of ${total}`, done / total),
       );
+      if (f > 1) this.initial = { ...this.initial, pixels: tilePixels(this.data, config.ipc, f, this.initial.chosen) };
       tf.tidy(() => this.state.images.assign(tf.tensor4d(this.initial.pixels, this.state.images.shape)));
       this.initialised = true;
     }

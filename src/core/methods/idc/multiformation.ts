@@ -123,19 +123,28 @@ export function downscale(pixels: Float32Array, n: number, shape: readonly [numb
  * `chosen` lists, per class, the real images used (IPC·f² per class, in tile order).
  */
 export function initTiles(data: RealData, ipc: number, factor: number, rng: Rng): InitialSet {
+  const chosen: Int32Array[] = [];
+  for (let cls = 0; cls < data.numClasses; cls++) chosen.push(sampleClass(data, cls, ipc * factor * factor, rng));
+  return { pixels: tilePixels(data, ipc, factor, chosen), chosen };
+}
+
+/**
+ * The stored images whose tiles are the given real images: per class, `chosen[c]` (up to IPC·f² dataset indices,
+ * in tile order: stored image k of the class gets chosen images k·f² … k·f²+f²−1, row-major over its tiles), each
+ * downscaled into its tile. Tiles with no image (a class with fewer) and pixels outside the tiles stay 0. Any
+ * initialiser's choice of IPC·f² images per class (random, k-means, importance) composes with the factor this way.
+ */
+export function tilePixels(data: RealData, ipc: number, factor: number, chosen: readonly Int32Array[]): Float32Array {
   const { height: H, width: W, channels: c } = data.set;
   const [th, tw] = tileSize(H, W, factor);
   const f2 = factor * factor;
   const n = data.numClasses * ipc;
   const pixels = new Float32Array(n * H * W * c);
-  const chosen: Int32Array[] = [];
   for (let cls = 0; cls < data.numClasses; cls++) {
-    const idx = sampleClass(data, cls, ipc * f2, rng);
-    chosen.push(idx);
+    const idx = chosen[cls]!.subarray(0, ipc * f2);
     const small = downscale(gatherPixels(data, idx), idx.length, [H, W, c], th, tw);
     for (let k = 0; k < idx.length; k++) {
       const img = cls * ipc + Math.floor(k / f2);
-      // When a class has fewer than IPC·f² images, sampleClass returns fewer: later tiles stay 0.
       const t = k % f2;
       const ti = Math.floor(t / factor);
       const tj = t % factor;
@@ -148,5 +157,5 @@ export function initTiles(data: RealData, ipc: number, factor: number, rng: Rng)
       }
     }
   }
-  return { pixels, chosen };
+  return pixels;
 }
