@@ -1,6 +1,6 @@
 import { formatBytes, formatMs, formatRate } from '../lib/format';
 import { useApp } from '../store';
-import { probeSummary } from '../../shared/probe';
+import { probeMethod, probeSummary } from '../../shared/probe';
 
 function BackendStatus() {
   const backend = useApp((s) => s.backend);
@@ -26,7 +26,7 @@ function BackendStatus() {
         <span
           className="status__detail status__detail--probe"
           data-testid="status-probe"
-          title={`Auto measured a DM step on each backend${backend.probe.cached ? ' (earlier, in this browser)' : ''}: ${probeSummary(backend.probe)}. The Device section (Compute) lists every figure.`}
+          title={`Auto measured a ${probeMethod(backend.probe).toUpperCase()} step on each backend${backend.probe.cached ? ' (earlier, in this browser)' : ''}: ${probeSummary(backend.probe)}. The Device section (Compute) lists every figure.`}
         >
           Auto: {probeSummary(backend.probe)}
         </span>
