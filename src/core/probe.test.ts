@@ -110,7 +110,7 @@ describe("Auto's probe", () => {
     };
     expect(fastest(probe.results)).toBe('wasm');
     expect(probeSummary(probe)).toBe(
-      "wasm (SIMD, 2 threads): 0.54 s/it; webgl 9.8 s/it, cpu not timed, webgpu (software adapter) > 3.1 s/it",
+      "wasm (SIMD, 2 threads): 0.54 s/it; webgl 9.8 s/it, cpu not timed (budget spent), webgpu (software adapter) > 3.1 s/it",
     );
     // An over-budget figure is a lower bound: never chosen over a full one, and gives no ETA.
     expect(fastest([{ backend: 'webgpu', msPerIteration: 100, timed: 1, overBudget: true }, { backend: 'cpu', msPerIteration: 900, timed: 2 }])).toBe('cpu');

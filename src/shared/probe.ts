@@ -47,13 +47,22 @@ export function resultFigure(r: ProbeResult): string | null {
   return `${probeFigure(r.msPerIteration)}${r.timed === 0 ? ' (warm-up only)' : ''}`;
 }
 
+/** Why a backend has no figure, in a few words for the one-line summary (the Device section has the whole reason). */
+function notTimedWhy(reason: string): string {
+  if (/synchronously/.test(reason)) return ' (predicted too slow)';
+  if (/smoke test .*ran past/.test(reason)) return ' (compiling past the budget)';
+  if (/budget/.test(reason)) return ' (budget spent)';
+  if (/× the fastest/.test(reason)) return ' (far slower matmul)';
+  return '';
+}
+
 /** One line: the chosen backend's figure, then the others' (or why they have none). */
 export function probeSummary(probe: ProbeReport): string {
   const label = (r: ProbeResult) => `${r.backend}${r.detail ? ` (${r.detail})` : ''}`;
   const chosen = probe.results.find((r) => r.backend === probe.chosen);
   const others = probe.results
     .filter((r) => r.backend !== probe.chosen)
-    .map((r) => `${label(r)} ${resultFigure(r) ?? (r.reason?.startsWith('failed') ? 'failed' : 'not timed')}`);
+    .map((r) => `${label(r)} ${resultFigure(r) ?? (r.reason?.startsWith('failed') ? 'failed' : `not timed${notTimedWhy(r.reason ?? '')}`)}`);
   const figure = chosen && resultFigure(chosen);
   const head = chosen ? `${label(chosen)}${figure ? `: ${figure}` : ''}` : probe.chosen;
   return [head, others.join(', ')].filter(Boolean).join('; ');
