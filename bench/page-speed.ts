@@ -9,6 +9,7 @@
  *   npm run bench:page -- [--backends webgpu,webgl,wasm,cpu] [--iterations 5] [--warmup 1] [--cases dm-w32,dc]
  *     [--<backend>-iterations N] [--<backend>-width N] [--<backend>-cases a,b] [--port 4180] [--no-build]
  *     [--chromium /usr/bin/chromium] [--out bench/results/page-speed] [--note "text for the .md"]
+ *     [--merge: keep the output file's results for the backends not measured now]
  *
  * A backend that the browser cannot run (or that falls back to another) is reported with the reason.
  */
@@ -57,6 +58,9 @@ interface BackendRun {
   error?: string;
   cases: BenchCaseResult[];
   wallMs: number;
+  /** The command line's flags this backend was measured with, and when. */
+  flags?: string[];
+  date?: string;
 }
 
 async function waitReady(page: Page): Promise<void> {
@@ -71,7 +75,15 @@ async function waitReady(page: Page): Promise<void> {
   );
 }
 
-function write(runs: BackendRun[], report: unknown): void {
+/** With --merge: the runs already in the output file for backends not measured now (each keeps its own flags). */
+const kept: BackendRun[] = (() => {
+  if (!argv.includes('--merge') || !fs.existsSync(`${out}.json`)) return [];
+  const old = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')) as { flags: string[]; date: string; runs: BackendRun[] };
+  return old.runs.filter((r) => !backends.includes(r.backend)).map((r) => ({ ...r, flags: r.flags ?? old.flags, date: r.date ?? old.date }));
+})();
+
+function write(measured: BackendRun[], report: unknown): void {
+  const runs = [...kept, ...measured];
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const result = { date: new Date().toISOString(), machine, flags, note: arg('--note') ?? '', lastDeviceReport: report, runs };
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -100,7 +112,7 @@ async function main() {
       for (const backend of backends) {
         const t0 = performance.now();
         const page = await browser.newPage();
-        const run: BackendRun = { backend, ran: null, cases: [], wallMs: 0 };
+        const run: BackendRun = { backend, ran: null, cases: [], wallMs: 0, flags, date: new Date().toISOString() };
         try {
           await page.goto(`http://127.0.0.1:${port}/?backend=${backend}`);
           await waitReady(page);
@@ -145,7 +157,7 @@ function markdown(r: { date: string; machine: string; flags: string[]; note: str
   const lines = [
     '# Page speed per backend (`npm run bench:page`)',
     '',
-    `${r.date}, ${r.machine}. Flags: \`${r.flags.join(' ') || '(none)'}\`.`,
+    `${r.date}, ${r.machine}. Each backend's command is listed at the end.`,
     '',
     ...(r.note ? [r.note, ''] : []),
     'ms per iteration: the median of the timed iterations after the warm-up, in the app’s worker on MNIST (an iteration: the sampler’s refresh, the step, the loss’s read). Per iteration: uploads (tensors made from JavaScript values), their bytes, and reads (device to host). Preparation (the initial set; MTT’s experts) is not counted.',
@@ -168,7 +180,11 @@ function markdown(r: { date: string; machine: string; flags: string[]; note: str
     }
   }
   lines.push('', 'Backends as the page ran them:', '');
-  for (const run of r.runs) lines.push(`- ${run.backend}: ${run.ran === run.backend ? `${run.detail ?? ''}` : (run.error ?? 'did not run')} (${(run.wallMs / 1000).toFixed(0)} s in all)`);
+  for (const run of r.runs) {
+    lines.push(
+      `- ${run.backend}: ${run.ran === run.backend ? `${run.detail ?? ''}` : (run.error ?? 'did not run')} (${(run.wallMs / 1000).toFixed(0)} s in all${run.date ? `, ${run.date}` : ''}${run.flags ? `; \`npm run bench:page -- ${run.flags.map((f) => (/\s/.test(f) ? JSON.stringify(f) : f)).join(' ')}\`` : ''})`,
+    );
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -145,7 +145,8 @@ export async function selectBackend(
  * Auto by measurement, in two phases:
  * 1. every backend is started and times a small matmul (QUICK_SIZE², one warm-up), which ranks them cheaply;
  * 2. in that order (a software WebGPU adapter last), each is smoke-tested and timed on the probe (a warm-up step,
- *    then timed steps of the run's method) within the budget. The first always runs to its end. A later one is
+ *    then timed steps of the run's method) within the budget. The first, and wasm (IN_FULL), always run to their
+ *    end (at least one timed step). Another is
  *    waited for only until the budget is spent: a timed step still running then is reported as "> N s/it" (N: how
  *    long it had run), a warm-up as "warm-up > N s"; the step finishes in the background and frees its tensors.
  *    The cpu backend's steps are synchronous and cannot be left: it runs only when its quick figure predicts a
@@ -181,17 +182,19 @@ async function probeBackends(prepare: PrepareBackend, deviceGiB: number | undefi
   const budgetText = `the probe's ${budget >= 1000 ? `${(budget / 1000).toFixed(0)} s` : `${budget} ms`} budget`;
   for (const name of ranked) {
     const first = smokeMs.size === 0 && !results.some((r) => r.msPerIteration !== undefined);
+    // Run to the end whatever the budget: the first backend, and wasm (see IN_FULL).
+    const full = first || IN_FULL.has(name);
     const detail = name === 'webgpu' && software ? 'software adapter' : undefined;
     const q = quick.get(name)!;
     const quickMs = Math.round(q * 100) / 100;
     const quickNote = `a ${QUICK_SIZE}² matmul took ${q < 10 ? q.toFixed(1) : q.toFixed(0)} ms`;
     const base = { backend: name, quickMs, ...(detail ? { detail } : {}) };
     const left = end - performance.now();
-    if (!first && left <= 0) {
+    if (!full && left <= 0) {
       results.push({ ...base, reason: `not timed: ${budgetText} was spent (${quickNote})` });
       continue;
     }
-    if (!first && best && (SYNCHRONOUS.has(name) || q > (probe.quickRatio ?? Infinity) * best.quick)) {
+    if (!full && best && (SYNCHRONOUS.has(name) || q > (probe.quickRatio ?? Infinity) * best.quick)) {
       const predicted = (best.ms * q) / best.quick;
       if (predicted > left || q > (probe.quickRatio ?? Infinity) * best.quick) {
         results.push({
@@ -210,7 +213,7 @@ async function probeBackends(prepare: PrepareBackend, deviceGiB: number | undefi
       () => 'ok' as const,
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
     );
-    const smokeWait = first ? null : deadline(end, 'late' as const);
+    const smokeWait = full ? null : deadline(end, 'late' as const);
     const smoked = await (smokeWait ? Promise.race([smoke, smokeWait.promise]) : smoke);
     smokeWait?.cancel();
     if (smoked === 'late') {
@@ -223,8 +226,8 @@ async function probeBackends(prepare: PrepareBackend, deviceGiB: number | undefi
     }
     smokeMs.set(name, Math.round(performance.now() - t0));
     let phase: { name: 'prepare' | 'warmup' | 'timed'; at: number } = { name: 'prepare', at: performance.now() };
-    const timing = timeProbe(probe.shape, end, (p) => (phase = { name: p, at: performance.now() })).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-    const timingWait = first ? null : deadline(end, 'late' as const);
+    const timing = timeProbe(probe.shape, end, (p) => (phase = { name: p, at: performance.now() }), full ? 1 : 0).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    const timingWait = full ? null : deadline(end, 'late' as const);
     const t = await (timingWait ? Promise.race([timing, timingWait.promise]) : timing);
     timingWait?.cancel();
     if (t === 'late') {
@@ -262,6 +265,12 @@ async function probeBackends(prepare: PrepareBackend, deviceGiB: number | undefi
 const QUICK_SIZE = 256;
 /** Backends whose steps run synchronously on this thread: a step cannot be left when the budget is spent. */
 const SYNCHRONOUS = new Set<BackendName>(['cpu']);
+/**
+ * Backends always timed in full (a warm-up and at least one timed step), whatever is left of the budget: wasm, the
+ * CPU's fast path every GPU must beat. Its steps are synchronous too (a deadline could not cut them, only mislabel
+ * them as over budget), and on a loaded machine a GPU ranked before it by the matmul must not spend its turn.
+ */
+const IN_FULL = new Set<BackendName>(['wasm']);
 
 /** Milliseconds of one QUICK_SIZE² matmul on the current backend (one warm-up, then the best of three). */
 async function quickMatmulMs(): Promise<number> {

@@ -79,10 +79,11 @@ describe("Auto's probe", () => {
     expect(hit.probe).toEqual({ ...cached, cached: true });
     expect(tried).toEqual(['cpu']);
 
-    // Another width is another shape class: measured (with a 1 ms budget, only the first backend's warm-up runs).
+    // Another width is another shape class: measured (with a 1 ms budget, wasm, always timed in full, gets its
+    // warm-up and one timed step; the budget is spent for cpu).
     const other = await selectBackend('auto', prepareNode, undefined, [], { shape: { ...shape, width: 6 }, device: '', cores: 2, cached: [cached], budgetMs: 1 });
     expect(other.probe!.cached).toBeUndefined();
-    expect(other.probe!.results.find((r) => r.backend === 'wasm')!.timed).toBe(0);
+    expect(other.probe!.results.find((r) => r.backend === 'wasm')!.timed).toBe(1);
     expect(other.probe!.results.find((r) => r.backend === 'cpu')!.reason).toMatch(/budget was spent/);
     expect(other.backend).toBe('wasm');
 

@@ -33,9 +33,9 @@ export interface ProbeTiming {
  * Times the probe on the current backend: a warm-up step, then up to PROBE_STEPS timed steps. `stopAt`
  * (performance.now() time): no step starts after it (the warm-up always runs). The caller may stop waiting at
  * `stopAt` (a step in flight on a GPU then finishes in the background and everything is disposed after it).
- * `onStep` hears each step's start ('warmup' or 'timed').
+ * `onStep` hears each step's start ('warmup' or 'timed'). At least `minTimed` steps are timed, past `stopAt` too.
  */
-export async function timeProbe(shape: ProbeShape, stopAt = Infinity, onStep?: (phase: 'warmup' | 'timed') => void): Promise<ProbeTiming> {
+export async function timeProbe(shape: ProbeShape, stopAt = Infinity, onStep?: (phase: 'warmup' | 'timed') => void, minTimed = 0): Promise<ProbeTiming> {
   const data = probeData(shape);
   const method = shape.method ?? 'dm';
   const run = new DistillRun(data, {
@@ -63,7 +63,7 @@ export async function timeProbe(shape: ProbeShape, stopAt = Infinity, onStep?: (
     onStep?.('warmup');
     const warmupMs = await step();
     const times: number[] = [];
-    while (times.length < PROBE_STEPS && performance.now() < stopAt) {
+    while (times.length < PROBE_STEPS && (times.length < minTimed || performance.now() < stopAt)) {
       onStep?.('timed');
       times.push(await step());
     }
