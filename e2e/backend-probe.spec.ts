@@ -7,7 +7,9 @@ import fs from 'node:fs';
  * backend is not measured.
  */
 test('Auto measures every backend, picks wasm here, shows the figures and the report, and a reload keeps them', async ({ page }) => {
-  test.setTimeout(120_000);
+  // Four backend starts (a probe, a cached start, a new probe, a forced one): about a minute on an idle 2-core
+  // machine, two under a load average of 19.
+  test.setTimeout(240_000);
   // Width 8 keeps the probe cheap (its shape class is the run's image size, width and depth).
   await page.goto('/?width=8');
   await expect(page.getByTestId('dataset-status')).toHaveText('ready');
