@@ -9,7 +9,7 @@
  *   npm run bench:page -- [--backends webgpu,webgl,wasm,cpu] [--iterations 5] [--warmup 1] [--cases dm-w32,dc]
  *     [--<backend>-iterations N] [--<backend>-width N] [--<backend>-cases a,b] [--port 4180] [--no-build]
  *     [--chromium /usr/bin/chromium] [--out bench/results/page-speed] [--note "text for the .md"]
- *     [--merge: keep the output file's results for the backends not measured now]
+ *     [--merge: keep the output file's results for the backends not measured now] [--md-only: rewrite the .md from the .json]
  *
  * A backend that the browser cannot run (or that falls back to another) is reported with the reason.
  */
@@ -153,6 +153,8 @@ async function main() {
   }
 }
 
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
 function markdown(r: { date: string; machine: string; flags: string[]; note: string; runs: BackendRun[] }): string {
   const lines = [
     '# Page speed per backend (`npm run bench:page`)',
@@ -175,7 +177,7 @@ function markdown(r: { date: string; machine: string; flags: string[]; note: str
       lines.push(
         c.error
           ? `| ${run.backend} | ${c.name} | ${cfg.method} | ${cfg.width} | ${cfg.ipc} | ${cfg.realPerClass} | error: ${c.error} | | | | |`
-          : `| ${run.backend} | ${c.name} | ${cfg.method} | ${cfg.width} | ${cfg.ipc} | ${cfg.realPerClass} | ${c.msPerIteration!.toFixed(1)} | ${c.warmup} + ${c.ms!.length} | ${c.perIteration!.uploads} | ${c.perIteration!.uploadBytes} | ${c.perIteration!.reads} |`,
+          : `| ${run.backend} | ${c.name} | ${cfg.method} | ${cfg.width} | ${cfg.ipc} | ${cfg.realPerClass} | ${c.msPerIteration!.toFixed(1)} | ${c.warmup} + ${c.ms!.length} | ${round1(c.perIteration!.uploads)} | ${Math.round(c.perIteration!.uploadBytes)} | ${round1(c.perIteration!.reads)} |`,
       );
     }
   }
@@ -186,6 +188,12 @@ function markdown(r: { date: string; machine: string; flags: string[]; note: str
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** --md-only: rewrite the .md from the .json (after editing its note, or adding what a stopped run could not). */
+if (argv.includes('--md-only')) {
+  fs.writeFileSync(`${out}.md`, markdown(JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')) as Parameters<typeof markdown>[0]));
+  process.exit(0);
 }
 
 main().catch((e: unknown) => {
