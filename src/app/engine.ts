@@ -13,6 +13,8 @@ import * as Comlink from 'comlink';
 import type { DatasetId } from './lib/datasets';
 import type {
   BackendName,
+  BenchCase,
+  BenchCaseResult,
   BackendOptions,
   BackendPreference,
   BackendReport,
@@ -259,6 +261,11 @@ export function importFile(bytes: Uint8Array, name: string): Promise<ImportSumma
 /** The latest synthetic set as a `.npz`, a PNG grid or a run record. */
 export function exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile> {
   return call((api) => api.exportSet(kind, context));
+}
+
+/** The page benchmark on the current backend and the loaded dataset (core/run/bench.ts). */
+export function benchmark(dataset: RunConfig['dataset'], cases: BenchCase[]): Promise<BenchCaseResult[]> {
+  return call((api) => api.benchmark(dataset, cases));
 }
 
 declare global {

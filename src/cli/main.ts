@@ -12,6 +12,7 @@ import { z } from 'zod';
 import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../core/backend';
 import { probeSummary } from '../shared/probe';
+import { loadNodeWebGpu } from '../node/webgpu';
 import { defaultWasmThreads, initWasmWithThreads } from '../node/wasm-threads';
 import { loadDatasetFromDir } from '../node/datasets';
 import { silenceTfjsNodeBanner } from '../node/quiet-tfjs';
@@ -242,17 +243,7 @@ silenceTfjsNodeBanner();
 const prepareNode = (threads: number) => async (name: BackendName): Promise<string> => {
   if (name === 'webgl') throw new Error('WebGL is not available in Node');
   if (name === 'wasm') await initWasmWithThreads(threads);
-  if (name === 'webgpu') {
-    // The optional `webgpu` package (Dawn) provides navigator.gpu in Node where it is installed.
-    const mod = (await import(/* @vite-ignore */ 'webgpu' as string).catch(() => null)) as {
-      create?: (o: string[]) => unknown;
-      globals?: object;
-    } | null;
-    if (!mod?.create) throw new Error("WebGPU in Node needs the optional 'webgpu' package (npm install webgpu)");
-    Object.assign(globalThis, mod.globals ?? {});
-    Object.assign(globalThis.navigator ?? {}, { gpu: mod.create([]) });
-    await import('@tensorflow/tfjs-backend-webgpu');
-  }
+  if (name === 'webgpu') return (await loadNodeWebGpu()).detail;
   return '';
 };
 
@@ -278,7 +269,8 @@ async function setUp(a: EvalFlags, id: DatasetId) {
   const { height, width, channels } = loaded.train;
   const chosen = await selectBackend(a.backend, prepareNode(a.threads), os.totalmem() / 2 ** 30, ['webgl'], {
     shape: { input: [height, width, channels], width: a.width, depth: DEFAULT_RUN_CONFIG.depth },
-    device: '',
+    // The adapter's description (when the optional package loads) puts a software adapter last in the probe.
+    device: a.backend === 'auto' ? await loadNodeWebGpu().then((w) => w.detail, () => '') : '',
     cores: os.cpus().length,
   });
   // The record's backendDetail carries Auto's figures after the backend's own detail.

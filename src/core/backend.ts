@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { backendMemoryBudget } from '../shared/memory';
 import { BACKEND_ORDER, type BackendName, type BackendPreference, type BackendReport, type ProbeReport, type ProbeShape } from '../shared/protocol';
-import { timeProbe } from './probe';
-import { fastest, isSoftwareAdapter, PROBE_BUDGET_MS, probeKey, probeOrder } from '../shared/probe';
+import { deadline, timeProbe } from './probe';
+import { fastest, isSoftwareAdapter, PROBE_BUDGET_MS, probeFigure, probeKey, probeOrder } from '../shared/probe';
 import { initConvNet, logits, disposeConvNet, paramList, type ConvNetShape } from './nn/convnet';
 import { crossEntropy } from './nn/losses';
 import { paramsFromList } from './nn/train';
@@ -88,7 +88,7 @@ export interface ProbeOptions {
   remeasure?: boolean;
   /** The probes' total budget in ms (PROBE_BUDGET_MS). */
   budgetMs?: number;
-  /** Probe a backend only if its quick matmul is within this factor of the best probed one's (QUICK_RATIO). */
+  /** Probe a backend only if its quick matmul is within this factor of the best probed one's (default: no limit). */
   quickRatio?: number;
 }
 
@@ -142,12 +142,16 @@ export async function selectBackend(
 }
 
 /**
- * Auto by measurement, in two phases within the budget:
+ * Auto by measurement, in two phases:
  * 1. every backend is started and times a small matmul (QUICK_SIZE², one warm-up), which ranks them cheaply;
- * 2. in that order (a software WebGPU adapter last), each is smoke-tested and timed on the probe, the first
- *    always; a later one only while the budget lasts and when its quick figure is within QUICK_RATIO of the best
- *    probed one's (so a software GPU path, whose smoke test alone can take half a minute here, is not compiled).
- * The fastest probed backend is chosen.
+ * 2. in that order (a software WebGPU adapter last), each is smoke-tested and timed on the probe (a warm-up step,
+ *    then timed steps of the run's method) within the budget. The first, and wasm (IN_FULL), always run to their
+ *    end (at least one timed step). Another is
+ *    waited for only until the budget is spent: a timed step still running then is reported as "> N s/it" (N: how
+ *    long it had run), a warm-up as "warm-up > N s"; the step finishes in the background and frees its tensors.
+ *    The cpu backend's steps are synchronous and cannot be left: it runs only when its quick figure predicts a
+ *    step within what is left of the budget.
+ * The fastest fully timed backend is chosen.
  */
 async function probeBackends(prepare: PrepareBackend, deviceGiB: number | undefined, avoid: readonly BackendName[], probe: ProbeOptions, key: string): Promise<BackendReport> {
   const started = performance.now();
@@ -172,35 +176,76 @@ async function probeBackends(prepare: PrepareBackend, deviceGiB: number | undefi
   await tf.setBackend('cpu');
   const reference = await smokeValues();
   const smokeMs = new Map<BackendName, number>();
-  let bestQuick = Infinity;
-  const phase2 = performance.now();
+  /** The fastest full figure so far, and its quick matmul: the cpu backend's prediction. */
+  let best: { ms: number; quick: number } | null = null;
+  const end = performance.now() + budget;
+  const budgetText = `the probe's ${budget >= 1000 ? `${(budget / 1000).toFixed(0)} s` : `${budget} ms`} budget`;
   for (const name of ranked) {
-    const detail = name === 'webgpu' && software ? 'software adapter' : name === 'wasm' ? '' : undefined;
+    const first = smokeMs.size === 0 && !results.some((r) => r.msPerIteration !== undefined);
+    // Run to the end whatever the budget: the first backend, and wasm (see IN_FULL).
+    const full = first || IN_FULL.has(name);
+    const detail = name === 'webgpu' && software ? 'software adapter' : undefined;
     const q = quick.get(name)!;
-    const spent = performance.now() - phase2;
+    const quickMs = Math.round(q * 100) / 100;
     const quickNote = `a ${QUICK_SIZE}² matmul took ${q < 10 ? q.toFixed(1) : q.toFixed(0)} ms`;
-    if (smokeMs.size > 0 && (spent >= budget || q > (probe.quickRatio ?? QUICK_RATIO) * bestQuick)) {
-      results.push({
-        backend: name,
-        quickMs: Math.round(q * 100) / 100,
-        ...(detail ? { detail } : {}),
-        reason: spent >= budget ? `not timed: the probe's ${(budget / 1000).toFixed(0)} s budget was spent (${quickNote})` : `not timed: ${quickNote}, ${(q / bestQuick).toFixed(0)}× the fastest probed`,
-      });
+    const base = { backend: name, quickMs, ...(detail ? { detail } : {}) };
+    const left = end - performance.now();
+    if (!full && left <= 0) {
+      results.push({ ...base, reason: `not timed: ${budgetText} was spent (${quickNote})` });
       continue;
+    }
+    if (!full && best && (SYNCHRONOUS.has(name) || q > (probe.quickRatio ?? Infinity) * best.quick)) {
+      const predicted = (best.ms * q) / best.quick;
+      if (predicted > left || q > (probe.quickRatio ?? Infinity) * best.quick) {
+        results.push({
+          ...base,
+          reason: SYNCHRONOUS.has(name)
+            ? `not timed: its steps run synchronously and cannot be cut short, and ${quickNote}, ${(q / best.quick).toFixed(0)}× the fastest probed's, which predicts a step (about ${probeFigure(predicted)}) longer than the ${(Math.max(0, left) / 1000).toFixed(1)} s left of ${budgetText}`
+            : `not timed: ${quickNote}, ${(q / best.quick).toFixed(0)}× the fastest probed's`,
+        });
+        continue;
+      }
     }
     const t0 = performance.now();
-    try {
-      await tf.setBackend(name);
-      if (name !== 'cpu') checkAgainstReference(await smokeValues(), reference);
-      smokeMs.set(name, Math.round(performance.now() - t0));
-    } catch (err) {
-      results.push({ backend: name, reason: `failed: ${err instanceof Error ? err.message : String(err)}` });
+    await tf.setBackend(name);
+    // The smoke test (shader compilation on a GPU: it can be the longest part), waited for within the budget.
+    const smoke = (name === 'cpu' ? Promise.resolve() : smokeValues().then((v) => checkAgainstReference(v, reference))).then(
+      () => 'ok' as const,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    const smokeWait = full ? null : deadline(end, 'late' as const);
+    const smoked = await (smokeWait ? Promise.race([smoke, smokeWait.promise]) : smoke);
+    smokeWait?.cancel();
+    if (smoked === 'late') {
+      results.push({ ...base, reason: `not timed: its smoke test (shader compilation included) ran past ${budgetText} (${quickNote})` });
       continue;
     }
-    const t = await timeProbe(probe.shape, Math.max(0, budget - (performance.now() - phase2)));
-    bestQuick = Math.min(bestQuick, q);
+    if (smoked instanceof Error) {
+      results.push({ backend: name, reason: `failed: ${smoked.message}` });
+      continue;
+    }
+    smokeMs.set(name, Math.round(performance.now() - t0));
+    let phase: { name: 'prepare' | 'warmup' | 'timed'; at: number } = { name: 'prepare', at: performance.now() };
+    const timing = timeProbe(probe.shape, end, (p) => (phase = { name: p, at: performance.now() }), full ? 1 : 0).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    const timingWait = full ? null : deadline(end, 'late' as const);
+    const t = await (timingWait ? Promise.race([timing, timingWait.promise]) : timing);
+    timingWait?.cancel();
+    if (t === 'late') {
+      const ran = performance.now() - phase.at;
+      results.push(
+        phase.name === 'prepare'
+          ? { ...base, reason: `not timed: preparing the probe (MTT's expert) ran past ${budgetText}` }
+          : { ...base, msPerIteration: Math.round(ran), overBudget: true, timed: phase.name === 'timed' ? 1 : 0 },
+      );
+      continue;
+    }
+    if (t instanceof Error) {
+      results.push({ backend: name, reason: `failed: ${t.message}` });
+      continue;
+    }
     const described = name === 'wasm' ? describeBackend(name) : detail;
-    results.push({ backend: name, msPerIteration: Math.round(t.msPerIteration), warmupMs: Math.round(t.warmupMs), timed: t.timed, quickMs: Math.round(q * 100) / 100, ...(described ? { detail: described } : {}) });
+    results.push({ ...base, msPerIteration: Math.round(t.msPerIteration), warmupMs: Math.round(t.warmupMs), timed: t.timed, ...(described ? { detail: described } : {}) });
+    if (t.timed > 0 && (!best || t.msPerIteration < best.ms)) best = { ms: t.msPerIteration, quick: q };
   }
   const chosen = fastest(results);
   if (!chosen) throw new Error(`No TensorFlow.js backend works here: ${results.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);
@@ -216,9 +261,16 @@ async function probeBackends(prepare: PrepareBackend, deviceGiB: number | undefi
   };
 }
 
-/** The quick ranking test's matmul size, and how much slower than the best probed a backend may be to be probed. */
+/** The quick ranking test's matmul size. */
 const QUICK_SIZE = 256;
-const QUICK_RATIO = 3;
+/** Backends whose steps run synchronously on this thread: a step cannot be left when the budget is spent. */
+const SYNCHRONOUS = new Set<BackendName>(['cpu']);
+/**
+ * Backends always timed in full (a warm-up and at least one timed step), whatever is left of the budget: wasm, the
+ * CPU's fast path every GPU must beat. Its steps are synchronous too (a deadline could not cut them, only mislabel
+ * them as over budget), and on a loaded machine a GPU ranked before it by the matmul must not spend its turn.
+ */
+const IN_FULL = new Set<BackendName>(['wasm']);
 
 /** Milliseconds of one QUICK_SIZE² matmul on the current backend (one warm-up, then the best of three). */
 async function quickMatmulMs(): Promise<number> {

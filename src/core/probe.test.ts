@@ -3,13 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from './backend';
 import type { BackendName, ProbeReport, ProbeShape } from '../shared/protocol';
+import { MTT_SETTINGS_DEFAULTS } from '../shared/methods';
 import { fastest, isSoftwareAdapter, probeEtaMs, probeKey, probeOrder, probeSummary, PROBE_IPC, PROBE_REAL } from '../shared/probe';
 
 const prepareNode = async (name: BackendName) => {
   if (name === 'webgpu' || name === 'webgl') throw new Error(`${name} is not available in Node`);
 };
-/** Small: 16x16 images at width 4, depth 2 (the probe's cost, not its size, is what is under test). */
-const shape: ProbeShape = { input: [16, 16, 1], width: 4, depth: 2 };
+/** Small: 8x8 images at width 4, depth 2 (the probe's cost, not its size, is what is under test). */
+const shape: ProbeShape = { input: [8, 8, 1], width: 4, depth: 2 };
 
 async function tensorsOn(name: BackendName): Promise<number> {
   await tf.setBackend(name);
@@ -24,7 +25,8 @@ describe("Auto's probe", () => {
       return prepareNode(name);
     };
     const before = { wasm: await tensorsOn('wasm'), cpu: await tensorsOn('cpu') };
-    const report = await selectBackend('auto', prepare, undefined, [], { shape, device: '', cores: 2, budgetMs: 60_000, quickRatio: Infinity });
+    // A budget the cpu backend's predicted step fits in (its steps are synchronous: it runs only if predicted to fit).
+    const report = await selectBackend('auto', prepare, undefined, [], { shape, device: '', cores: 2, budgetMs: 3_600_000 });
     const chosenNow = tf.getBackend();
     expect({ wasm: await tensorsOn('wasm'), cpu: await tensorsOn('cpu') }).toEqual(before);
 
@@ -46,7 +48,7 @@ describe("Auto's probe", () => {
     expect(probe.key).toBe(probeKey('', 2, shape));
   }, 60_000);
 
-  it("does not probe a backend whose quick matmul is far slower than the best probed one's", async () => {
+  it("with quickRatio, does not probe a backend whose quick matmul is far slower than the best probed one's", async () => {
     const report = await selectBackend('auto', prepareNode, undefined, [], { shape, device: '', cores: 2, budgetMs: 60_000, quickRatio: 1e-9 });
     const probe = report.probe!;
     // The first in the ranking is always probed; with a ratio of ~0 no other is.
@@ -54,7 +56,7 @@ describe("Auto's probe", () => {
     expect(timed).toHaveLength(1);
     expect(report.backend).toBe(timed[0]!.backend);
     const other = probe.results.find((r) => (r.backend === 'wasm' || r.backend === 'cpu') && r.backend !== report.backend)!;
-    expect(other.reason).toMatch(/^not timed: a 256² matmul took [\d.]+ ms, \d+× the fastest probed$/);
+    expect(other.reason).toMatch(/^not timed: (its steps run synchronously and cannot be cut short, and )?a 256² matmul took [\d.]+ ms, \d+× the fastest probed's/);
   }, 60_000);
 
   it('a cached probe with the same key decides without measuring; another shape, or "measure again", measures', async () => {
@@ -77,10 +79,11 @@ describe("Auto's probe", () => {
     expect(hit.probe).toEqual({ ...cached, cached: true });
     expect(tried).toEqual(['cpu']);
 
-    // Another width is another shape class: measured (with a 1 ms budget, only the first backend's warm-up runs).
+    // Another width is another shape class: measured (with a 1 ms budget, wasm, always timed in full, gets its
+    // warm-up and one timed step; the budget is spent for cpu).
     const other = await selectBackend('auto', prepareNode, undefined, [], { shape: { ...shape, width: 6 }, device: '', cores: 2, cached: [cached], budgetMs: 1 });
     expect(other.probe!.cached).toBeUndefined();
-    expect(other.probe!.results.find((r) => r.backend === 'wasm')!.timed).toBe(0);
+    expect(other.probe!.results.find((r) => r.backend === 'wasm')!.timed).toBe(1);
     expect(other.probe!.results.find((r) => r.backend === 'cpu')!.reason).toMatch(/budget was spent/);
     expect(other.backend).toBe('wasm');
 
@@ -101,18 +104,32 @@ describe("Auto's probe", () => {
         { backend: 'webgl', msPerIteration: 9800, timed: 2 },
         { backend: 'wasm', msPerIteration: 540, timed: 2, detail: 'SIMD, 2 threads', quickMs: 2 },
         { backend: 'cpu', reason: "not timed: the probe's 5 s budget was spent", quickMs: 30 },
-        { backend: 'webgpu', msPerIteration: 70_000, timed: 0, detail: 'software adapter' },
+        { backend: 'webgpu', msPerIteration: 3100, timed: 1, overBudget: true, detail: 'software adapter' },
       ],
       totalMs: 1,
       measuredAt: '',
     };
     expect(fastest(probe.results)).toBe('wasm');
     expect(probeSummary(probe)).toBe(
-      "wasm (SIMD, 2 threads): 0.54 s/it; webgl 9.8 s/it, webgpu (software adapter) 70 s/it (warm-up only), cpu not timed (matmul 15× slower)",
+      "wasm (SIMD, 2 threads): 0.54 s/it; webgl 9.8 s/it, cpu not timed (budget spent), webgpu (software adapter) > 3.1 s/it",
     );
+    // An over-budget figure is a lower bound: never chosen over a full one, and gives no ETA.
+    expect(fastest([{ backend: 'webgpu', msPerIteration: 100, timed: 1, overBudget: true }, { backend: 'cpu', msPerIteration: 900, timed: 2 }])).toBe('cpu');
+    expect(probeEtaMs(probe, { method: 'dm', iterations: 10, realPerClass: 64, ipc: 10 }, 'webgpu')).toBeNull();
     // A DM run's ETA: the probe's figure scaled by the images each step handles.
-    const run = { method: 'dm', iterations: 100, realPerClass: 64, ipc: 10 };
+    const run = { method: 'dm' as const, iterations: 100, realPerClass: 64, ipc: 10 };
     expect(probeEtaMs(probe, run, 'wasm')).toBeCloseTo(540 * ((64 + 10) / (PROBE_REAL + PROBE_IPC)) * 100);
+    // Another method's ETA needs a probe of that method (a probe kept from before methods were recorded timed DM).
     expect(probeEtaMs(probe, { ...run, method: 'dc' }, 'wasm')).toBeNull();
+    const dc: ProbeReport = { ...probe, shape: { ...shape, method: 'dc' } };
+    // DC: the images, and the paper's outer loops at IPC 10 (10) against the probe's IPC 1 (1).
+    expect(probeEtaMs(dc, { ...run, method: 'dc' }, 'wasm')).toBeCloseTo(540 * ((64 + 10) / (PROBE_REAL + PROBE_IPC)) * 10 * 100);
+    // MTT: unrolled synthetic steps × their batch, against the probe's (4 × 10).
+    const mtt: ProbeReport = { ...probe, shape: { ...shape, method: 'mtt' } };
+    const mttRun = { ...run, method: 'mtt' as const, mtt: { ...MTT_SETTINGS_DEFAULTS, syntheticSteps: 20, batchSyn: 100 } };
+    expect(probeEtaMs(mtt, mttRun, 'wasm')).toBeCloseTo(540 * ((20 * 100) / (4 * 10)) * 100);
+    expect(probeKey('', 2, { ...shape, method: 'krr' })).toBe(' | 2 cores | krr 8x8x1 width 4 depth 2');
+    // Probes kept from before: no method is DM's key.
+    expect(probeKey('', 2, shape)).toBe(' | 2 cores | dm 8x8x1 width 4 depth 2');
   });
 });

@@ -1,17 +1,13 @@
 /**
- * The backend probe: times a short, fixed-size piece of the real workload (DM steps at the run's width and image
- * size, with DSA) on one backend, a warm-up step left out (shader compilation and wasm start-up do not count).
- * `selectBackend` runs it on every backend that passed the smoke test and picks the fastest per iteration.
+ * The backend probe: times a short, fixed-size piece of the real workload (steps of the run's method at the run's
+ * width and image size, with DSA) on one backend, a warm-up step left out (shader compilation and wasm start-up do
+ * not count). `selectBackend` runs it on every backend that passed the smoke test and picks the fastest per iteration.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { ProbeShape } from '../shared/protocol';
-import { PROBE_CLASSES, PROBE_IPC, PROBE_REAL, PROBE_STEPS } from '../shared/probe';
+import { DEFAULT_RUN_CONFIG } from '../shared/protocol';
+import { PROBE_CLASSES, PROBE_IPC, PROBE_MTT, PROBE_REAL, PROBE_STEPS } from '../shared/probe';
 import { prepareRealData } from './data/batches';
-import { initReal } from './init';
-import { createSyntheticState, disposeSyntheticState, dmStep, DM_DEFAULTS } from './methods/dm/dm';
-import { Rng } from './rng';
-import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from './augment/dsa';
-import type { ConvNetShape } from './nn/convnet';
+import { DistillRun } from './run/run';
 
 /** Seeded pseudo-random bytes: the probe's images (their values do not matter, their shape does). */
 function probeData(shape: ProbeShape) {
@@ -26,42 +22,64 @@ function probeData(shape: ProbeShape) {
   );
 }
 
+export interface ProbeTiming {
+  /** Mean of the timed steps, or the warm-up's time when no step was timed. */
+  msPerIteration: number;
+  warmupMs: number;
+  timed: number;
+}
+
 /**
- * Times the probe on the current backend. `stopAfterMs`: give up timing once a step has run past it (the warm-up
- * alone counts then). Returns the mean of the timed steps, or the warm-up's time when no step was timed.
+ * Times the probe on the current backend: a warm-up step, then up to PROBE_STEPS timed steps. `stopAt`
+ * (performance.now() time): no step starts after it (the warm-up always runs). The caller may stop waiting at
+ * `stopAt` (a step in flight on a GPU then finishes in the background and everything is disposed after it).
+ * `onStep` hears each step's start ('warmup' or 'timed'). At least `minTimed` steps are timed, past `stopAt` too.
  */
-export async function timeProbe(shape: ProbeShape, stopAfterMs = Infinity): Promise<{ msPerIteration: number; warmupMs: number; timed: number }> {
+export async function timeProbe(shape: ProbeShape, stopAt = Infinity, onStep?: (phase: 'warmup' | 'timed') => void, minTimed = 0): Promise<ProbeTiming> {
   const data = probeData(shape);
-  const net: ConvNetShape = { input: shape.input, classes: PROBE_CLASSES, width: shape.width, depth: shape.depth };
-  const rng = new Rng(7);
-  const initial = initReal(data, PROBE_IPC, rng);
-  const syn = createSyntheticState(initial.pixels, PROBE_CLASSES * PROBE_IPC, shape.input);
-  const cfg = { ...DM_DEFAULTS, ipc: PROBE_IPC, realPerClass: PROBE_REAL };
-  const [height, width] = shape.input;
-  const augment = () => {
-    const p = drawDsa(rng, DSA_DEFAULT_STRATEGY, { height, width, flip: shape.input[2] === 3 });
-    return (x: tf.Tensor4D) => applyDsa(x, p);
-  };
+  const method = shape.method ?? 'dm';
+  const run = new DistillRun(data, {
+    ...DEFAULT_RUN_CONFIG,
+    method,
+    ipc: PROBE_IPC,
+    realPerClass: PROBE_REAL,
+    width: shape.width,
+    depth: shape.depth,
+    dsa: true,
+    seed: 7,
+    mtt: PROBE_MTT,
+  });
   const step = async () => {
     const t0 = performance.now();
-    const loss = dmStep(net, data, syn, cfg, rng, undefined, augment);
+    await run.refresh();
+    const loss = run.step();
     await loss.data();
     loss.dispose();
     return performance.now() - t0;
   };
   try {
+    // MTT's experts (on the probe's data, PROBE_MTT) are preparation: not timed.
+    await run.prepare();
+    onStep?.('warmup');
     const warmupMs = await step();
     const times: number[] = [];
-    let spent = warmupMs;
-    while (times.length < PROBE_STEPS && spent < stopAfterMs) {
-      const ms = await step();
-      times.push(ms);
-      spent += ms;
+    while (times.length < PROBE_STEPS && (times.length < minTimed || performance.now() < stopAt)) {
+      onStep?.('timed');
+      times.push(await step());
     }
     const msPerIteration = times.length ? times.reduce((a, b) => a + b, 0) / times.length : warmupMs;
     return { msPerIteration, warmupMs, timed: times.length };
   } finally {
-    disposeSyntheticState(syn);
+    run.dispose();
   }
+}
+
+/** Resolves with `value` at performance.now() time `at` (at once if it has passed); `cancel` stops the timer. */
+export function deadline<T>(at: number, value: T): { promise: Promise<T>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(value), Math.max(0, at - performance.now()));
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
 }
 

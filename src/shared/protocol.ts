@@ -25,14 +25,15 @@ export interface BackendReport {
   probe?: ProbeReport;
 }
 
-/** The probe's workload size: the run's image shape, network width and depth. */
+/** The probe's workload size: the run's image shape, network width and depth, and method (absent: 'dm'). */
 export interface ProbeShape {
   input: [number, number, number];
   width: number;
   depth: number;
+  method?: MethodId;
 }
 
-/** What Auto measured: a DM step's time per backend (warm-up left out), and which it chose. */
+/** What Auto measured: a step of the run's method per backend (warm-up left out), and which it chose. */
 export interface ProbeReport {
   /** The cache key: device (adapter, cores) and the probe's shape class. */
   key: string;
@@ -48,6 +49,12 @@ export interface ProbeReport {
     quickMs?: number;
     /** Timed steps (0: only the warm-up ran within the budget). */
     timed?: number;
+    /**
+     * The budget ran out during a timed step: msPerIteration is how long that step had run when the probe stopped
+     * waiting (a lower bound: "> N s/it"). With `timed` 0, the warm-up ran past the budget and msPerIteration is
+     * its time so far (shader compilation included).
+     */
+    overBudget?: boolean;
     /** E.g. "SIMD, 2 threads" or "software adapter". */
     detail?: string;
     /** Why it has no figure (smoke test failed, budget spent). */
@@ -59,6 +66,31 @@ export interface ProbeReport {
   measuredAt: string;
   /** True when this report came from the page's cache, not a new measurement. */
   cached?: boolean;
+}
+
+/** One case of the page benchmark (core/run/bench.ts): a run config's settings, warm-up and timed iterations. */
+export interface BenchCase {
+  name: string;
+  config: Partial<RunConfig>;
+  warmup: number;
+  iterations: number;
+}
+
+/** What one bench case measured on the current backend (or why it could not run). */
+export interface BenchCaseResult {
+  name: string;
+  backend: string;
+  config: RunConfig;
+  warmup: number;
+  /** Median ms of the timed iterations (refresh, step and the loss's read). */
+  msPerIteration?: number;
+  ms?: number[];
+  warmupMs?: number[];
+  /** ms of the run's preparation (initial set; MTT's experts), not counted above. */
+  prepareMs?: number;
+  /** Per timed iteration: host-to-device uploads, their bytes, and device-to-host reads. */
+  perIteration?: { uploads: number; uploadBytes: number; reads: number };
+  error?: string;
 }
 
 /** Options of initBackend: the probe's shape, cached probes, and whether to measure again. */
@@ -475,4 +507,6 @@ export interface EngineApi {
   importFile(bytes: Uint8Array, name: string): Promise<ImportSummary>;
   /** The latest synthetic set (of the current paused run, the last run, or the imported set) as a file. */
   exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile>;
+  /** The page benchmark on the current backend and the loaded `dataset` (refused while a run is active). */
+  benchmark(dataset: RunDatasetId, cases: BenchCase[]): Promise<BenchCaseResult[]>;
 }

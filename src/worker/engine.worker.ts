@@ -6,6 +6,8 @@ import '../shared/zod-setup';
 import { pixelsSha256 } from '../core/data/sha256';
 import * as Comlink from 'comlink';
 import type {
+  BenchCase,
+  BenchCaseResult,
   BackendName,
   BackendPreference,
   BackendReport,
@@ -42,6 +44,7 @@ import { decodeDataset } from '../core/data/load';
 import { prepareRealData, gatherPixels, type RealData } from '../core/data/batches';
 import { imagesToGrid } from '../core/render';
 import { DistillRun, type ExpertCache } from '../core/run/run';
+import { benchCase } from '../core/run/bench';
 import { disposeTrajectories, type Trajectories } from '../core/methods/mtt/mtt';
 import { estimateRunBytes, memoryRefusal, type Residency } from '../shared/memory';
 import { DivergedError, RunControl, drive } from '../core/run/driver';
@@ -488,6 +491,15 @@ const api: EngineApi = {
       file = { name: `${stem}.json`, mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(record, null, 2)) };
     }
     return Comlink.transfer(file, [file.bytes.buffer]);
+  },
+
+  async benchmark(dataset: RunDatasetId, cases: BenchCase[]) {
+    if (control) throw new Error('Stop the run before measuring.');
+    const entry = datasets.get(dataset);
+    if (!entry) throw new Error(`Load ${dataset} before measuring.`);
+    const results: BenchCaseResult[] = [];
+    for (const c of cases) results.push(await benchCase(entry.real, c, dataset));
+    return results;
   },
 };
 

@@ -2,8 +2,9 @@ import { useId, useState, type ReactNode } from 'react';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from '../../shared/protocol';
 import { DATASET_OPTIONS, DEFAULT_DATASET, datasetLabel } from '../lib/datasets';
 import { formatDuration, formatInt } from '../lib/format';
-import { probeEtaMs, probeFigure } from '../../shared/probe';
-import { APP_VERSION } from '../lib/url';
+import { probeEtaMs, probeMethod, resultFigure } from '../../shared/probe';
+import { deviceReport } from '../device-hooks';
+import { downloadFile } from '../lib/download';
 import { canStart, isRunActive, useApp } from '../store';
 import { Icon } from './Icon';
 import { SharePanel } from './SharePanel';
@@ -195,9 +196,15 @@ function RunButtons() {
   const backend = useApp((s) => s.backend);
   const config = useApp((s) => s.config);
 
-  // Before the first iteration's timing: the ETA from Auto's probe (a DM step, scaled to the run's batch).
+  // Before the first iteration's timing: the ETA from Auto's probe (a step of the run's method, scaled to the run's size).
   const etaMs = backend?.probe ? probeEtaMs(backend.probe, config, backend.backend) : null;
-  const eta = etaMs === null ? '' : ` About ${formatDuration(etaMs)} for ${formatInt(config.iterations)} iterations on ${backend!.backend} (Auto's probe).`;
+  const otherMethod = backend?.probe && probeMethod(backend.probe) !== config.method ? probeMethod(backend.probe).toUpperCase() : null;
+  const eta =
+    etaMs !== null
+      ? ` About ${formatDuration(etaMs)} for ${formatInt(config.iterations)} iterations on ${backend!.backend} (Auto's probe).`
+      : otherMethod
+        ? ` Auto timed ${otherMethod}: Measure again (Device) for an estimate of this method.`
+        : '';
 
   const active = isRunActive(runStatus);
   const paused = runStatus === 'paused';
@@ -623,18 +630,23 @@ function MoreFields({ locked }: { locked: boolean }) {
   );
 }
 
-/** Auto's measurement: each backend's figure (a DM step at this width and image size) or why it has none. */
+/** Auto's measurement: each backend's figure (a step of the method at this width and image size) or why it has none. */
 function DeviceSection() {
   const backend = useApp((s) => s.backend);
   const backendStatus = useApp((s) => s.backendStatus);
   const runStatus = useApp((s) => s.runStatus);
   const measure = useApp((s) => s.measureBackends);
   const probe = backend?.probe;
-  const [copied, setCopied] = useState(false);
-  const copy = () => {
-    if (!probe) return;
-    const report = { app: APP_VERSION, userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, backend: backend.backend, detail: backend.detail, probe };
-    void navigator.clipboard?.writeText(JSON.stringify(report, null, 2)).then(() => setCopied(true), () => setCopied(false));
+  const [reported, setReported] = useState<'' | 'copied' | 'downloaded'>('');
+  // The report (JSON): copied to the clipboard where the browser allows it, and always offered as a download.
+  const report = async () => {
+    const json = JSON.stringify(await deviceReport(), null, 2);
+    downloadFile(new TextEncoder().encode(json), 'distill-device-report.json', 'application/json');
+    const copied = await navigator.clipboard?.writeText(json).then(
+      () => true,
+      () => false,
+    );
+    setReported(copied ? 'copied' : 'downloaded');
   };
   return (
     <div className="device" data-testid="device-section">
@@ -642,17 +654,15 @@ function DeviceSection() {
       {probe ? (
         <>
           <p className="field__hint">
-            Auto timed a DM step ({probe.shape.input.join('×')} images, width {probe.shape.width}) on each backend
+            Auto timed a {probeMethod(probe).toUpperCase()} step ({probe.shape.input.join('×')} images, width {probe.shape.width}) on each backend
             {probe.cached ? `, on ${probe.measuredAt.slice(0, 10)} (kept by this browser)` : ` in ${(probe.totalMs / 1000).toFixed(1)} s`} and chose the fastest.
           </p>
           <ul className="device__list" data-testid="device-list">
             {probe.results.map((r) => (
               <li key={r.backend} data-testid={`device-${r.backend}`} className={r.backend === probe.chosen ? 'device__chosen' : undefined}>
                 <strong>{r.backend}</strong>
-                {r.detail ? ` (${r.detail})` : ''}:{' '}
-                {r.msPerIteration !== undefined
-                  ? `${probeFigure(r.msPerIteration)}${r.timed === 0 ? ' (warm-up only: over budget)' : ''}`
-                  : r.reason}
+                {r.detail ? ` (${r.detail})` : ''}: {resultFigure(r) ?? r.reason}
+                {r.overBudget ? ' (the probe’s budget was spent: it stopped waiting)' : ''}
                 {r.backend === probe.chosen ? ' ✓ chosen' : ''}
               </li>
             ))}
@@ -667,8 +677,15 @@ function DeviceSection() {
         <button type="button" className="btn" data-testid="measure-again" disabled={isRunActive(runStatus) || backendStatus === 'initializing'} onClick={() => void measure()}>
           Measure again
         </button>
-        <button type="button" className="btn" data-testid="copy-device-report" disabled={!probe} onClick={copy}>
-          {copied ? 'Copied' : 'Copy device report'}
+        <button
+          type="button"
+          className="btn"
+          data-testid="copy-device-report"
+          disabled={!backend}
+          title="The device, every backend's figure or why it has none, cores and browser, as JSON: copied to the clipboard and downloaded, to send back"
+          onClick={() => void report()}
+        >
+          {reported === 'copied' ? 'Copied (and downloaded)' : reported === 'downloaded' ? 'Downloaded' : 'Copy device report'}
         </button>
       </div>
     </div>

@@ -1,7 +1,7 @@
 import { formatBytes, formatMs, formatRate } from '../lib/format';
 import { formatBytes as formatMemory } from '../../shared/memory';
 import { useApp } from '../store';
-import { probeSummary } from '../../shared/probe';
+import { probeMethod, probeSummary } from '../../shared/probe';
 
 function BackendStatus() {
   const backend = useApp((s) => s.backend);
@@ -27,7 +27,7 @@ function BackendStatus() {
         <span
           className="status__detail status__detail--probe"
           data-testid="status-probe"
-          title={`Auto measured a DM step on each backend${backend.probe.cached ? ' (earlier, in this browser)' : ''}: ${probeSummary(backend.probe)}. The Device section (Compute) lists every figure.`}
+          title={`Auto measured a ${probeMethod(backend.probe).toUpperCase()} step on each backend${backend.probe.cached ? ' (earlier, in this browser)' : ''}: ${probeSummary(backend.probe)}. The Device section (Compute) lists every figure.`}
         >
           Auto: {probeSummary(backend.probe)}
         </span>

@@ -32,8 +32,8 @@ export function writeProbeCache(probe: ProbeReport): void {
 /** Image shapes of the built-in datasets (the backend starts before the dataset is loaded). */
 const SHAPES: Record<string, [number, number, number]> = { mnist: [28, 28, 1], 'fashion-mnist': [28, 28, 1], 'cifar-10': [32, 32, 3] };
 
-/** The probe's workload: the dataset's image shape (the loaded one's, else the built-in's), the run's width and depth. */
-export function probeShapeFor(id: DatasetId, summary: DatasetSummary | null, config: Pick<RunConfig, 'width' | 'depth'>): ProbeShape {
+/** The probe's workload: the dataset's image shape (the loaded one's, else the built-in's), the run's width, depth and method. */
+export function probeShapeFor(id: DatasetId, summary: DatasetSummary | null, config: Pick<RunConfig, 'width' | 'depth' | 'method'>): ProbeShape {
   const input = summary && summary.id === id ? ([...summary.shape] as [number, number, number]) : (SHAPES[id] ?? [32, 32, 3]);
-  return { input, width: config.width, depth: config.depth };
+  return { input, width: config.width, depth: config.depth, method: config.method };
 }
