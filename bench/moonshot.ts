@@ -38,6 +38,10 @@ const COMBOS: Record<string, { label: string; config: Partial<RunConfig> }> = {
   'dm-f2-importance': { label: 'DM + f=2, importance init (whole images, not tiles)', config: { method: 'dm', factor: 2, init: 'importance' } },
   'dm-f2-dream': { label: 'DM + f=2 + DREAM batches', config: { method: 'dm', factor: 2, sampler: 'dream' } },
   'dc-f2': { label: 'DC (gradient matching) + f=2, IDC-style', config: { method: 'dc', factor: 2 } },
+  'dc-real-f2': { label: 'IDC: DC + f=2, matching network trained on real data', config: { method: 'dc', factor: 2, dcNet: 'real' } },
+  'dc-real-f2-dsa': { label: 'IDC: DC + f=2, real-data network, DSA during distillation', config: { method: 'dc', factor: 2, dcNet: 'real', dsa: true } },
+  'dm-f2-dsa': { label: 'DM + f=2, DSA during distillation', config: { method: 'dm', factor: 2, dsa: true } },
+  'dm-f2-lr3': { label: 'DM + f=2, image learning rate 3 (DM\'s is 1)', config: { method: 'dm', factor: 2, lrImages: 3 } },
   'krr-labels': { label: 'KRR + learned labels (evaluated on hard labels)', config: { method: 'krr', learnLabels: true } },
   'krr-f2-labels': { label: 'KRR + f=2 + learned labels (evaluated on hard labels)', config: { method: 'krr', factor: 2, learnLabels: true } },
 };
