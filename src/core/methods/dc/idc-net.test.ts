@@ -15,6 +15,9 @@ import { completeConfig, configFromSearch, configToSearch } from '../../../share
 import { useBackend } from '../../../testing/tf';
 import { mnistSubset } from '../../../testing/data';
 
+/** wasm and cpu block the event loop for a whole step: let vitest's worker answer its RPCs in between. */
+const yieldToLoop = () => new Promise((r) => setTimeout(r, 0));
+
 /** IDC's matching network (DC with netTraining 'real'): trained on real batches, kept across iterations, re-initialised. */
 describe('DC with a real-data matching network (IDC)', () => {
   let data: RealData;
@@ -39,6 +42,7 @@ describe('DC with a real-data matching network (IDC)', () => {
     let start = 0;
     for (let i = 0; i < 5; i++) {
       tf.dispose(dc.step());
+      await yieldToLoop();
       if (i === 0) start = tf.memory().numTensors;
       trainLoss.push((await dc.lastRealLoss())!);
       heldLosses.push(heldLoss());
@@ -63,12 +67,14 @@ describe('DC with a real-data matching network (IDC)', () => {
     const nets: number[] = [];
     for (let i = 0; i < 5; i++) {
       tf.dispose(dc.step());
+      await yieldToLoop();
       nets.push(dc.realNetworks);
     }
     expect(nets).toEqual([1, 1, 2, 2, 3]);
     dc.dispose();
     const plain = new DcMethod(net, data, syn, cfg, rng);
     tf.dispose(plain.step());
+    await yieldToLoop();
     expect(plain.realNetwork).toBeNull();
     expect(await plain.lastRealLoss()).toBeNull();
     disposeSyntheticState(syn);
@@ -84,8 +90,7 @@ describe('DC with a real-data matching network (IDC)', () => {
         const dc = new DcMethod(tiny, data, syn, { ...DC_DEFAULTS, ipc: 1, realPerClass: 2, netTraining, realSteps: 1, realBatch: 10, reinitEvery: 100 }, rng);
         for (let i = 0; i < 2; i++) {
           tf.dispose(dc.step());
-          // cpu blocks the event loop for the whole step: let vitest's worker report in between.
-          await new Promise((r) => setTimeout(r, 0));
+          await yieldToLoop();
         }
         const out = await pixelsSha256((await syn.images.data()) as Float32Array);
         dc.dispose();
