@@ -12,6 +12,7 @@ import { pixelsSha256 } from '../../data/sha256';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
 import { METHODS } from '../../../shared/methods';
 import { completeConfig, configFromSearch, configToSearch } from '../../../shared/config';
+import { runRecordSchema } from '../../run/record';
 import { useBackend } from '../../../testing/tf';
 import { mnistSubset } from '../../../testing/data';
 
@@ -135,5 +136,9 @@ describe('DC with a real-data matching network (IDC)', () => {
     expect(old.errors).toEqual([]);
     expect(old.config.dcNet).toBeUndefined();
     expect(configFromSearch('?method=dc&dcNet=sometimes').errors[0]).toMatch(/dcNet must be one of synthetic, real/);
+    // The run record's config keeps it (its schema strips unknown fields), and reads records without it.
+    const configShape = runRecordSchema.shape.config;
+    expect(configShape.parse({ ...completeConfig({ ...dc, dcNet: 'real' }) }).dcNet).toBe('real');
+    expect(configShape.parse({ ...completeConfig(dc) }).dcNet).toBeUndefined();
   });
 });
