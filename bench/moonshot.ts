@@ -39,6 +39,7 @@ const COMBOS: Record<string, { label: string; config: Partial<RunConfig> }> = {
   'dm-f2-dream': { label: 'DM + f=2 + DREAM batches', config: { method: 'dm', factor: 2, sampler: 'dream' } },
   'dc-f2': { label: 'DC (gradient matching) + f=2, IDC-style', config: { method: 'dc', factor: 2 } },
   'dc-real-f2': { label: 'IDC: DC + f=2, matching network trained on real data', config: { method: 'dc', factor: 2, dcNet: 'real' } },
+  'dc-real-f2-lr001': { label: 'IDC: DC + f=2, real-data network, image learning rate 0.01 (DC\'s is 0.1)', config: { method: 'dc', factor: 2, dcNet: 'real', lrImages: 0.01 } },
   'dc-real-f2-dsa': { label: 'IDC: DC + f=2, real-data network, DSA during distillation', config: { method: 'dc', factor: 2, dcNet: 'real', dsa: true } },
   'dm-f2-dsa': { label: 'DM + f=2, DSA during distillation', config: { method: 'dm', factor: 2, dsa: true } },
   'dm-f2-lr3': { label: 'DM + f=2, image learning rate 3 (DM\'s is 1)', config: { method: 'dm', factor: 2, lrImages: 3 } },
