@@ -10,7 +10,8 @@
  * checkpoints 0,100,200,500,1000, 300-epoch evaluation, 3 networks, the whole test set), which a 2-core CPU cannot
  * finish: state a smaller scale with --width, --real, --checkpoints, --eval-epochs, --models, --test-limit.
  *   --datasets mnist[,fashion-mnist,cifar-10]  --combos dm,dm-f2,...  (see COMBOS)  --baselines random,herding,kCenter
- *   --seed N  --out FILE.json
+ *   --seed N  --out FILE.json  --eval-dsa off|on|both (both: every point and baseline is evaluated under each protocol,
+ *   reported in separate tables, never mixed)
  */
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -44,6 +45,11 @@ const COMBOS: Record<string, { label: string; config: Partial<RunConfig>; soft?:
   'dm-f2-importance': { label: 'DM + f=2 with importance tiles', config: { method: 'dm', factor: 2, init: 'importance' } },
   'dm-f2-dream': { label: 'DM + f=2 + DREAM batches', config: { method: 'dm', factor: 2, sampler: 'dream' } },
   'dc-f2': { label: 'DC (gradient matching) + f=2, IDC-style', config: { method: 'dc', factor: 2 } },
+  'dc-real-f2': { label: 'IDC: DC + f=2, matching network trained on real data', config: { method: 'dc', factor: 2, dcNet: 'real' } },
+  'dc-real-f2-lr001': { label: 'IDC: DC + f=2, real-data network, image learning rate 0.01 (DC\'s is 0.1)', config: { method: 'dc', factor: 2, dcNet: 'real', lrImages: 0.01 } },
+  'dc-real-f2-dsa': { label: 'IDC: DC + f=2, real-data network, DSA during distillation', config: { method: 'dc', factor: 2, dcNet: 'real', dsa: true } },
+  'dm-f2-dsa': { label: 'DM + f=2, DSA during distillation', config: { method: 'dm', factor: 2, dsa: true } },
+  'dm-f2-lr3': { label: 'DM + f=2, image learning rate 3 (DM\'s is 1)', config: { method: 'dm', factor: 2, lrImages: 3 } },
   'krr-labels': { label: 'KRR + learned labels (evaluated on hard labels)', config: { method: 'krr', learnLabels: true } },
   'krr-f2-labels': { label: 'KRR + f=2 + learned labels (evaluated on hard labels)', config: { method: 'krr', factor: 2, learnLabels: true } },
   'krr-labels-soft': { label: 'KRR + learned labels', config: { method: 'krr', learnLabels: true }, soft: true },
@@ -72,6 +78,8 @@ const width = Number(a.width);
 const realPerClass = Number(a.real);
 const seed = Number(a.seed);
 const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']), dsa: a['eval-dsa'] === 'on' };
+/** The evaluation protocols to report: DSA during evaluation off, on, or both (each point evaluated under each). */
+const protocols: boolean[] = a['eval-dsa'] === 'both' ? [false, true] : [a['eval-dsa'] === 'on'];
 const baselineNames = a.baselines.split(',').filter(Boolean) as EvalSetName[];
 const log = (s: string) => process.stderr.write(`[moonshot ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -86,7 +94,8 @@ interface Row {
   combo: string;
   label: string;
   config: RunConfig;
-  points: { iteration: number; mean: number; std: number; runs: number[] }[];
+  /** `dsa`: whether DSA was on during evaluation (absent in files written before --eval-dsa both: the protocol's). */
+  points: { iteration: number; mean: number; std: number; runs: number[]; dsa?: boolean }[];
   /** Soft-label combos: the same checkpoints evaluated on the learned labels (evalLabels 'soft'). */
   softPoints?: { iteration: number; mean: number; std: number; runs: number[] }[];
   msPerIteration: number | null;
@@ -103,11 +112,12 @@ const result = {
     models: evalCfg.models,
     lr: evalCfg.lr,
     batch: evalCfg.batch,
-    dsaDuringEvaluation: evalCfg.dsa === true,
+    dsaDuringEvaluation: protocols.length > 1 ? 'both (reported separately)' : evalCfg.dsa === true,
     labels: 'hard',
     testImages: 0,
   },
   scale: { realPerClass, checkpoints, width, note: '' },
+  /** Baselines per dataset; with --eval-dsa both, per dataset and protocol (`<dataset>/dsa-on`, `<dataset>/dsa-off`). */
   baselines: {} as Record<string, Partial<Record<EvalSetName, EvalResult>>>,
   rows: [] as Row[],
 };
@@ -122,7 +132,7 @@ function save(): void {
   md.push(`Produced by \`npm run bench:moonshot -- ${process.argv.slice(2).join(' ')}\` on ${result.date.slice(0, 10)}, backend ${backend}.`, '');
   md.push(
     `**Evaluation protocol:** ConvNet-3 of width ${width}, ${evalCfg.epochs} epochs (SGD lr ${evalCfg.lr}, ×0.1 at half, batch ${evalCfg.batch}), ` +
-      `${evalCfg.models} networks, ${result.protocol.testImages} test images, DSA during evaluation **${evalCfg.dsa ? 'on' : 'off'}**, hard labels. ` +
+      `${evalCfg.models} networks, ${result.protocol.testImages} test images, DSA during evaluation **${protocols.length > 1 ? 'off and on (separate tables)' : evalCfg.dsa ? 'on' : 'off'}**, hard labels. ` +
       `Multi-formation sets are evaluated on their decoded images (IPC·f² per class); the baselines hold IPC = 1 real image per class (the same storage).`,
     '',
   );
@@ -133,32 +143,39 @@ function save(): void {
         : 'The issue\'s full protocol.'),
     '',
   );
-  for (const [ds, base] of Object.entries(result.baselines)) {
-    md.push(`## ${ds}`, '');
-    md.push(`Baselines (IPC 1): ${Object.entries(base).map(([k, v]) => `${k} ${pct(v!)} %`).join(', ')}`, '');
-    md.push(`| combination | ${checkpoints.map((c) => `it ${c}`).join(' | ')} | ms/it |`, `|---|${checkpoints.map(() => '---:').join('|')}|---:|`);
-    const rows = result.rows.filter((r) => r.dataset === ds);
-    for (const r of rows) {
-      const cells = checkpoints.map((c) => {
-        const p = r.points.find((q) => q.iteration === c);
-        return p ? pct(p) : '–';
-      });
-      md.push(`| ${r.label} | ${cells.join(' | ')} | ${r.msPerIteration === null ? '–' : Math.round(r.msPerIteration)} |`);
-    }
-    md.push('');
-    md.push(...softTable(rows));
-    let best: { row: Row; mean: number; iteration: number } | null = null;
-    for (const r of rows) for (const p of r.points) if (!best || p.mean > best.mean) best = { row: r, mean: p.mean, iteration: p.iteration };
-    if (best) {
-      const thresholds = ds === 'mnist' ? [0.93, 0.95, 0.96] : ds === 'fashion-mnist' ? [0.8, 0.82] : [0.5];
-      const first = (t: number) => best!.row.points.find((p) => p.mean >= t)?.iteration;
-      md.push(
-        `Best: **${best.row.label}**, ${(best.mean * 100).toFixed(1)} % at iteration ${best.iteration}. ` +
-          thresholds.map((t) => `${Math.round(t * 100)} %: ${first(t) === undefined ? 'not reached' : `first at iteration ${first(t)}`}`).join('; ') +
-          `. Goal (${ds === 'mnist' ? '≥ 96.0 %' : ds === 'fashion-mnist' ? '≥ 82.0 %' : '≥ 50 % would match the papers'} within 1000 iterations, hard labels, width 128): ` +
-          `${best.mean >= thresholds[thresholds.length - 1]! && width >= 128 ? 'met' : 'not met at this scale'}.`,
-        '',
-      );
+  const datasets = [...new Set(result.rows.map((r) => r.dataset).concat(Object.keys(result.baselines).map((k) => k.split('/')[0]!)))];
+  for (const ds of datasets) {
+    for (const dsa of protocols) {
+      const key = protocols.length > 1 ? `${ds}/dsa-${dsa ? 'on' : 'off'}` : ds;
+      const base = result.baselines[key] ?? {};
+      md.push(`## ${ds}${protocols.length > 1 ? `, DSA during evaluation ${dsa ? 'on' : 'off'}` : ''}`, '');
+      md.push(`Baselines (IPC 1): ${Object.entries(base).map(([k, v]) => `${k} ${pct(v!)} %`).join(', ') || '–'}`, '');
+      md.push(`| combination | ${checkpoints.map((c) => `it ${c}`).join(' | ')} | ms/it |`, `|---|${checkpoints.map(() => '---:').join('|')}|---:|`);
+      const rows = result.rows.filter((r) => r.dataset === ds);
+      const pts = (r: Row) => r.points.filter((q) => (q.dsa ?? evalCfg.dsa === true) === dsa);
+      for (const r of rows) {
+        const cells = checkpoints.map((c) => {
+          const p = pts(r).find((q) => q.iteration === c);
+          return p ? pct(p) : '–';
+        });
+        md.push(`| ${r.label} | ${cells.join(' | ')} | ${r.msPerIteration === null ? '–' : Math.round(r.msPerIteration)} |`);
+      }
+      md.push('');
+      // The soft-label table once per dataset (it is evaluated under the first protocol only).
+      if (dsa === protocols[0]) md.push(...softTable(rows));
+      let best: { row: Row; mean: number; iteration: number } | null = null;
+      for (const r of rows) for (const p of pts(r)) if (!best || p.mean > best.mean) best = { row: r, mean: p.mean, iteration: p.iteration };
+      if (best) {
+        const thresholds = ds === 'mnist' ? [0.93, 0.95, 0.96] : ds === 'fashion-mnist' ? [0.8, 0.82] : [0.5];
+        const first = (t: number) => pts(best!.row).find((p) => p.mean >= t)?.iteration;
+        md.push(
+          `Best: **${best.row.label}**, ${(best.mean * 100).toFixed(1)} % at iteration ${best.iteration}. ` +
+            thresholds.map((t) => `${Math.round(t * 100)} %: ${first(t) === undefined ? 'not reached' : `first at iteration ${first(t)}`}`).join('; ') +
+            `. Goal (${ds === 'mnist' ? '≥ 96.0 %' : ds === 'fashion-mnist' ? '≥ 82.0 %' : '≥ 50 % would match the papers'} within 1000 iterations, hard labels, width 128): ` +
+            `${best.mean >= thresholds[thresholds.length - 1]! && width >= 128 ? 'met' : 'not met at this scale'}.`,
+          '',
+        );
+      }
     }
   }
   md.push('Papers at IPC 1 (algorithms.md §3/§5): MNIST DM 89.7, IDC 94.2, DREAM on IDC 95.7; Fashion-MNIST IDC 81.0, DREAM 81.3; CIFAR-10 IDC 50.6.', '');
@@ -204,11 +221,14 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
   const train = prepareRealData(d.train, d.spec);
   const test = prepareRealData(d.test, d.spec);
   result.protocol.testImages = testIndices(test, evalCfg.testLimit).length;
-  if (baselineNames.length) {
-    log(`${ds}: baselines ${baselineNames.join(', ')}`);
-    result.baselines[ds] = (await evaluateSets(baselineNames, null, 1, train, test, evalCfg)).results;
-  } else result.baselines[ds] = {};
-  save();
+  for (const dsa of protocols) {
+    const key = protocols.length > 1 ? `${ds}/dsa-${dsa ? 'on' : 'off'}` : ds;
+    if (baselineNames.length) {
+      log(`${ds}: baselines ${baselineNames.join(', ')} (DSA during evaluation ${dsa ? 'on' : 'off'})`);
+      result.baselines[key] = (await evaluateSets(baselineNames, null, 1, train, test, { ...evalCfg, dsa })).results;
+    } else result.baselines[key] = {};
+    save();
+  }
   for (const combo of combos) {
     const { label, config: extra } = COMBOS[combo]!;
     const method = extra.method ?? 'dm';
@@ -240,15 +260,19 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
           ms.push(performance.now() - t0);
         }
         row.msPerIteration = ms.length ? median(ms) : null;
-        const r = (await evaluateSets(['distilled'], run.decoded(await run.pixels()), 1, train, test, evalCfg)).results.distilled!;
-        row.points.push({ iteration: c, mean: r.mean, std: r.std, runs: r.runs });
-        log(`${ds} ${combo} it ${c}: ${pct(r)} % (${row.msPerIteration === null ? '-' : Math.round(row.msPerIteration)} ms/it)`);
+        const pixels = run.decoded(await run.pixels());
+        for (const dsa of protocols) {
+          const r = (await evaluateSets(['distilled'], pixels, 1, train, test, { ...evalCfg, dsa })).results.distilled!;
+          row.points.push({ iteration: c, mean: r.mean, std: r.std, runs: r.runs, dsa });
+          log(`${ds} ${combo} it ${c} (eval DSA ${dsa ? 'on' : 'off'}): ${pct(r)} % (${row.msPerIteration === null ? '-' : Math.round(row.msPerIteration)} ms/it)`);
+          save();
+        }
         if (row.softPoints) {
           const sr = await evaluateSoft(run, train, test);
           row.softPoints.push({ iteration: c, mean: sr.mean, std: sr.std, runs: sr.runs });
           log(`${ds} ${combo} it ${c} on soft labels: ${pct(sr)} %`);
+          save();
         }
-        save();
       }
     } finally {
       run.dispose();

@@ -32,7 +32,7 @@ import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
 import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
-import { clip, LIMITS } from '../shared/config';
+import { clip, DC_NET_IDS, LIMITS } from '../shared/config';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
        distill eval --npz FILE --data DIR [--dataset ID] [evaluation options]
@@ -63,6 +63,9 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
                             images (an FxF grid of tiles, each upsampled bilinearly to full size; default 1 = off,
                             the paper uses 2); with --init real the tiles start as F² downscaled real images;
                             evaluation trains on the decoded set, the baselines keep --ipc real images per class
+  --dc-net synthetic|real   DC: what the matching network trains on between image updates: the synthetic set
+                            (default, DC) or real batches (IDC: 8 steps of 64 real images after every update,
+                            the network kept across iterations and re-initialised every 100)
   --syn-steps N             MTT: differentiable student steps per iteration (default ${MTT_SETTINGS_DEFAULTS.syntheticSteps})
   --experts N               MTT: expert networks trained first (default ${MTT_SETTINGS_DEFAULTS.experts})
   --expert-images N         MTT: real images per expert epoch (default ${MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch})
@@ -175,6 +178,7 @@ const runSchema = z.object({
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
   'learn-labels': oneOf('learn-labels', ['on', 'off']).default('off'),
   factor: int('factor', 1, 4).default(1),
+  'dc-net': oneOf('dc-net', DC_NET_IDS).default('synthetic'),
   'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),
   experts: int('experts', 1, 100).default(MTT_SETTINGS_DEFAULTS.experts),
   'expert-images': int('expert-images', 1, 10_000_000).default(MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch),
@@ -221,6 +225,7 @@ function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: '
     if (args['eval-labels'] === 'soft' && !(args.method === 'krr' && args['learn-labels'] === 'on')) {
       throw new UsageError('--eval-labels soft needs a set with soft labels: --method krr --learn-labels on (no other method learns labels)');
     }
+    if (args.method !== 'dc' && args['dc-net'] === 'real') throw new UsageError('--dc-net real needs --method dc (only gradient matching trains a matching network)');
     return { command, args };
   }
   if (command === 'eval') {
@@ -357,6 +362,7 @@ async function runCommand(a: RunArgs): Promise<void> {
     ...(a.method === 'mtt' ? { mtt: { ...MTT_SETTINGS_DEFAULTS, syntheticSteps: a['syn-steps'], experts: a.experts, expertImagesPerEpoch: a['expert-images'] } } : {}),
     ...(a.method === 'krr' ? { learnLabels: a['learn-labels'] === 'on' } : {}),
     ...(a.factor > 1 ? { factor: a.factor } : {}),
+    ...(a.method === 'dc' && a['dc-net'] === 'real' ? { dcNet: 'real' as const } : {}),
   };
   const needed = estimateRunBytes(config, [loaded.train.height, loaded.train.width, loaded.train.channels], loaded.spec.classes.length);
   if (needed !== null) {

@@ -25,6 +25,9 @@ import {
 } from './methods';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from './protocol';
 
+/** DC's matching network: trained on the synthetic set (DC) or on real batches (IDC). */
+export const DC_NET_IDS = ['synthetic', 'real'] as const;
+
 /** 'custom' is a dataset uploaded in the page: a config names it with its fingerprint (datasetSha256). */
 export const DATASET_IDS = ['mnist', 'fashion-mnist', 'cifar-10', 'custom'] as const;
 export const BACKEND_PREFERENCES: readonly [BackendPreference, ...BackendPreference[]] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -131,6 +134,7 @@ export const runConfigSchema = z.strictObject({
   mtt: mttSchema.optional(),
   learnLabels: z.boolean({ error: 'learnLabels must be true or false' }).optional(),
   factor: num('factor', LIMITS.factor).optional(),
+  dcNet: oneOf('dcNet', DC_NET_IDS).optional(),
 }) satisfies z.ZodType<RunConfig>;
 
 /**
@@ -138,7 +142,7 @@ export const runConfigSchema = z.strictObject({
  * apply (another method's, another init's, a uniform sampler's) left out: what a link and a record carry.
  */
 export function completeConfig(config: RunConfig): RunConfig {
-  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, learnLabels: _l, datasetSha256: _h, factor: _x, ...base } = config;
+  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, learnLabels: _l, datasetSha256: _h, factor: _x, dcNet: _n, ...base } = config;
   const sampler = config.sampler ?? 'uniform';
   const selects = config.init === 'kmeans' || config.init === 'importance';
   return {
@@ -154,6 +158,8 @@ export function completeConfig(config: RunConfig): RunConfig {
     ...(config.method === 'krr' ? { learnLabels: config.learnLabels ?? false } : {}),
     // Multi-formation: carried only when on, so links and records of runs without it stay as they were.
     ...(config.method !== 'mtt' && (config.factor ?? 1) > 1 ? { factor: config.factor } : {}),
+    // IDC's real-data matching network: carried only when on (DC's default leaves links and records as they were).
+    ...(config.method === 'dc' && config.dcNet === 'real' ? { dcNet: 'real' as const } : {}),
   };
 }
 
@@ -205,6 +211,7 @@ const FIELDS: Record<string, Field> = {
   dsa: { path: ['dsa'], kind: 'bool' },
   learnLabels: { path: ['learnLabels'], kind: 'bool' },
   factor: { path: ['factor'], kind: 'number' },
+  dcNet: { path: ['dcNet'], kind: 'enum' },
   seed: { path: ['seed'], kind: 'number' },
   ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k): [string, Field] => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
   ...Object.fromEntries(Object.keys(MTT_SETTINGS_DEFAULTS).map((k): [string, Field] => [`mtt.${k}`, { path: ['mtt', k], kind: 'number' }])),

@@ -215,6 +215,13 @@ export interface RunConfig {
    * 'real' init the tiles start as f² downscaled real images of the class. Evaluation trains on the decoded set.
    */
   factor?: number;
+  /**
+   * DC only: what the network on which gradients are matched is trained on between image updates. 'synthetic'
+   * (or absent): DC's, a fresh network every iteration trained on the synthetic set. 'real': IDC's (Kim et al.
+   * 2022), a network trained on real batches after every image update, kept across iterations and re-initialised
+   * every 100.
+   */
+  dcNet?: 'synthetic' | 'real';
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {

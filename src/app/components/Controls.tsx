@@ -704,6 +704,7 @@ export function Controls() {
   const chooseBackend = useApp((s) => s.chooseBackend);
   const dsaHintId = useId();
   const labelsHintId = useId();
+  const dcNetHintId = useId();
 
   const locked = isRunActive(runStatus);
   const set = (patch: Partial<RunConfig>) => setConfig(patch);
@@ -845,6 +846,26 @@ export function Controls() {
               testId="factor-input"
               onCommit={(factor) => set({ factor: factor > 1 ? factor : undefined })}
             />
+          )}
+          {config.method === 'dc' && (
+            <div className="field">
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={config.dcNet === 'real'}
+                  disabled={locked}
+                  data-testid="dc-net-input"
+                  aria-describedby={dcNetHintId}
+                  onChange={(e) => set({ dcNet: e.target.checked ? 'real' : undefined })}
+                />
+                <span className="field__label">Matching network trained on real images (IDC)</span>
+              </label>
+              <p className="field__hint" id={dcNetHintId}>
+                The network whose gradients are matched trains on real batches after every image update and is kept across
+                iterations, re-initialised every 100 (IDC); off, it is DC’s: fresh each iteration, trained on the synthetic set.
+                <span className="field__default"> Default: off.</span>
+              </p>
+            </div>
           )}
           {config.method === 'krr' && (
             <div className="field">

@@ -96,6 +96,11 @@ export const SAMPLER_LESSONS: Record<SamplerId, TechniqueLesson> = {
   },
 };
 
+export const DC_REAL_NET_LESSON: TechniqueLesson = {
+  title: 'Matching network trained on real images (IDC)',
+  text: 'The network whose gradients are compared is not thrown away after each iteration and is not trained on the synthetic images: after every image update it takes a few training steps on real images of all classes, so the synthetic images are matched against a network that is learning the real task, as a network trained on them later will. Every 100 iterations it starts again from random weights.',
+};
+
 export const LEARNED_LABELS_LESSON: TechniqueLesson = {
   title: 'Learned labels (KRR)',
   text: 'Each synthetic image’s regression target is learnt too, starting from its class’s one-hot vector, so one image can stand for a blend of classes (as KIP and RFAD do). Evaluation trains on the class labels unless you choose Labels: Soft in Evaluate (a stated variant: report the class-label number beside it).',
@@ -106,6 +111,7 @@ export function lessonsFor(config: RunConfig): { method: MethodLesson; technique
   const techniques: TechniqueLesson[] = [];
   if (config.dsa) techniques.push(DSA_LESSON);
   if (config.method === 'krr' && config.learnLabels) techniques.push(LEARNED_LABELS_LESSON);
+  if (config.method === 'dc' && config.dcNet === 'real') techniques.push(DC_REAL_NET_LESSON);
   techniques.push(INIT_LESSONS[config.init]);
   // MTT draws no real batches while distilling.
   if (config.method !== 'mtt') techniques.push(SAMPLER_LESSONS[config.sampler ?? 'uniform']);

@@ -68,6 +68,8 @@ export class DistillRun {
   private readonly rng: Rng;
   private readonly state: SyntheticState;
   private stepFn: (() => tf.Scalar) | null = null;
+  /** DC's method object (it may keep IDC's real-data network between iterations: disposed with the run). */
+  dc: DcMethod | null = null;
   private readonly augment: DrawAugment | undefined;
   private mtt: { method: MttMethod; owned: Trajectories | null } | null = null;
   private readonly shape: readonly [number, number, number];
@@ -125,7 +127,8 @@ export class DistillRun {
         break;
       }
       case 'dc': {
-        const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config }, this.rng, augment, pick);
+        const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config, netTraining: config.dcNet ?? 'synthetic' }, this.rng, augment, pick);
+        this.dc = dc;
         this.stepFn = () => dc.step();
         break;
       }
@@ -392,6 +395,8 @@ export class DistillRun {
       if (this.mtt.owned) disposeTrajectories(this.mtt.owned);
       this.mtt = null;
     }
+    this.dc?.dispose();
+    this.dc = null;
     disposeSyntheticState(this.state);
     if (this.labels) disposeLearnedLabels(this.labels);
     this.labels = null;

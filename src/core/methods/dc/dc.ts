@@ -5,6 +5,14 @@
  * layer-wise distance Σ(1 − cos); one SGD step (lr 0.1, momentum 0.5) on the synthetic images with the
  * summed distance; then, except after the last, `innerLoop` SGD steps (lr 0.01) training θ on the
  * synthetic set. Needs the gradient of a gradient: see nn/ops.ts and nn/losses.ts.
+ *
+ * `netTraining: 'real'` is IDC's matching network (Kim et al. 2022, algorithms.md §5): the network on which
+ * gradients are matched is trained on REAL data, not on the synthetic set, and it outlives the iteration:
+ * after every image update it takes `realSteps` SGD steps (lr 0.01, momentum 0.9, weight decay 5e-4, the
+ * reference's network optimiser) on random real batches of `realBatch` images of all classes (≈ the
+ * reference's n_data = 500 images per inner loop), and it is re-initialised every `reinitEvery` iterations
+ * (the reference's 100 inner loops per outer iteration). One of our iterations is one inner loop of the
+ * reference. The matching distance stays DC's layer-wise Σ(1 − cos).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initConvNet, logits, paramList, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
@@ -28,12 +36,23 @@ export interface DcConfig {
   innerLoop: number;
   /** Multi-formation factor (1 = off): gradients are taken on the decoded images (IDC). */
   factor?: number;
+  /** What the matching network is trained on between image updates: the synthetic set (DC, the default) or real batches (IDC). */
+  netTraining?: DcNetTraining;
+  /** IDC ('real'): SGD steps on real batches after every image update, their size, and how often the network is re-initialised. */
+  realSteps?: number;
+  realBatch?: number;
+  reinitEvery?: number;
 }
+
+export type DcNetTraining = 'synthetic' | 'real';
 
 export const DC_DEFAULTS: DcConfig = { ipc: 10, realPerClass: 256, lrImages: 0.1, momentum: 0.5, lrNet: 0.01, outerLoop: 0, innerLoop: 0 };
 
 import { dcLoops } from '../../../shared/dc-loops';
 export { dcLoops };
+
+/** IDC's matching-network schedule ('real'): 8 steps of 64 real images (≈ n_data 500) per image update, a fresh network every 100. */
+export const DC_REAL_NET = { realSteps: 8, realBatch: 64, reinitEvery: 100, momentum: 0.9, weightDecay: 5e-4 } as const;
 
 
 /** Cross-entropy of class-`c` images under parameters given as a flat list (for tf.grads). */
@@ -87,8 +106,17 @@ export class DcMethod {
     this.loops = { outer: cfg.outerLoop || paper.outer, inner: cfg.innerLoop || paper.inner };
   }
 
+  /** IDC ('real'): the matching network, kept across iterations, and the iterations it has lived. */
+  private realNet: SgdTrainer | null = null;
+  private realNetAge = 0;
+  /** IDC ('real'): how many matching networks have been initialised so far (0 before the first iteration). */
+  realNetworks = 0;
+  /** IDC ('real'): the mean cross-entropy of the real batches of the last iteration's network training (kept, read lazily). */
+  private realLoss: tf.Scalar | null = null;
+
   /** One outer iteration; returns the mean matching loss over its image updates (caller disposes). */
   step(): tf.Scalar {
+    if (this.cfg.netTraining === 'real') return this.stepReal();
     const trainer = new SgdTrainer(this.net, initConvNet(this.net, this.rng.nextSeed()), {
       lr: this.cfg.lrNet,
       momentum: 0,
@@ -106,6 +134,81 @@ export class DcMethod {
       tf.dispose(losses);
       trainer.dispose();
     }
+  }
+
+  /**
+   * IDC: the network (fresh every `reinitEvery` iterations, else the one trained so far) matches gradients for
+   * `outer` image updates, each followed by `realSteps` SGD steps on real batches.
+   */
+  private stepReal(): tf.Scalar {
+    const every = this.cfg.reinitEvery ?? DC_REAL_NET.reinitEvery;
+    if (!this.realNet || this.realNetAge >= every) {
+      this.realNet?.dispose();
+      this.realNet = new SgdTrainer(this.net, initConvNet(this.net, this.rng.nextSeed()), {
+        lr: this.cfg.lrNet,
+        momentum: DC_REAL_NET.momentum,
+        weightDecay: DC_REAL_NET.weightDecay,
+      });
+      this.realNetAge = 0;
+      this.realNetworks++;
+    }
+    const trainer = this.realNet;
+    const losses: tf.Scalar[] = [];
+    const realLosses: tf.Scalar[] = [];
+    try {
+      for (let ol = 0; ol < this.loops.outer; ol++) {
+        losses.push(this.updateImages(trainer));
+        const steps = this.cfg.realSteps ?? DC_REAL_NET.realSteps;
+        for (let il = 0; il < steps; il++) realLosses.push(this.trainOnReal(trainer));
+      }
+      this.realNetAge++;
+      this.realLoss?.dispose();
+      this.realLoss = realLosses.length ? tf.tidy(() => tf.mean(tf.stack(realLosses)) as tf.Scalar) : null;
+      return tf.tidy(() => tf.mean(tf.stack(losses)) as tf.Scalar);
+    } finally {
+      tf.dispose([...losses, ...realLosses]);
+    }
+  }
+
+  /** IDC ('real'): the mean cross-entropy of the real batches the network trained on in the last iteration (null before, or without 'real'). */
+  async lastRealLoss(): Promise<number | null> {
+    return this.realLoss ? (await this.realLoss.data())[0]! : null;
+  }
+
+  /** The real-data network's parameters, when IDC's schedule keeps one (for tests). */
+  get realNetwork(): ConvNetParams | null {
+    return this.realNet?.params ?? null;
+  }
+
+  /** Frees the network IDC's schedule keeps between iterations (nothing otherwise). */
+  dispose(): void {
+    this.realNet?.dispose();
+    this.realNet = null;
+    this.realLoss?.dispose();
+    this.realLoss = null;
+  }
+
+  /**
+   * One SGD step of the matching network on a real batch of `realBatch` images, spread evenly over the classes
+   * (augmented like the matching when DSA is on); returns its cross-entropy (caller disposes).
+   */
+  private trainOnReal(trainer: SgdTrainer): tf.Scalar {
+    const k = this.data.numClasses;
+    const n = this.cfg.realBatch ?? DC_REAL_NET.realBatch;
+    const idx: number[] = [];
+    const labels: number[] = [];
+    for (let c = 0; c < k; c++) {
+      const m = Math.floor(n / k) + (c < n % k ? 1 : 0);
+      for (const i of sampleClass(this.data, c, Math.min(m, this.data.byClass[c]!.length), this.rng)) {
+        idx.push(i);
+        labels.push(c);
+      }
+    }
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), this.net.classes) as tf.Tensor2D);
+    const x = tf.tidy(() => (this.augment?.() ?? ((t: tf.Tensor4D) => t))(gatherBatch(this.data, idx)));
+    const loss = trainer.step(x, y);
+    tf.dispose([x, y]);
+    return loss;
   }
 
   /** One SGD-with-momentum step on the synthetic images with the summed per-class matching loss. */
