@@ -210,7 +210,9 @@ test('distils MNIST with MTT on wasm: memory shown first, experts trained with p
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
   // The experts' training was reported epoch by epoch before the first iteration (the page's event log keeps it).
-  const prep = await preparingMessages(page);
+  // First where the real batches come from (resident on the device, or host batches, and why), then the stage.
+  const [where, ...prep] = await preparingMessages(page);
+  expect(where).toMatch(/^(dataset resident on the device|host batches) \(/);
   expect(prep.length).toBeGreaterThan(0);
   for (const m of prep) expect(m).toMatch(/^training expert 1 of 1: epoch [1-5] of 5$/);
   expect(prep.at(-1)).toBe('training expert 1 of 1: epoch 5 of 5');
@@ -236,7 +238,9 @@ test('distils MNIST with MTT on webgpu (software adapter): experts, student step
   const first = await canvasSignature(page);
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 500_000 });
-  const prep = await preparingMessages(page);
+  // First where the real batches come from (resident on the device, or host batches, and why), then the stage.
+  const [where, ...prep] = await preparingMessages(page);
+  expect(where).toMatch(/^(dataset resident on the device|host batches) \(/);
   expect(prep.length).toBeGreaterThan(0);
   for (const m of prep) expect(m).toMatch(/^training expert 1 of 1: epoch [12] of 2$/);
   expect(prep.at(-1)).toBe('training expert 1 of 1: epoch 2 of 2');
@@ -264,7 +268,9 @@ test('distils with the importance initialiser and DREAM representative batches o
   await setNumber(page, 'iterations-input', 3);
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
-  const prep = await preparingMessages(page);
+  // First where the real batches come from (resident on the device, or host batches, and why), then the stage.
+  const [where, ...prep] = await preparingMessages(page);
+  expect(where).toMatch(/^(dataset resident on the device|host batches) \(/);
   expect(prep.length).toBeGreaterThan(0);
   for (const m of prep) expect(m).toMatch(/^choosing the initial images by importance sampling: class \d+ of 10$/);
   expect(prep.at(-1)).toBe('choosing the initial images by importance sampling: class 10 of 10');
