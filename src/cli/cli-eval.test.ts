@@ -10,16 +10,22 @@ import { DATASETS } from '../core/data/registry';
 import { datasetsDir } from '../testing/tf';
 import { distill } from '../testing/cli';
 
-// Each test trains and tests networks in a child process: minutes when the machine is busy (a timeout, not a speed check).
-describe('the distill command with evaluation', { timeout: 300_000 }, () => {
-  it('reports the distilled set beside random, herding and k-center under the protocol', async () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
+// Each test trains and tests networks in child processes: minutes when the machine is busy (a timeout, not a speed
+// check). Every evaluation also embeds the whole training set for herding and k-center, so the tests share
+// processes: each `distill` call below carries the checks of several features.
+describe('the distill command with evaluation and .npz files', { timeout: 600_000 }, () => {
+  it('run --npz writes the set and reports it beside random, herding and k-center; eval --npz evaluates it exactly as run did', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const npz = path.join(dir, 'sets', 'set.npz');
+    const evalFlags = ['--eval-epochs', '2', '--eval-models', '2', '--width', '8', '--seed', '3', '--test-images', '500', '--backend', 'wasm'];
     const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--ipc', '1', '--iterations', '1', '--width', '8',
-      '--real', '8', '--eval-epochs', '2', '--eval-models', '2', '--test-images', '500', '--out', out,
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--real', '8',
+      ...evalFlags, '--npz', npz, '--out', path.join(dir, 'run.json'),
     );
     expect(r.status, r.stderr).toBe(0);
-    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(r.stderr).toContain(`wrote ${npz}`);
+    expect(r.stderr).toMatch(/accuracy kCenter: /);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
     expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, architecture: 'convnet', testImages: 500, dsa: false, labels: 'hard' });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       const acc = rec.accuracy![name];
@@ -27,119 +33,6 @@ describe('the distill command with evaluation', { timeout: 300_000 }, () => {
       expect(acc.mean).toBeGreaterThan(0);
       expect(acc.mean).toBeLessThanOrEqual(1);
     }
-    expect(r.stderr).toMatch(/accuracy kCenter: /);
-  });
-
-  it('krr --learn-labels on learns the labels, records it, and writes them to the .npz as soft_labels', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
-    const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
-      '--iterations', '2', '--width', '8', '--real', '4', '--eval-models', '0', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
-    expect(rec.config).toMatchObject({ method: 'krr', learnLabels: true });
-    const members = unzipSync(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz'))));
-    const header = new TextDecoder().decode(members['soft_labels.npy']!.subarray(10, 80));
-    expect(header).toMatch(/'descr': '<f4'.*'shape': \(10, 10\)/);
-    // The class labels are still there for every reader.
-    expect(decodeNpz(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz')))).labels).toEqual(Int32Array.from({ length: 10 }, (_, i) => i));
-    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
-    expect(dm.status).toBe(2);
-    expect(dm.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
-  });
-
-  // Two evaluations (run, then eval of its .npz).
-  it('--eval-labels soft trains the distilled set on its learned labels, records it; eval of the .npz reproduces it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
-    const npz = path.join(dir, 'set.npz');
-    const flags = ['--width', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-labels', 'soft', '--test-images', '500', '--backend', 'wasm'];
-    const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
-      '--iterations', '2', '--real', '4', ...flags, '--out', path.join(dir, 'run.json'), '--npz', npz,
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/evaluate distilled: 1 ConvNet\(s\) x 2 epochs on soft labels/);
-    expect(r.stderr).not.toMatch(/evaluate random: .*soft/);
-    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
-    expect(rec.evaluation).toMatchObject({ labels: 'soft', dsa: false });
-    // An older record, without evaluation.labels (hard), still reads.
-    const { labels: _labels, ...older } = rec.evaluation!;
-    expect(runRecordSchema.parse({ ...rec, evaluation: older }).evaluation).not.toHaveProperty('labels');
-    const out = path.join(dir, 'eval.json');
-    const e = await distill('eval', '--npz', npz, '--data', datasetsDir(), ...flags, '--out', out);
-    expect(e.status, e.stderr).toBe(0);
-    const ev = JSON.parse(fs.readFileSync(out, 'utf8')) as { evaluation: unknown; accuracy: NonNullable<typeof rec.accuracy> };
-    expect(ev.evaluation).toMatchObject({ labels: 'soft' });
-    // The same set, soft labels and protocol: the same numbers as the run's own evaluation.
-    expect(ev.accuracy).toEqual(rec.accuracy);
-    // Sets without soft labels are refused with --eval-labels soft.
-    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--eval-labels', 'soft', '--iterations', '1');
-    expect(dm.status).toBe(2);
-    expect(dm.stderr.split('\n')[0]).toMatch(/--eval-labels soft needs a set with soft labels: --method krr --learn-labels on/);
-    const hardOnly = path.join(dir, 'hard.npz');
-    fs.writeFileSync(hardOnly, encodeNpz(classMajorSet(DATASETS.mnist, new Float32Array(10 * 784), 1)));
-    const none = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), ...flags);
-    expect(none.status).toBe(2);
-    expect(none.stderr.trimEnd().split('\n')).toEqual([`distill: --eval-labels soft: ${hardOnly} has no soft_labels array (only KRR with --learn-labels on writes one)`]);
-    const bad = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), '--eval-labels', 'mixed');
-    expect(bad.status).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toMatch(/--eval-labels must be one of hard, soft \(got 'mixed'\)/);
-  });
-
-  // Two evaluations (run, then eval of its .npz): more than the default 120 s when the machine is busy.
-  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded', { timeout: 300_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
-    const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
-      '--width', '8', '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-dsa', 'on', '--test-images', '500', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/evaluate distilled: 1 ConvNet\(s\) x 2 epochs with DSA/);
-    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
-    expect(rec.config).toMatchObject({ method: 'dm', factor: 2 });
-    expect(rec.evaluation).toMatchObject({ dsa: true });
-    const members = unzipSync(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz'))));
-    const header = (name: string) => new TextDecoder().decode(members[name]!.subarray(10, 80));
-    expect(header('images.npy')).toMatch(/'shape': \(10, 1, 28, 28\)/);
-    expect(header('decoded_images.npy')).toMatch(/'shape': \(40, 1, 28, 28\)/);
-    expect(header('factor.npy')).toMatch(/'descr': '<i8'.*'shape': \(\)/);
-    // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class.
-    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--width', '8', '--test-images', '500', '--out', path.join(dir, 'eval.json'));
-    expect(ev.status, ev.stderr).toBe(0);
-    expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
-    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--factor', '2');
-    expect(bad.status).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toMatch(/--factor needs --method dm, dc or krr/);
-  });
-
-  it('--eval-arch mlp evaluates every set with MLPs and records it', async () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
-    const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--ipc', '1', '--iterations', '1', '--width', '8',
-      '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-arch', 'mlp', '--out', out,
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
-    // The whole test set unless --test-images says otherwise (the protocol).
-    expect(rec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 2, models: 1, testImages: 10000 });
-    expect(r.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 2 epochs/);
-    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) expect(rec.accuracy![name].runs).toHaveLength(1);
-  });
-});
-
-describe('the distill command and .npz files', { timeout: 300_000 }, () => {
-  it('run --npz writes the set; eval --npz evaluates it exactly as run did, beside the same baselines', { timeout: 600_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
-    const npz = path.join(dir, 'sets', 'set.npz');
-    const evalFlags = ['--eval-epochs', '2', '--eval-models', '1', '--width', '8', '--seed', '3', '--test-images', '500', '--backend', 'wasm'];
-    const r = await distill(
-      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--real', '8',
-      ...evalFlags, '--npz', npz, '--out', path.join(dir, 'run.json'),
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`wrote ${npz}`);
-    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
     const set = decodeNpz(new Uint8Array(fs.readFileSync(npz)));
     expect(set).toMatchObject({ dataset: 'mnist', shape: [28, 28, 1], ipc: 1, meta: { method: 'dm', app: rec.app } });
     expect(set.meta.config).toEqual(rec.config);
@@ -159,14 +52,94 @@ describe('the distill command and .npz files', { timeout: 300_000 }, () => {
       npz: { file: npz, images: 10, ipc: 1, meta: { method: 'dm' } },
       dataset: { id: 'mnist', testCount: 10000 },
       backend: 'wasm',
-      evaluation: { epochs: 2, models: 1, width: 8, testImages: 500 },
+      evaluation: { epochs: 2, models: 2, width: 8, testImages: 500 },
     });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
-      expect(ev.accuracy[name].runs).toHaveLength(1);
+      expect(ev.accuracy[name].runs).toHaveLength(2);
       expect(ev.accuracy[name].mean).toBeGreaterThan(0);
       // Same set, same protocol, same seed: the same numbers as the run's own evaluation.
       expect(ev.accuracy[name]).toEqual(rec.accuracy![name]);
     }
+  });
+
+  // Two evaluations (run, then eval of its .npz).
+  it('krr --learn-labels on writes soft_labels to the .npz; --eval-labels soft trains on them, records it; eval of the .npz reproduces it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const npz = path.join(dir, 'set.npz');
+    const flags = ['--width', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-labels', 'soft', '--test-images', '500', '--backend', 'wasm'];
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
+      '--iterations', '2', '--real', '4', ...flags, '--out', path.join(dir, 'run.json'), '--npz', npz,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/evaluate distilled: 1 ConvNet\(s\) x 2 epochs on soft labels/);
+    expect(r.stderr).not.toMatch(/evaluate random: .*soft/);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    expect(rec.config).toMatchObject({ method: 'krr', learnLabels: true });
+    expect(rec.evaluation).toMatchObject({ labels: 'soft', dsa: false });
+    // The learned labels are in the .npz as soft_labels, float32 [images, classes] ...
+    const members = unzipSync(new Uint8Array(fs.readFileSync(npz)));
+    const header = new TextDecoder().decode(members['soft_labels.npy']!.subarray(10, 80));
+    expect(header).toMatch(/'descr': '<f4'.*'shape': \(10, 10\)/);
+    // ... and the class labels are still there for every reader.
+    expect(decodeNpz(new Uint8Array(fs.readFileSync(npz))).labels).toEqual(Int32Array.from({ length: 10 }, (_, i) => i));
+    // An older record, without evaluation.labels (hard), still reads.
+    const { labels: _labels, ...older } = rec.evaluation!;
+    expect(runRecordSchema.parse({ ...rec, evaluation: older }).evaluation).not.toHaveProperty('labels');
+    const out = path.join(dir, 'eval.json');
+    const e = await distill('eval', '--npz', npz, '--data', datasetsDir(), ...flags, '--out', out);
+    expect(e.status, e.stderr).toBe(0);
+    const ev = JSON.parse(fs.readFileSync(out, 'utf8')) as { evaluation: unknown; accuracy: NonNullable<typeof rec.accuracy> };
+    expect(ev.evaluation).toMatchObject({ labels: 'soft' });
+    // The same set, soft labels and protocol: the same numbers as the run's own evaluation.
+    expect(ev.accuracy).toEqual(rec.accuracy);
+    // Only KRR learns labels; sets without soft labels are refused with --eval-labels soft.
+    const dmLearn = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
+    expect(dmLearn.status).toBe(2);
+    expect(dmLearn.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
+    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--eval-labels', 'soft', '--iterations', '1');
+    expect(dm.status).toBe(2);
+    expect(dm.stderr.split('\n')[0]).toMatch(/--eval-labels soft needs a set with soft labels: --method krr --learn-labels on/);
+    const hardOnly = path.join(dir, 'hard.npz');
+    fs.writeFileSync(hardOnly, encodeNpz(classMajorSet(DATASETS.mnist, new Float32Array(10 * 784), 1)));
+    const none = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), ...flags);
+    expect(none.status).toBe(2);
+    expect(none.stderr.trimEnd().split('\n')).toEqual([`distill: --eval-labels soft: ${hardOnly} has no soft_labels array (only KRR with --learn-labels on writes one)`]);
+    const bad = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), '--eval-labels', 'mixed');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(/--eval-labels must be one of hard, soft \(got 'mixed'\)/);
+  });
+
+  // Two evaluations (run, then eval of its .npz).
+  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded; --eval-arch mlp evaluates every set with MLPs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
+      '--width', '8', '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-dsa', 'on', '--test-images', '500', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/evaluate distilled: 1 ConvNet\(s\) x 2 epochs with DSA/);
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
+    expect(rec.config).toMatchObject({ method: 'dm', factor: 2 });
+    expect(rec.evaluation).toMatchObject({ dsa: true });
+    const members = unzipSync(new Uint8Array(fs.readFileSync(path.join(dir, 'set.npz'))));
+    const header = (name: string) => new TextDecoder().decode(members[name]!.subarray(10, 80));
+    expect(header('images.npy')).toMatch(/'shape': \(10, 1, 28, 28\)/);
+    expect(header('decoded_images.npy')).toMatch(/'shape': \(40, 1, 28, 28\)/);
+    expect(header('factor.npy')).toMatch(/'descr': '<i8'.*'shape': \(\)/);
+    // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class;
+    // here with MLPs (--eval-arch mlp) on the whole test set (no --test-images: the protocol).
+    const out = path.join(dir, 'eval.json');
+    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--width', '8', '--out', out);
+    expect(ev.status, ev.stderr).toBe(0);
+    expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
+    expect(ev.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 1 epochs/);
+    const evRec = JSON.parse(fs.readFileSync(out, 'utf8')) as { evaluation: unknown; accuracy: NonNullable<typeof rec.accuracy> };
+    expect(evRec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 1, models: 1, testImages: 10000 });
+    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) expect(evRec.accuracy[name].runs).toHaveLength(1);
+    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--factor', '2');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(/--factor needs --method dm, dc or krr/);
   });
 
   it('eval names a corrupt, missing or mismatched file in one line and exits non-zero', async () => {
