@@ -1,7 +1,7 @@
 import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import { unzipSync } from 'fflate';
-import { download, exportedPixels, maxAbsDiff, preparingMessages, runEvents, runsEnded, setNumber } from './helpers';
+import { download, exportedPixels, maxAbsDiff, preparingMessages, runEvents, setNumber } from './helpers';
 import { WEBGPU_TOLERANCE } from '../src/shared/config';
 
 /**
@@ -42,14 +42,16 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     await expect(page.getByTestId('dataset-status')).toHaveText('ready');
     await expect(page.getByTestId('status-backend')).toHaveText(backend);
 
-    // A small configuration: WebGPU here is a software adapter, correct but slow (and slower still when the
-    // machine's other core is busy), so its test gets more time.
+    // A small configuration: WebGPU here is a software adapter, correct but slow (one DM iteration at width 8 with 8
+    // real images per class took 25-60 s on a loaded machine), so its test only proves the path works: width 4,
+    // 4 real images per class, 2 iterations (two image snapshots), and more time.
     const tiny = backend !== 'wasm';
-    if (backend === 'webgpu') test.setTimeout(780_000);
+    const gpuSoft = backend === 'webgpu';
+    if (gpuSoft) test.setTimeout(780_000);
     await setNumber(page, 'ipc-input', tiny ? 1 : 2);
-    await setNumber(page, 'width-input', 8);
-    await setNumber(page, 'real-input', tiny ? 8 : 32);
-    const iterations = backend === 'webgpu' ? 3 : tiny ? 6 : 20;
+    await setNumber(page, 'width-input', gpuSoft ? 4 : 8);
+    await setNumber(page, 'real-input', gpuSoft ? 4 : tiny ? 8 : 32);
+    const iterations = gpuSoft ? 2 : tiny ? 6 : 20;
     await setNumber(page, 'iterations-input', iterations);
 
     const first = await canvasSignature(page);
@@ -75,7 +77,7 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     const path = page.getByTestId('loss-chart').getByTestId('loss-line');
     await expect(path).toHaveCount(1);
     const d = (await path.getAttribute('d')) ?? '';
-    // One segment per point after the first (3 points for the webgpu test's 3 iterations).
+    // One segment per point after the first (2 points for the webgpu test's 2 iterations).
     expect(d.split(/[LC]/).length).toBeGreaterThanOrEqual(Math.min(iterations, 4));
 
     fs.mkdirSync('e2e-artifacts', { recursive: true });
@@ -84,20 +86,16 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     await testInfo.attach(`screenshot-${backend}`, { path: shot, contentType: 'image/png' });
 
     if (backend === 'webgpu') {
-      // Determinism on a GPU backend: the same settings and seed again give the same values within the stated
-      // tolerance (the second run reuses the compiled shaders); and the cpu backend gives nearly the same.
+      // Determinism on a GPU backend: the same link on the cpu backend (exact, and the same bytes every time) gives
+      // the same values within the stated tolerance, so two webgpu runs of one link agree within twice that. One
+      // webgpu run, not two: the software adapter is slow, and the cpu run is the stricter reference.
       const first = await exportedPixels(page);
-      const ended = await runsEnded(page);
-      await page.getByTestId('run-button').click();
-      await expect.poll(() => runsEnded(page), { timeout: 300_000 }).toBe(ended + 1);
-      await expect(page.getByTestId('run-status')).toHaveText('done');
-      const again = maxAbsDiff(first, await exportedPixels(page));
       await page.goto(page.url().replace('backend=webgpu', 'backend=cpu') + '&run=1');
       await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
+      await expect(page.getByTestId('status-backend')).toHaveText('cpu');
       const cpu = maxAbsDiff(first, await exportedPixels(page));
-      console.log(`webgpu, same settings twice: max |difference| ${again}; webgpu vs cpu: ${cpu} (normalised pixel values)`);
-      expect(again).toBeLessThanOrEqual(WEBGPU_TOLERANCE);
-      expect(cpu).toBeLessThan(0.05);
+      console.log(`webgpu vs cpu, same link: max |difference| ${cpu} (normalised pixel values)`);
+      expect(cpu).toBeLessThanOrEqual(WEBGPU_TOLERANCE);
     }
     expect(errors).toEqual([]);
   });
