@@ -223,14 +223,17 @@ test('distils MNIST with MTT on wasm: memory shown first, experts trained with p
 });
 
 test('distils MNIST with MTT on webgpu (software adapter): experts, student steps and the learned step size', async ({ page }) => {
-  // Chromium's software WebGPU adapter is slow: one expert of 2 epochs on 32 images, 2 student steps, width 4.
+  // Chromium's software WebGPU adapter is slow: one expert of 2 epochs on 16 images, 2 student steps, width 4, one
+  // iteration (the test proves the path works; MTT's numbers are checked on wasm and in the unit tests).
   test.setTimeout(600_000);
   const errors = collectConsoleErrors(page);
   const link =
-    '/?backend=webgpu&method=mtt&ipc=1&width=4&iterations=2&mtt.syntheticSteps=2&mtt.experts=1&mtt.expertEpochs=1' +
-    '&mtt.maxStartEpoch=1&mtt.expertImagesPerEpoch=32&mtt.batchSyn=0';
+    '/?backend=webgpu&method=mtt&ipc=1&width=4&iterations=1&mtt.syntheticSteps=2&mtt.experts=1&mtt.expertEpochs=1' +
+    '&mtt.maxStartEpoch=1&mtt.expertImagesPerEpoch=16&mtt.batchSyn=0';
   await page.goto(link);
-  await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 120_000 });
+  // The dataset is made resident on the device first (179 MiB on the software adapter): over 120 s when the
+  // machine is loaded (seen once here, load average 14-17).
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 200_000 });
   await expect(page.getByTestId('status-backend')).toHaveText('webgpu');
   await expect(page.getByTestId('header-method')).toHaveText(/Trajectory matching/);
   const first = await canvasSignature(page);
@@ -242,7 +245,7 @@ test('distils MNIST with MTT on webgpu (software adapter): experts, student step
   expect(prep.length).toBeGreaterThan(0);
   for (const m of prep) expect(m).toMatch(/^training expert 1 of 1: epoch [12] of 2$/);
   expect(prep.at(-1)).toBe('training expert 1 of 1: epoch 2 of 2');
-  await expect(page.getByTestId('status-iteration')).toHaveText('2');
+  await expect(page.getByTestId('status-iteration')).toHaveText('1');
   expect(await canvasSignature(page)).not.toBe(first);
   const loss = Number(await page.getByTestId('loss-last').textContent());
   expect(loss).toBeGreaterThan(0);
