@@ -19,8 +19,13 @@ import { newRuntime, type AppState } from './store/shared';
 
 export type { AppError, AppState, BackendStatus, DatasetStatus, RunStatus } from './store/shared';
 export { canStart, isRunActive } from './store/shared';
-export type { StartRunOptions } from './store/run';
-export { MAX_RESTARTS, RESTART_WINDOW_MS, type RunFault } from './store/faults';
+export type { StartRunOptions, RunSlice } from './store/run';
+export type { SessionSlice } from './store/session';
+export type { BackendSlice } from './store/backend';
+export type { DatasetSlice } from './store/dataset';
+export type { SavedRunsSlice } from './store/savedRuns';
+export type { FilesSlice } from './store/files';
+export { MAX_RESTARTS, RESTART_WINDOW_MS, type FaultsSlice, type RunFault } from './store/faults';
 
 /**
  * A store of all the slices, opened on `link` (what the page's address asked for, by default). The page has one
