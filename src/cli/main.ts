@@ -31,7 +31,7 @@ import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
 import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, methodsWith, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
-import { checkMethodFlags, methodConfig, methodFlagSchema, methodUsage, softLabelFlags } from './method-flags';
+import { checkMethodFlags, checkSubsets, methodConfig, methodFlagSchema, methodUsage, softLabelFlags } from './method-flags';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 import { clip, LIMITS } from '../shared/config';
 
@@ -61,6 +61,9 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
                             images (an FxF grid of tiles, each upsampled bilinearly to full size; default 1 = off,
                             the paper uses 2); with --init real the tiles start as F² downscaled real images;
                             evaluation trains on the decoded set, the baselines keep --ipc real images per class
+  --seq-subsets K           SeqMatch for ${methodsWith((d) => d.sequential === true).join(', ')}: each class's images split into K subsets,
+                            optimised one after another over equal shares of the iterations, each with the
+                            earlier ones frozen in the loss (default 1 = off; at most --ipc)
 ${methodUsage()}
   --eval-epochs N           epochs of each evaluation network (default 300; 0 skips evaluation)
   --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
@@ -170,6 +173,7 @@ const runSchema = z.object({
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
   factor: int('factor', 1, 4).default(1),
+  'seq-subsets': int('seq-subsets', LIMITS.seqSubsets.min, LIMITS.seqSubsets.max).default(1),
   // Each method's own flags (its toggles and settings), from its descriptor.
   ...methodFlagSchema(int, oneOf),
   resident: oneOf('resident', ['auto', 'on', 'off']).default('auto'),
@@ -210,7 +214,7 @@ function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: '
   if (command === undefined) throw new UsageError('');
   if (command === 'run') {
     const args = parseFlags(runSchema, rest);
-    const problem = checkMethodFlags(args, args.method, args.factor, args['eval-labels']);
+    const problem = checkMethodFlags(args, args.method, args.factor, args['eval-labels']) ?? checkSubsets(args.method, args['seq-subsets'], args.ipc);
     if (problem) throw new UsageError(problem);
     return { command, args };
   }
@@ -347,6 +351,7 @@ async function runCommand(a: RunArgs): Promise<void> {
     ...METHODS[a.method].defaults,
     ...methodConfig(a, a.method),
     ...(a.factor > 1 ? { factor: a.factor } : {}),
+    ...(a['seq-subsets'] > 1 ? { seqSubsets: a['seq-subsets'] } : {}),
   };
   const needed = estimateRunBytes(config, [loaded.train.height, loaded.train.width, loaded.train.channels], loaded.spec.classes.length);
   if (needed !== null) {

@@ -60,6 +60,14 @@ export function checkMethodFlags(args: Record<string, unknown>, method: MethodId
   return null;
 }
 
+/** SeqMatch's subsets: only for methods that take them, and at most IPC. Returns the problem's message, or null. */
+export function checkSubsets(method: MethodId, k: number, ipc: number): string | null {
+  if (k <= 1) return null;
+  if (!methodInfo(method).sequential) return `--seq-subsets needs --method ${orList(methodsWith((x) => x.sequential === true))} (SeqMatch applies to the matching methods here)`;
+  if (k > ipc) return `--seq-subsets ${k} needs at least ${k} images per class (--ipc ${ipc})`;
+  return null;
+}
+
 /** The config fields of `method` that its flags set: its settings group (defaults filled in) and its toggles. */
 export function methodConfig(args: Record<string, unknown>, method: MethodId): Partial<RunConfig> {
   const d = methodInfo(method);

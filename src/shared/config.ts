@@ -54,6 +54,7 @@ export const LIMITS = {
   initPool: whole(0, 60_000),
   seed: whole(0, 2_147_483_647),
   factor: whole(1, 4),
+  seqSubsets: whole(1, 10),
   sampler: {
     interval: whole(1, 10_000),
     alpha: real(0, 1),
@@ -135,6 +136,7 @@ export const runConfigSchema = z.strictObject({
   dsa: z.boolean({ error: 'dsa must be true or false' }),
   seed: num('seed', LIMITS.seed),
   factor: num('factor', LIMITS.factor).optional(),
+  seqSubsets: num('seqSubsets', LIMITS.seqSubsets).optional(),
   ...methodFields(),
 }) as unknown as z.ZodType<RunConfig>;
 
@@ -143,7 +145,7 @@ export const runConfigSchema = z.strictObject({
  * apply (another method's, another init's, a uniform sampler's) left out: what a link and a record carry.
  */
 export function completeConfig(config: RunConfig): RunConfig {
-  const { samplerSettings: _s, initFeatures: _f, initPool: _p, initDraw: _d, datasetSha256: _h, factor: _x, ...rest } = config;
+  const { samplerSettings: _s, initFeatures: _f, initPool: _p, initDraw: _d, datasetSha256: _h, factor: _x, seqSubsets: _q, ...rest } = config;
   // Every method's own fields are dropped, then the run's method's put back, complete.
   const base = { ...rest } as Record<string, unknown>;
   for (const d of DESCRIPTORS) {
@@ -173,6 +175,8 @@ export function completeConfig(config: RunConfig): RunConfig {
     ...own,
     // Multi-formation: carried only when on, so links and records of runs without it stay as they were.
     ...(method.multiFormation && (config.factor ?? 1) > 1 ? { factor: config.factor } : {}),
+    // SeqMatch: carried only when on, likewise.
+    ...(method.sequential && (config.seqSubsets ?? 1) > 1 ? { seqSubsets: config.seqSubsets } : {}),
   };
 }
 
@@ -224,6 +228,7 @@ const FIELDS: Record<string, Field> = {
   dsa: { path: ['dsa'], kind: 'bool' },
   ...Object.fromEntries(DESCRIPTORS.flatMap((d) => (d.toggles ?? []).map((t): [string, Field] => [t.key, { path: [t.key], kind: t.kind }]))),
   factor: { path: ['factor'], kind: 'number' },
+  seqSubsets: { path: ['seqSubsets'], kind: 'number' },
   seed: { path: ['seed'], kind: 'number' },
   ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k): [string, Field] => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
   ...Object.fromEntries(

@@ -34,6 +34,13 @@ export function runFactor(config: Pick<RunConfig, 'method' | 'factor'>): number 
   return methodInfo(config.method).multiFormation ? (config.factor ?? 1) : 1;
 }
 
+/** The SeqMatch subsets a run of `config` uses (1: off, or the method takes none); throws when there are more than its IPC. */
+export function runSubsets(config: Pick<RunConfig, 'method' | 'seqSubsets' | 'ipc'>): number {
+  const k = methodInfo(config.method).sequential ? (config.seqSubsets ?? 1) : 1;
+  if (k > config.ipc) throw new Error(`SeqMatch splits each class's ${config.ipc} images into ${k} subsets: use at most ${config.ipc} subsets, or more images per class.`);
+  return k;
+}
+
 /** The sampler a run of `config` uses: uniform for a method that draws no real batches through one. */
 export function runSampler(config: Pick<RunConfig, 'method' | 'sampler'>): SamplerId {
   const s = config.sampler ?? 'uniform';

@@ -817,6 +817,19 @@ export function Controls() {
               onCommit={(factor) => set({ factor: factor > 1 ? factor : undefined })}
             />
           )}
+          {info.sequential && (
+            <NumberField
+              label="SeqMatch subsets (K)"
+              hint="Split each class’s images into K subsets optimised one after another (equal shares of the iterations), the earlier ones frozen in the loss, so later images learn what earlier ones could not (SeqMatch). 1 = off; at most the images per class."
+              def={1}
+              value={config.seqSubsets ?? 1}
+              min={LIMITS.seqSubsets.min}
+              max={Math.min(LIMITS.seqSubsets.max, config.ipc)}
+              disabled={locked}
+              testId="seq-subsets-input"
+              onCommit={(k) => set({ seqSubsets: k > 1 ? k : undefined })}
+            />
+          )}
           <MethodToggles locked={locked} />
           {info.estimateBytes && <MemoryEstimate />}
           <NumberField

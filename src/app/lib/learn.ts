@@ -13,6 +13,11 @@ export const METHOD_LESSONS: Record<MethodId, MethodLesson> = Object.fromEntries
 
 export type { TechniqueLesson } from '../../shared/method-info/types';
 
+export const SEQMATCH_LESSON: TechniqueLesson = {
+  title: 'Sequential subsets (SeqMatch)',
+  text: 'Each class’s synthetic images are split into K subsets, learnt one after another: the first subset for the first share of the iterations, then it is frozen and the next one learns, matched together with the frozen ones. Images learnt together tend to capture the same easy features; learnt in turn, the later ones pick up what the earlier ones could not.',
+};
+
 /** The lessons of every method's options (e.g. learned labels), from the descriptors' toggles. */
 export const TOGGLE_LESSONS: TechniqueLesson[] = METHOD_IDS.flatMap((id) => (methodInfo(id).toggles ?? []).flatMap((t) => (t.lesson ? [t.lesson] : [])));
 
@@ -65,6 +70,7 @@ export function lessonsFor(config: RunConfig): { method: MethodLesson; technique
   for (const t of methodInfo(config.method).toggles ?? []) {
     if (t.lesson && (config as unknown as Record<string, unknown>)[t.key] === t.on) techniques.push(t.lesson);
   }
+  if (methodInfo(config.method).sequential && (config.seqSubsets ?? 1) > 1) techniques.push(SEQMATCH_LESSON);
   techniques.push(INIT_LESSONS[config.init]);
   // A method that draws no real batches while distilling (MTT) has no sampler lesson.
   if (drawsRealBatches(config.method)) techniques.push(SAMPLER_LESSONS[config.sampler ?? 'uniform']);

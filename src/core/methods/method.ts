@@ -29,6 +29,8 @@ export interface MethodContext {
   dsa(rng: Rng): DrawAugment;
   /** Class c's real batch of n images, through the run's sampler (which counts the draws). */
   pick(c: number, n: number): ArrayLike<number>;
+  /** The run's iterations completed so far (the iteration the next step() makes, 0-based). */
+  iteration(): number;
 }
 
 /** Something a method keeps between runs (e.g. MTT's experts), freed by whoever evicts it. */

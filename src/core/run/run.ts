@@ -15,10 +15,11 @@ import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
 import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../init/select';
 import { createSampler, type RealSampler } from '../select/samplers';
-import { drawsRealBatches, methodInfo, runFactor, runSampler, samplerSettings } from '../../shared/methods';
+import { drawsRealBatches, methodInfo, runFactor, runSampler, runSubsets, samplerSettings } from '../../shared/methods';
 import { createSyntheticState, disposeSyntheticState, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 import { methodImpl } from '../methods/registry';
+import { sequential } from '../methods/seqmatch/sequential';
 import type { LearnedLabelValues, Method, MethodCache, PrepareProgress } from '../methods/method';
 import { blankCell, imagesToGrid, markCell } from '../render';
 import { changeFromStart } from '../change';
@@ -73,6 +74,8 @@ export class DistillRun {
 
   constructor(source: RealData, config: RunConfig, engine: EngineOptions = {}) {
     this.config = config;
+    // Checked before anything is allocated (it throws when the config asks for more SeqMatch subsets than IPC).
+    const subsets = runSubsets(config);
     this.rng = new Rng(config.seed);
     this.shape = [source.set.height, source.set.width, source.set.channels];
     this.net = { input: this.shape, classes: source.numClasses, width: config.width, depth: config.depth };
@@ -108,7 +111,7 @@ export class DistillRun {
     const sampler = createSampler(samplerId, data, samplerSettings(config), samplerRng, config.realPerClass);
     this.sampler = sampler;
     const pick = (c: number, n: number) => sampler.pick(c, n);
-    this.method = methodImpl(config.method).create({
+    this.method = sequential(methodImpl(config.method), subsets).create({
       config,
       net: this.net,
       data,
@@ -117,6 +120,7 @@ export class DistillRun {
       augment,
       dsa: (rng) => this.dsa(rng),
       pick,
+      iteration: () => this.iteration,
     });
   }
 

@@ -43,4 +43,5 @@ export const DC_INFO = {
   samplers: ['uniform', 'importance', 'dream'],
   inits: ['real', 'noise', 'kmeans', 'importance'],
   multiFormation: true,
+  sequential: true,
 } as const satisfies MethodDescriptor<'dc'>;

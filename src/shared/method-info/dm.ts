@@ -19,4 +19,5 @@ export const DM_INFO = {
   samplers: ['uniform', 'importance', 'dream'],
   inits: ['real', 'noise', 'kmeans', 'importance'],
   multiFormation: true,
+  sequential: true,
 } as const satisfies MethodDescriptor<'dm'>;
