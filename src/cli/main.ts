@@ -30,9 +30,10 @@ import { decodePixels, repeatRows } from '../core/methods/idc/multiformation';
 import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName, type RunConfig } from '../shared/protocol';
-import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
+import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, methodsWith, SAMPLER_IDS, SAMPLER_SETTINGS_DEFAULTS } from '../shared/methods';
+import { checkMethodFlags, checkSubsets, methodConfig, methodFlagSchema, methodUsage, softLabelFlags } from './method-flags';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
-import { clip, DC_NET_IDS, LIMITS } from '../shared/config';
+import { clip, LIMITS } from '../shared/config';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
        distill eval --npz FILE --data DIR [--dataset ID] [evaluation options]
@@ -41,7 +42,7 @@ const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data 
 folder of the one dataset's own files (DIR/train-images-idx3-ubyte.gz, ...); the command says which it used.
 
 distill run: distils a dataset into a few synthetic images per class, then evaluates them.
-  --method dm|dc|krr|mtt    distillation method (default ${DEFAULT_RUN_CONFIG.method})
+  --method ${METHOD_IDS.join('|').padEnd(16)} distillation method (default ${DEFAULT_RUN_CONFIG.method})
   --ipc N                   synthetic images per class (default ${DEFAULT_RUN_CONFIG.ipc})
   --iterations N            iterations (default ${DEFAULT_RUN_CONFIG.iterations})
   --init noise|real|kmeans|importance   initialisation (default ${DEFAULT_RUN_CONFIG.init})
@@ -56,19 +57,14 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --seed N                  seed of every random choice (default ${DEFAULT_RUN_CONFIG.seed})
   --width N                 ConvNet width (default ${DEFAULT_RUN_CONFIG.width})
   --real N                  real images per class per iteration (default ${DEFAULT_RUN_CONFIG.realPerClass})
-  --learn-labels on|off     KRR: learn the synthetic set's regression targets with its pixels (default off;
-                            --npz then also writes them as soft_labels; evaluation uses the class labels
-                            unless --eval-labels soft)
-  --factor F                multi-formation (IDC) for dm, dc, krr: each stored image decodes into F² training
+  --factor F                multi-formation (IDC) for ${methodsWith((d) => d.multiFormation).join(', ')}: each stored image decodes into F² training
                             images (an FxF grid of tiles, each upsampled bilinearly to full size; default 1 = off,
                             the paper uses 2); with --init real the tiles start as F² downscaled real images;
                             evaluation trains on the decoded set, the baselines keep --ipc real images per class
-  --dc-net synthetic|real   DC: what the matching network trains on between image updates: the synthetic set
-                            (default, DC) or real batches (IDC: 8 steps of 64 real images after every update,
-                            the network kept across iterations and re-initialised every 100)
-  --syn-steps N             MTT: differentiable student steps per iteration (default ${MTT_SETTINGS_DEFAULTS.syntheticSteps})
-  --experts N               MTT: expert networks trained first (default ${MTT_SETTINGS_DEFAULTS.experts})
-  --expert-images N         MTT: real images per expert epoch (default ${MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch})
+  --seq-subsets K           SeqMatch for ${methodsWith((d) => d.sequential === true).join(', ')}: each class's images split into K subsets,
+                            optimised one after another over equal shares of the iterations, each with the
+                            earlier ones frozen in the loss (default 1 = off; at most --ipc)
+${methodUsage()}
   --eval-epochs N           epochs of each evaluation network (default 300; 0 skips evaluation)
   --eval-models N           evaluation networks per set (default 2; 0 skips evaluation)
   --eval-arch convnet|mlp   the evaluation networks: ConvNet-3 (default, the protocol) or an MLP (2 hidden
@@ -79,7 +75,7 @@ distill run: distils a dataset into a few synthetic images per class, then evalu
   --test-images N           test on N test images taken class by class in turn (a quick check; default 0: the
                             whole test set, the protocol); the record says how many (evaluation.testImages)
   --eval-labels hard|soft   train the evaluation networks on the class labels (default, the protocol) or, a
-                            stated variant, on the set's soft labels (KRR --learn-labels on; a .npz's
+                            stated variant, on the set's soft labels (${softLabelFlags()}; a .npz's
                             soft_labels): softmax cross-entropy against each image's target distribution
                             (KRR's centred targets y become max(0, y + 1/C), renormalised). The baselines keep
                             their class labels; the record says which (evaluation.labels)
@@ -176,12 +172,10 @@ const runSchema = z.object({
   'init-draw': oneOf('init-draw', INIT_DRAW_IDS).default(INIT_SETTINGS_DEFAULTS.initDraw),
   dsa: oneOf('dsa', ['on', 'off']).default(DEFAULT_RUN_CONFIG.dsa ? 'on' : 'off'),
   real: int('real', 1, 10_000).default(DEFAULT_RUN_CONFIG.realPerClass),
-  'learn-labels': oneOf('learn-labels', ['on', 'off']).default('off'),
   factor: int('factor', 1, 4).default(1),
-  'dc-net': oneOf('dc-net', DC_NET_IDS).default('synthetic'),
-  'syn-steps': int('syn-steps', 1, 1000).default(MTT_SETTINGS_DEFAULTS.syntheticSteps),
-  experts: int('experts', 1, 100).default(MTT_SETTINGS_DEFAULTS.experts),
-  'expert-images': int('expert-images', 1, 10_000_000).default(MTT_SETTINGS_DEFAULTS.expertImagesPerEpoch),
+  'seq-subsets': int('seq-subsets', LIMITS.seqSubsets.min, LIMITS.seqSubsets.max).default(1),
+  // Each method's own flags (its toggles and settings), from its descriptor.
+  ...methodFlagSchema(int, oneOf),
   resident: oneOf('resident', ['auto', 'on', 'off']).default('auto'),
   png: z.string().optional(),
   npz: z.string().optional(),
@@ -220,12 +214,8 @@ function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: '
   if (command === undefined) throw new UsageError('');
   if (command === 'run') {
     const args = parseFlags(runSchema, rest);
-    if (args.method !== 'krr' && args['learn-labels'] === 'on') throw new UsageError('--learn-labels on needs --method krr (only KRR learns labels)');
-    if (args.method === 'mtt' && args.factor > 1) throw new UsageError('--factor needs --method dm, dc or krr (MTT has no multi-formation)');
-    if (args['eval-labels'] === 'soft' && !(args.method === 'krr' && args['learn-labels'] === 'on')) {
-      throw new UsageError('--eval-labels soft needs a set with soft labels: --method krr --learn-labels on (no other method learns labels)');
-    }
-    if (args.method !== 'dc' && args['dc-net'] === 'real') throw new UsageError('--dc-net real needs --method dc (only gradient matching trains a matching network)');
+    const problem = checkMethodFlags(args, args.method, args.factor, args['eval-labels']) ?? checkSubsets(args.method, args['seq-subsets'], args.ipc);
+    if (problem) throw new UsageError(problem);
     return { command, args };
   }
   if (command === 'eval') {
@@ -359,10 +349,9 @@ async function runCommand(a: RunArgs): Promise<void> {
     width: a.width,
     realPerClass: a.real,
     ...METHODS[a.method].defaults,
-    ...(a.method === 'mtt' ? { mtt: { ...MTT_SETTINGS_DEFAULTS, syntheticSteps: a['syn-steps'], experts: a.experts, expertImagesPerEpoch: a['expert-images'] } } : {}),
-    ...(a.method === 'krr' ? { learnLabels: a['learn-labels'] === 'on' } : {}),
+    ...methodConfig(a, a.method),
     ...(a.factor > 1 ? { factor: a.factor } : {}),
-    ...(a.method === 'dc' && a['dc-net'] === 'real' ? { dcNet: 'real' as const } : {}),
+    ...(a['seq-subsets'] > 1 ? { seqSubsets: a['seq-subsets'] } : {}),
   };
   const needed = estimateRunBytes(config, [loaded.train.height, loaded.train.width, loaded.train.channels], loaded.spec.classes.length);
   if (needed !== null) {
@@ -460,7 +449,7 @@ async function evalCommand(a: EvalArgs): Promise<void> {
   const bytes = new Uint8Array(fs.readFileSync(a.npz));
   const set = decodeNpz(bytes, { file: a.npz, ...(a.dataset ? { dataset: a.dataset } : {}) });
   const { pixels: stored, ipc, softLabels } = forEvaluation(set);
-  if (a['eval-labels'] === 'soft' && !softLabels) throw new UsageError(`--eval-labels soft: ${a.npz} has no soft_labels array (only KRR with --learn-labels on writes one)`, false);
+  if (a['eval-labels'] === 'soft' && !softLabels) throw new UsageError(`--eval-labels soft: ${a.npz} has no soft_labels array (only ${softLabelFlags().replace(/--method (\w+) /g, (_, id: string) => `${id.toUpperCase()} with `)} writes one)`, false);
   log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
   // A multi-formation set (written by run --factor F) trains on its decoded images, as run evaluated it.
   const factor = Number((set.meta as { config?: { factor?: unknown } }).config?.factor ?? 1);

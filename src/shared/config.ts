@@ -5,7 +5,8 @@
  *
  * A link carries the whole configuration, flat and readable:
  *   ?v=0.1.0&dataset=mnist&method=dm&ipc=10&…&sampler.interval=10&mtt.experts=2&backend=wasm&run=1
- * Nested settings use a dotted prefix (`sampler.`, `mtt.`). Unknown parameters and bad values are reported
+ * Nested settings use a dotted prefix (`sampler.`, and a method's own group such as `mtt.`). Each method's fields
+ * (its settings group and toggles) come from its descriptor (src/shared/method-info/<id>.ts). Unknown parameters and bad values are reported
  * one by one, naming the field and its allowed values; every field that is fine is kept, the rest take
  * their defaults.
  */
@@ -14,32 +15,32 @@ import {
   INIT_DRAW_IDS,
   INIT_IDS,
   INIT_SETTINGS_DEFAULTS,
-  mttSettings,
   samplerSettings,
   METHOD_IDS,
-  MTT_SETTINGS_DEFAULTS,
+  methodInfo,
   SAMPLER_IDS,
   SAMPLER_SETTINGS_DEFAULTS,
-  type MttSettings,
+  settingValues,
+  type MethodDescriptor,
+  type MethodId,
   type SamplerSettings,
 } from './methods';
+import { real, whole, type Limit } from './limit';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from './protocol';
-
-/** DC's matching network: trained on the synthetic set (DC) or on real batches (IDC). */
-export const DC_NET_IDS = ['synthetic', 'real'] as const;
 
 /** 'custom' is a dataset uploaded in the page: a config names it with its fingerprint (datasetSha256). */
 export const DATASET_IDS = ['mnist', 'fashion-mnist', 'cifar-10', 'custom'] as const;
 export const BACKEND_PREFERENCES: readonly [BackendPreference, ...BackendPreference[]] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
-/** A numeric field's range and whether it must be whole. */
-export interface Limit {
-  min: number;
-  max: number;
-  int: boolean;
-}
-const whole = (min: number, max: number): Limit => ({ min, max, int: true });
-const real = (min: number, max: number): Limit => ({ min, max, int: false });
+export type { Limit } from './limit';
+
+/** The descriptors of every method (for the schema, the link fields and completeConfig). */
+const DESCRIPTORS: MethodDescriptor<MethodId>[] = METHOD_IDS.map(methodInfo);
+
+/** Each method's settings group and its limits (e.g. LIMITS.mtt), from the descriptors. */
+const METHOD_LIMITS: Record<string, Record<string, Limit>> = Object.fromEntries(
+  DESCRIPTORS.flatMap((d) => (d.settings ? [[d.settings.group, Object.fromEntries(d.settings.fields.map((f) => [f.key, f.limit]))]] : [])),
+);
 
 /** Ranges that protect the browser (and keep links honest). The controls use the same numbers. */
 export const LIMITS = {
@@ -53,20 +54,14 @@ export const LIMITS = {
   initPool: whole(0, 60_000),
   seed: whole(0, 2_147_483_647),
   factor: whole(1, 4),
+  seqSubsets: whole(1, 10),
   sampler: {
     interval: whole(1, 10_000),
     alpha: real(0, 1),
     pool: whole(0, 60_000),
     probeSteps: whole(0, 1000),
   },
-  mtt: {
-    syntheticSteps: whole(1, 100),
-    batchSyn: whole(0, 10_000),
-    expertEpochs: whole(1, 50),
-    maxStartEpoch: whole(0, 50),
-    experts: whole(1, 20),
-    expertImagesPerEpoch: whole(10, 60_000),
-  },
+  ...METHOD_LIMITS,
 } as const;
 
 function num(name: string, l: Limit) {
@@ -86,14 +81,23 @@ const samplerSettingsSchema = z.strictObject({
   probeSteps: num('sampler.probeSteps', LIMITS.sampler.probeSteps),
 }) satisfies z.ZodType<SamplerSettings>;
 
-const mttSchema = z.strictObject({
-  syntheticSteps: num('mtt.syntheticSteps', LIMITS.mtt.syntheticSteps),
-  batchSyn: num('mtt.batchSyn', LIMITS.mtt.batchSyn),
-  expertEpochs: num('mtt.expertEpochs', LIMITS.mtt.expertEpochs),
-  maxStartEpoch: num('mtt.maxStartEpoch', LIMITS.mtt.maxStartEpoch),
-  experts: num('mtt.experts', LIMITS.mtt.experts),
-  expertImagesPerEpoch: num('mtt.expertImagesPerEpoch', LIMITS.mtt.expertImagesPerEpoch),
-}) satisfies z.ZodType<MttSettings>;
+/** The schema fields of every method's own settings group and toggles (all optional), from the descriptors. */
+function methodFields(): Record<string, z.ZodType> {
+  const fields: Record<string, z.ZodType> = {};
+  for (const d of DESCRIPTORS) {
+    if (d.settings) {
+      const g = d.settings.group;
+      fields[g] = z.strictObject(Object.fromEntries(d.settings.fields.map((f) => [f.key, num(`${g}.${f.key}`, f.limit)]))).optional();
+    }
+    for (const t of d.toggles ?? []) {
+      fields[t.key] =
+        t.kind === 'bool'
+          ? z.boolean({ error: `${t.key} must be true or false` }).optional()
+          : oneOf(t.key, t.values.map(String) as [string, ...string[]]).optional();
+    }
+  }
+  return fields;
+}
 
 /**
  * Determinism: on cpu and wasm the same link gives the same synthetic bytes. GPU backends may sum in another
@@ -131,22 +135,36 @@ export const runConfigSchema = z.strictObject({
   samplerSettings: samplerSettingsSchema.optional(),
   dsa: z.boolean({ error: 'dsa must be true or false' }),
   seed: num('seed', LIMITS.seed),
-  mtt: mttSchema.optional(),
-  learnLabels: z.boolean({ error: 'learnLabels must be true or false' }).optional(),
   factor: num('factor', LIMITS.factor).optional(),
-  dcNet: oneOf('dcNet', DC_NET_IDS).optional(),
-}) satisfies z.ZodType<RunConfig>;
+  seqSubsets: num('seqSubsets', LIMITS.seqSubsets).optional(),
+  ...methodFields(),
+}) as unknown as z.ZodType<RunConfig>;
 
 /**
  * The configuration with every setting that applies filled in with its default, and the settings that do not
  * apply (another method's, another init's, a uniform sampler's) left out: what a link and a record carry.
  */
 export function completeConfig(config: RunConfig): RunConfig {
-  const { samplerSettings: _s, mtt: _m, initFeatures: _f, initPool: _p, initDraw: _d, learnLabels: _l, datasetSha256: _h, factor: _x, dcNet: _n, ...base } = config;
+  const { samplerSettings: _s, initFeatures: _f, initPool: _p, initDraw: _d, datasetSha256: _h, factor: _x, seqSubsets: _q, ...rest } = config;
+  // Every method's own fields are dropped, then the run's method's put back, complete.
+  const base = { ...rest } as Record<string, unknown>;
+  for (const d of DESCRIPTORS) {
+    if (d.settings) delete base[d.settings.group];
+    for (const t of d.toggles ?? []) delete base[t.key];
+  }
   const sampler = config.sampler ?? 'uniform';
   const selects = config.init === 'kmeans' || config.init === 'importance';
+  const method = methodInfo(config.method);
+  const own: Record<string, unknown> = {};
+  if (method.settings) own[method.settings.group] = settingValues(method, config);
+  for (const t of method.toggles ?? []) {
+    const v = (config as unknown as Record<string, unknown>)[t.key];
+    // A toggle is carried when on (so links and records of runs without it stay as they were), or always if it says so.
+    if (v === t.on) own[t.key] = t.on;
+    else if (t.carryOff) own[t.key] = t.off;
+  }
   return {
-    ...base,
+    ...(base as unknown as RunConfig),
     ...(config.dataset === 'custom' && config.datasetSha256 ? { datasetSha256: config.datasetSha256 } : {}),
     sampler,
     ...(sampler !== 'uniform' ? { samplerSettings: samplerSettings(config) } : {}),
@@ -154,12 +172,11 @@ export function completeConfig(config: RunConfig): RunConfig {
       ? { initFeatures: config.initFeatures ?? INIT_SETTINGS_DEFAULTS.initFeatures, initPool: config.initPool ?? INIT_SETTINGS_DEFAULTS.initPool }
       : {}),
     ...(config.init === 'importance' ? { initDraw: config.initDraw ?? INIT_SETTINGS_DEFAULTS.initDraw } : {}),
-    ...(config.method === 'mtt' ? { mtt: mttSettings(config) } : {}),
-    ...(config.method === 'krr' ? { learnLabels: config.learnLabels ?? false } : {}),
+    ...own,
     // Multi-formation: carried only when on, so links and records of runs without it stay as they were.
-    ...(config.method !== 'mtt' && (config.factor ?? 1) > 1 ? { factor: config.factor } : {}),
-    // IDC's real-data matching network: carried only when on (DC's default leaves links and records as they were).
-    ...(config.method === 'dc' && config.dcNet === 'real' ? { dcNet: 'real' as const } : {}),
+    ...(method.multiFormation && (config.factor ?? 1) > 1 ? { factor: config.factor } : {}),
+    // SeqMatch: carried only when on, likewise.
+    ...(method.sequential && (config.seqSubsets ?? 1) > 1 ? { seqSubsets: config.seqSubsets } : {}),
   };
 }
 
@@ -209,13 +226,22 @@ const FIELDS: Record<string, Field> = {
   initDraw: { path: ['initDraw'], kind: 'enum' },
   sampler: { path: ['sampler'], kind: 'enum' },
   dsa: { path: ['dsa'], kind: 'bool' },
-  learnLabels: { path: ['learnLabels'], kind: 'bool' },
+  ...Object.fromEntries(DESCRIPTORS.flatMap((d) => (d.toggles ?? []).map((t): [string, Field] => [t.key, { path: [t.key], kind: t.kind }]))),
   factor: { path: ['factor'], kind: 'number' },
-  dcNet: { path: ['dcNet'], kind: 'enum' },
+  seqSubsets: { path: ['seqSubsets'], kind: 'number' },
   seed: { path: ['seed'], kind: 'number' },
   ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k): [string, Field] => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
-  ...Object.fromEntries(Object.keys(MTT_SETTINGS_DEFAULTS).map((k): [string, Field] => [`mtt.${k}`, { path: ['mtt', k], kind: 'number' }])),
+  ...Object.fromEntries(
+    DESCRIPTORS.flatMap((d) => (d.settings ? d.settings.fields.map((f): [string, Field] => [`${d.settings!.group}.${f.key}`, { path: [d.settings!.group, f.key], kind: 'number' }]) : [])),
+  ),
 };
+
+/** The defaults of a nested group (the sampler's, or a method's own settings). */
+function groupDefaults(group: string): Record<string, number> {
+  if (group === 'samplerSettings') return { ...SAMPLER_SETTINGS_DEFAULTS };
+  const d = DESCRIPTORS.find((x) => x.settings?.group === group);
+  return d?.settings ? Object.fromEntries(d.settings.fields.map((f) => [f.key, f.default])) : {};
+}
 
 /** The longest query string a link may carry (a shared link is untrusted input). */
 export const MAX_LINK_CHARS = 4096;
@@ -280,8 +306,7 @@ export function configFromSearch(search: string, defaults: RunConfig = DEFAULT_R
     if (f.path.length === 1) trial[f.path[0]] = value;
     else {
       const [group, key] = f.path;
-      const fallback = group === 'mtt' ? MTT_SETTINGS_DEFAULTS : SAMPLER_SETTINGS_DEFAULTS;
-      trial[group] = { ...fallback, ...(trial[group] as object | undefined), [key]: value };
+      trial[group] = { ...groupDefaults(group), ...(trial[group] as object | undefined), [key]: value };
     }
     const r = runConfigSchema.safeParse(trial);
     const mine = r.success ? [] : r.error.issues.filter((i) => i.path.join('.') === f.path.join('.'));

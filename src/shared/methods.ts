@@ -1,83 +1,76 @@
 /**
- * What the UI needs to know about each distillation method: plain data, no TensorFlow.js.
- * The engine's implementations live in src/core/methods/<id>/.
+ * The registry of distillation methods as the UI, the config schema, the links and the CLI see them: plain data,
+ * no TensorFlow.js. Each method's descriptor lives in src/shared/method-info/<id>.ts, its engine in
+ * src/core/methods/<id>/ (registered in src/core/methods/registry.ts). Adding a method: one line here and one there.
  */
-export type MethodId = 'dm' | 'dc' | 'krr' | 'mtt';
-export const METHOD_IDS: readonly [MethodId, ...MethodId[]] = ['dm', 'dc', 'krr', 'mtt'];
+import { DC_INFO } from './method-info/dc';
+import { DM_INFO } from './method-info/dm';
+import { KRR_INFO } from './method-info/krr';
+import { MTT_INFO } from './method-info/mtt';
+import type { MethodDescriptor } from './method-info/types';
+import type { RunConfig } from './protocol';
 
-export interface MethodInfo {
-  id: MethodId;
-  label: string;
-  /** One line for the picker. */
-  hint: string;
-  /** What one iteration is, for the iteration control. */
-  iteration: string;
-  /** Defaults of the settings that differ between methods (the papers' values). */
-  defaults: { lrImages: number; momentum: number };
+export const METHODS = {
+  dm: DM_INFO,
+  dc: DC_INFO,
+  krr: KRR_INFO,
+  mtt: MTT_INFO,
+} as const satisfies Record<string, MethodDescriptor>;
+
+export type MethodId = keyof typeof METHODS;
+export const METHOD_IDS = Object.keys(METHODS) as [MethodId, ...MethodId[]];
+/** What the UI needs to know about a method (its descriptor). */
+export type MethodInfo = MethodDescriptor<MethodId>;
+export type { MethodDescriptor, MethodSetting, MethodToggle } from './method-info/types';
+export { settingValues } from './method-info/types';
+
+/** The descriptor of a method id (typed loosely: for code that must not care which method it is). */
+export function methodInfo(id: MethodId): MethodDescriptor<MethodId> {
+  return METHODS[id];
 }
 
-export const METHODS: Record<MethodId, MethodInfo> = {
-  dm: {
-    id: 'dm',
-    label: 'Distribution matching (DM)',
-    hint: 'Match mean features of real and synthetic images under a fresh random network each iteration.',
-    iteration: 'one update of the synthetic images',
-    defaults: { lrImages: 1, momentum: 0.5 },
-  },
-  dc: {
-    id: 'dc',
-    label: 'Gradient matching (DC)',
-    hint: 'Match the training gradients real and synthetic images give a network that is itself being trained.',
-    iteration: "one outer iteration: a fresh network, several image updates with training in between",
-    defaults: { lrImages: 0.1, momentum: 0.5 },
-  },
-  krr: {
-    id: 'krr',
-    label: 'Kernel ridge regression (KRR)',
-    hint: 'Fit real labels by kernel ridge regression from the synthetic set, with features of random networks.',
-    iteration: 'one update of the synthetic images against a real batch of every class',
-    defaults: { lrImages: 0.1, momentum: 0.9 },
-  },
-  mtt: {
-    id: 'mtt',
-    label: 'Trajectory matching (MTT)',
-    hint: 'Train expert networks on real data, then make a few steps on the synthetic set land where the experts went.',
-    iteration: 'N differentiable training steps from an expert checkpoint, then one update of the images and the step size',
-    defaults: { lrImages: 100, momentum: 0.5 },
-  },
-};
-
-/** KRR's random networks per iteration, whose features are concatenated into its kernel. */
-export const KRR_NETWORKS = 4;
-
-/** MTT's own settings (small N: every student step's graph is kept until the images' gradient). */
-export interface MttSettings {
-  /** N: differentiable student steps per iteration. */
-  syntheticSteps: number;
-  /** Synthetic images per student step, drawn at random (0 = all). */
-  batchSyn: number;
-  /** M: expert epochs the N steps must match; start epochs are drawn from 0..maxStartEpoch. */
-  expertEpochs: number;
-  maxStartEpoch: number;
-  experts: number;
-  /** Real images per expert epoch (a subset keeps expert training short in a browser). */
-  expertImagesPerEpoch: number;
+/** The multi-formation factor a run of `config` uses (1: off, or the method takes none). */
+export function runFactor(config: Pick<RunConfig, 'method' | 'factor'>): number {
+  return methodInfo(config.method).multiFormation ? (config.factor ?? 1) : 1;
 }
 
-export const MTT_SETTINGS_DEFAULTS: MttSettings = {
-  syntheticSteps: 4,
-  batchSyn: 10,
-  expertEpochs: 2,
-  maxStartEpoch: 3,
-  experts: 2,
-  expertImagesPerEpoch: 2000,
-};
-
-
-/** MTT's settings of a run, defaults filled in. */
-export function mttSettings(config: { mtt?: Partial<MttSettings> }): MttSettings {
-  return { ...MTT_SETTINGS_DEFAULTS, ...config.mtt };
+/** The SeqMatch subsets a run of `config` uses (1: off, or the method takes none); throws when there are more than its IPC. */
+export function runSubsets(config: Pick<RunConfig, 'method' | 'seqSubsets' | 'ipc'>): number {
+  const k = methodInfo(config.method).sequential ? (config.seqSubsets ?? 1) : 1;
+  if (k > config.ipc) throw new Error(`SeqMatch splits each class's ${config.ipc} images into ${k} subsets: use at most ${config.ipc} subsets, or more images per class.`);
+  return k;
 }
+
+/** The sampler a run of `config` uses: uniform for a method that draws no real batches through one. */
+export function runSampler(config: Pick<RunConfig, 'method' | 'sampler'>): SamplerId {
+  const s = config.sampler ?? 'uniform';
+  return methodInfo(config.method).samplers.includes(s) ? s : 'uniform';
+}
+
+/** Whether a method draws real batches while distilling (through the run's sampler). */
+export function drawsRealBatches(id: MethodId): boolean {
+  return methodInfo(id).samplers.some((s) => s !== 'uniform');
+}
+
+/** Whether a run of `config` learns soft labels (exported and evaluable beside the class labels). */
+export function learnsSoftLabels(config: RunConfig): boolean {
+  return methodInfo(config.method).softLabels?.(config) ?? false;
+}
+
+/** The methods offering a toggle (by config field), for messages that name them. */
+export function methodsWith(pred: (d: MethodDescriptor<MethodId>) => boolean): MethodId[] {
+  return METHOD_IDS.filter((id) => pred(methodInfo(id)));
+}
+
+/** The methods that can learn soft labels, for messages ("KRR", "KRR or X"). */
+export function softLabelMethods(): string {
+  return methodsWith((d) => d.softLabels !== undefined)
+    .map((id) => id.toUpperCase())
+    .join(' or ');
+}
+
+export { KRR_NETWORKS } from './method-info/krr';
+export { MTT_SETTINGS_DEFAULTS, mttSettings, type MttSettings } from './method-info/mtt';
 
 export type InitId = 'real' | 'noise' | 'kmeans' | 'importance';
 export const INIT_IDS: readonly [InitId, ...InitId[]] = ['real', 'noise', 'kmeans', 'importance'];

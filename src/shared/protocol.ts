@@ -222,6 +222,12 @@ export interface RunConfig {
    * every 100.
    */
   dcNet?: 'synthetic' | 'real';
+  /**
+   * SeqMatch (Du et al. 2023) for the methods whose descriptor allows it (DM, DC): each class's images split into
+   * this many subsets, optimised one after another over equal shares of the iterations, each with the earlier
+   * ones frozen in the loss. 1 (or absent) = off.
+   */
+  seqSubsets?: number;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {

@@ -43,9 +43,10 @@ import { getDataset } from '../core/data/registry';
 import { decodeDataset } from '../core/data/load';
 import { prepareRealData, gatherPixels, type RealData } from '../core/data/batches';
 import { imagesToGrid } from '../core/render';
-import { DistillRun, type ExpertCache } from '../core/run/run';
+import { DistillRun } from '../core/run/run';
+import { runFactor, softLabelMethods } from '../shared/methods';
+import type { Cached, MethodCache } from '../core/methods/method';
 import { benchCase } from '../core/run/bench';
-import { disposeTrajectories, type Trajectories } from '../core/methods/mtt/mtt';
 import { estimateRunBytes, memoryRefusal, type Residency } from '../shared/memory';
 import { DivergedError, RunControl, drive } from '../core/run/driver';
 import { fetchDatasetFiles } from './fetch-dataset';
@@ -136,13 +137,13 @@ let deviceLoss: Promise<DeviceLoss> | null = null;
 /** The page's fault tests may simulate faults only in a worker it started for them (see engine.ts). */
 const TEST_HOOKS = self.name === 'distill-engine-test';
 
-/** MTT's experts of the last MTT run, kept while the page is open (one set: they can be large). */
-let experts: Trajectories | null = null;
-const expertCache: ExpertCache = {
-  get: (key) => (experts?.key === key ? experts : undefined),
-  set: (key, t) => {
-    if (experts && experts.key !== key) disposeTrajectories(experts);
-    experts = t;
+/** A method's work before the first iteration of the last run that had any (MTT's experts), kept while the page is open (one entry: they can be large). */
+let kept: { key: string; value: Cached } | null = null;
+const methodCache: MethodCache = {
+  get: (key) => (kept?.key === key ? kept.value : undefined),
+  set: (key, value) => {
+    if (kept && kept.key !== key) kept.value.dispose();
+    kept = { key, value };
   },
 };
 
@@ -340,7 +341,7 @@ const api: EngineApi = {
       const startedFrom = from ? { file: from.file, sha256: from.sha256 } : undefined;
       currentStartedFrom = startedFrom;
       let lastPrep = 0;
-      await run.prepare(expertCache, async (message, fraction) => {
+      await run.prepare(methodCache, async (message, fraction) => {
         if (ctl.isStopped) throw new Error('Stopped while preparing.');
         const now = performance.now();
         if (now - lastPrep > 200 || fraction === 1) {
@@ -461,7 +462,7 @@ const api: EngineApi = {
     if (kind === 'npz') {
       const set = classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }, source.softLabels);
       // Multi-formation: the file carries the factor and the decoded training set beside the stored images.
-      const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
+      const factor = runFactor(config);
       const bytes = encodeNpz(factor > 1 ? { ...set, multiFormation: { factor, decoded: decodePixels(source.pixels, spec.shape, factor) } } : set);
       file = { name: `${stem}.npz`, mime: 'application/octet-stream', bytes };
     } else if (kind === 'png') {
@@ -520,13 +521,13 @@ async function evaluateWithBaselines(
   request: EvalRequest,
   onProgress: (p: EvalProgress) => Promise<void>,
 ) {
-  if (request.labels === 'soft' && !softLabels) throw new Error('This set has no soft labels (only KRR with learned labels has them): evaluate it on class labels.');
+  if (request.labels === 'soft' && !softLabels) throw new Error(`This set has no soft labels (only ${softLabelMethods()} with learned labels has them): evaluate it on class labels.`);
   entry.test ??= prepareRealData(entry.loaded.test, entry.loaded.spec);
   const cfg = evalConfig(config, request);
   // An uploaded dataset is named by its fingerprint: another upload is other data.
   const data = entry.upload ? `custom:${entry.upload.sha256}` : config.dataset;
   // Multi-formation: the networks train on the decoded set (IPC·f² per class); the baselines keep IPC per class.
-  const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
+  const factor = runFactor(config);
   const train = decodePixels(pixels, [entry.loaded.train.height, entry.loaded.train.width, entry.loaded.train.channels], factor);
   // Multi-formation: each decoded image takes its stored image's soft label.
   const classes = entry.real.numClasses;

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { DSA_LESSON, INIT_LESSONS, LEARNED_LABELS_LESSON, METHOD_LESSONS, SAMPLER_LESSONS, lessonsFor, type TechniqueLesson } from '../lib/learn';
+import { DSA_LESSON, INIT_LESSONS, METHOD_LESSONS, SAMPLER_LESSONS, SEQMATCH_LESSON, TOGGLE_LESSONS, lessonsFor, type TechniqueLesson } from '../lib/learn';
 import { useApp } from '../store';
 
 function Technique({ lesson }: { lesson: TechniqueLesson }) {
@@ -21,7 +21,7 @@ export function AboutCard() {
   const titleId = useId();
   const others = [
     ...Object.values(METHOD_LESSONS).filter((m) => m !== method).map((m) => ({ title: m.title, text: `${m.idea} ${m.steps.map(([lead, text]) => `${lead} ${text}`).join(' ')}` })),
-    ...[DSA_LESSON, LEARNED_LABELS_LESSON, ...Object.values(INIT_LESSONS), ...Object.values(SAMPLER_LESSONS)].filter((t) => !techniques.includes(t)),
+    ...[DSA_LESSON, ...TOGGLE_LESSONS, SEQMATCH_LESSON, ...Object.values(INIT_LESSONS), ...Object.values(SAMPLER_LESSONS)].filter((t) => !techniques.includes(t)),
   ];
   return (
     <section className="card card--about" aria-labelledby={titleId} data-testid="learn-panel">

@@ -16,14 +16,16 @@ import {
   INIT_SETTINGS_DEFAULTS,
   INITS,
   METHODS,
-  MTT_SETTINGS_DEFAULTS,
+  drawsRealBatches,
+  methodInfo,
+  runSampler,
   SAMPLER_IDS,
   SAMPLER_SETTINGS_DEFAULTS,
   SAMPLERS,
-  mttSettings,
   samplerSettings,
+  settingValues,
 } from '../../shared/methods';
-import { chooseResidency, estimateRunBytes, formatBytes, MEMORY_ADVICE, residentDataBytes } from '../../shared/memory';
+import { chooseResidency, estimateRunBytes, formatBytes, residentDataBytes } from '../../shared/memory';
 import { PRESETS, presetById, presetOf } from '../../shared/presets';
 
 const BACKEND_OPTIONS: { value: BackendPreference; label: string }[] = [
@@ -337,55 +339,72 @@ function PresetPicker({ locked }: { locked: boolean }) {
   );
 }
 
-/** MTT's own settings and the memory the run will need, shown before it starts. */
-function MttFields({ locked }: { locked: boolean }) {
+/**
+ * The method's own numeric settings (from its descriptor): the main ones beside the other run settings, or with
+ * `more` those under "More settings".
+ */
+function MethodSettingFields({ locked, more }: { locked: boolean; more: boolean }) {
   const config = useApp((s) => s.config);
   const setConfig = useApp((s) => s.setConfig);
-  const m = mttSettings(config);
-  const d = MTT_SETTINGS_DEFAULTS;
-  const setMtt = (patch: Partial<typeof m>) => setConfig({ mtt: { ...m, ...patch } });
+  const info = methodInfo(config.method);
+  if (!info.settings) return null;
+  const group = info.settings.group;
+  const values = settingValues(info, config);
   return (
     <>
-      <NumberField
-        label="Student steps (N)"
-        hint="Differentiable training steps on the synthetic images per iteration; memory grows with N."
-        def={d.syntheticSteps}
-        value={m.syntheticSteps}
-        min={LIMITS.mtt.syntheticSteps.min}
-        max={LIMITS.mtt.syntheticSteps.max}
-        disabled={locked}
-        testId="mtt-steps-input"
-        onCommit={(syntheticSteps) => setMtt({ syntheticSteps })}
-      />
-      <NumberField
-        label="Experts"
-        hint={`Networks trained on real data first (${m.maxStartEpoch + m.expertEpochs} epochs each), kept while the page is open.`}
-        def={d.experts}
-        value={m.experts}
-        min={LIMITS.mtt.experts.min}
-        max={LIMITS.mtt.experts.max}
-        disabled={locked}
-        testId="mtt-experts-input"
-        onCommit={(experts) => setMtt({ experts })}
-      />
-      <NumberField
-        label="Expert images per epoch"
-        hint="Real images each expert sees per epoch; fewer make the experts quicker to train and weaker."
-        def={formatInt(d.expertImagesPerEpoch)}
-        value={m.expertImagesPerEpoch}
-        min={LIMITS.mtt.expertImagesPerEpoch.min}
-        max={LIMITS.mtt.expertImagesPerEpoch.max}
-        step={500}
-        disabled={locked}
-        testId="mtt-expert-images-input"
-        onCommit={(expertImagesPerEpoch) => setMtt({ expertImagesPerEpoch })}
-      />
-      <MemoryEstimate />
+      {info.settings.fields
+        .filter((f) => (f.more ?? false) === more)
+        .map((f) => (
+          <NumberField
+            key={f.key}
+            label={f.label}
+            hint={typeof f.hint === 'function' ? f.hint(values) : f.hint}
+            def={formatInt(f.default)}
+            value={values[f.key]!}
+            min={f.limit.min}
+            max={f.limit.max}
+            step={f.step}
+            disabled={locked}
+            testId={f.testId}
+            onCommit={(v) => setConfig({ [group]: { ...values, [f.key]: v } } as Partial<RunConfig>)}
+          />
+        ))}
     </>
   );
 }
 
-/** The memory a run of the current settings will need (MTT, KRR), and what to lower when the backend has less. */
+/** The method's on/off options (from its descriptor), each a checkbox. */
+function MethodToggles({ locked }: { locked: boolean }) {
+  const config = useApp((s) => s.config);
+  const setConfig = useApp((s) => s.setConfig);
+  const hintId = useId();
+  return (
+    <>
+      {(methodInfo(config.method).toggles ?? []).map((t, i) => (
+        <div className="field" key={t.key}>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={(config as unknown as Record<string, unknown>)[t.key] === t.on}
+              disabled={locked}
+              data-testid={t.testId}
+              aria-describedby={`${hintId}-${i}`}
+              // Off leaves the field out (or says off, for a toggle a complete config always carries).
+              onChange={(e) => setConfig({ [t.key]: e.target.checked ? t.on : t.carryOff ? t.off : undefined } as Partial<RunConfig>)}
+            />
+            <span className="field__label">{t.label}</span>
+          </label>
+          <p className="field__hint" id={`${hintId}-${i}`}>
+            {t.hint}
+            <span className="field__default"> Default: off.</span>
+          </p>
+        </div>
+      ))}
+    </>
+  );
+}
+
+/** The memory a run of the current settings will need (methods whose descriptor estimates it), and what to lower when the backend has less. */
 function MemoryEstimate() {
   const config = useApp((s) => s.config);
   const dataset = useApp((s) => s.dataset);
@@ -398,7 +417,7 @@ function MemoryEstimate() {
       <p className={over ? 'field__hint field__hint--error memory-estimate' : 'field__hint memory-estimate'} data-testid="memory-estimate" role={over ? 'alert' : undefined}>
         Needs about {formatBytes(needed)} of memory
         {backend ? `; ${backend.backend} offers about ${formatBytes(backend.memoryBudget)}` : ''}
-        {over ? `. ${MEMORY_ADVICE[config.method] ?? ''}` : '.'}
+        {over ? `. ${methodInfo(config.method).memoryAdvice ?? ''}` : '.'}
       </p>
       <ResidentEstimate />
     </>
@@ -423,52 +442,6 @@ function ResidentEstimate() {
   );
 }
 
-/** MTT's less common settings (inside "More settings"). */
-function MttMoreFields({ locked }: { locked: boolean }) {
-  const config = useApp((s) => s.config);
-  const setConfig = useApp((s) => s.setConfig);
-  const m = mttSettings(config);
-  const d = MTT_SETTINGS_DEFAULTS;
-  const setMtt = (patch: Partial<typeof m>) => setConfig({ mtt: { ...m, ...patch } });
-  return (
-    <>
-      <NumberField
-        label="Expert epochs to match (M)"
-        hint="The N student steps must land where the expert was M epochs after the start epoch."
-        def={d.expertEpochs}
-        value={m.expertEpochs}
-        min={LIMITS.mtt.expertEpochs.min}
-        max={LIMITS.mtt.expertEpochs.max}
-        disabled={locked}
-        testId="mtt-expert-epochs-input"
-        onCommit={(expertEpochs) => setMtt({ expertEpochs })}
-      />
-      <NumberField
-        label="Latest start epoch"
-        hint="Each iteration starts the student at an expert epoch drawn from 0 to this."
-        def={d.maxStartEpoch}
-        value={m.maxStartEpoch}
-        min={LIMITS.mtt.maxStartEpoch.min}
-        max={LIMITS.mtt.maxStartEpoch.max}
-        disabled={locked}
-        testId="mtt-max-start-input"
-        onCommit={(maxStartEpoch) => setMtt({ maxStartEpoch })}
-      />
-      <NumberField
-        label="Synthetic images per student step"
-        hint="Drawn at random from the synthetic set for each student step (0 = all of them)."
-        def={d.batchSyn}
-        value={m.batchSyn}
-        min={LIMITS.mtt.batchSyn.min}
-        max={LIMITS.mtt.batchSyn.max}
-        disabled={locked}
-        testId="mtt-batch-syn-input"
-        onCommit={(batchSyn) => setMtt({ batchSyn })}
-      />
-    </>
-  );
-}
-
 /** How real batches are drawn, and the refresh interval and loss share of the non-uniform samplers. */
 function SamplerFields({ locked }: { locked: boolean }) {
   const config = useApp((s) => s.config);
@@ -476,20 +449,21 @@ function SamplerFields({ locked }: { locked: boolean }) {
   const sampler = config.sampler ?? 'uniform';
   const st = samplerSettings(config);
   const setSt = (patch: Partial<typeof st>) => setConfig({ samplerSettings: { ...st, ...patch } });
-  const mtt = config.method === 'mtt';
+  // A method that draws no real batches while distilling has no sampler to choose.
+  const none = !drawsRealBatches(config.method);
   return (
     <>
       <SelectField
         label="Real batches"
-        hint={mtt ? 'MTT draws no real batches while distilling (its experts saw the real data).' : SAMPLERS[sampler].hint}
+        hint={none ? (methodInfo(config.method).noSamplerHint ?? SAMPLERS.uniform.hint) : SAMPLERS[sampler].hint}
         def={SAMPLERS.uniform.label}
         value={sampler}
         options={SAMPLER_IDS.map((v) => [v, SAMPLERS[v].label] as const)}
-        disabled={locked || mtt}
+        disabled={locked || none}
         testId="sampler-select"
         onChange={(v) => setConfig({ sampler: v })}
       />
-      {!mtt && sampler !== 'uniform' && (
+      {!none && sampler !== 'uniform' && (
         <NumberField
           label="Refresh every R iterations"
           hint="How often the probe network is retrained and the batches recomputed (DREAM’s paper: 10)."
@@ -502,7 +476,7 @@ function SamplerFields({ locked }: { locked: boolean }) {
           onCommit={(interval) => setSt({ interval })}
         />
       )}
-      {!mtt && sampler === 'importance' && (
+      {!none && sampler === 'importance' && (
         <NumberField
           label="Loss share α (%)"
           hint="π = α·(the image's share of the loss) + (1 − α)·uniform; 0 % is uniform sampling."
@@ -524,14 +498,15 @@ function SamplerFields({ locked }: { locked: boolean }) {
 function MoreFields({ locked }: { locked: boolean }) {
   const config = useApp((s) => s.config);
   const setConfig = useApp((s) => s.setConfig);
-  const method = METHODS[config.method];
+  const method = methodInfo(config.method);
   const selects = config.init === 'kmeans' || config.init === 'importance';
-  const sampler = config.method === 'mtt' ? 'uniform' : (config.sampler ?? 'uniform');
+  const sampler = runSampler(config);
+  const moreOfMethod = (method.settings?.fields ?? []).some((f) => f.more);
   const st = samplerSettings(config);
   const setSt = (patch: Partial<typeof st>) => setConfig({ samplerSettings: { ...st, ...patch } });
   return (
     <details className="more-settings" data-testid="more-settings">
-      <summary className="more-settings__summary">More settings: learning rate, momentum, depth{selects || sampler !== 'uniform' || config.method === 'mtt' ? ', budgets' : ''}</summary>
+      <summary className="more-settings__summary">More settings: learning rate, momentum, depth{selects || sampler !== 'uniform' || moreOfMethod ? ', budgets' : ''}</summary>
       <div className="field-grid">
         <NumberField
           label="Learning rate of the images"
@@ -624,7 +599,7 @@ function MoreFields({ locked }: { locked: boolean }) {
             />
           </>
         )}
-        {config.method === 'mtt' && <MttMoreFields locked={locked} />}
+        <MethodSettingFields locked={locked} more />
       </div>
     </details>
   );
@@ -703,8 +678,6 @@ export function Controls() {
   const loadDataset = useApp((s) => s.loadDataset);
   const chooseBackend = useApp((s) => s.chooseBackend);
   const dsaHintId = useId();
-  const labelsHintId = useId();
-  const dcNetHintId = useId();
 
   const locked = isRunActive(runStatus);
   const set = (patch: Partial<RunConfig>) => setConfig(patch);
@@ -714,7 +687,7 @@ export function Controls() {
     ...DATASET_OPTIONS.map((o) => [o.id, o.label] as const),
     ...(datasetId === 'custom' || uploadedName ? [['custom', `Yours: ${uploadedName ?? 'uploaded'}`] as const] : []),
   ];
-  const mtt = config.method === 'mtt';
+  const info = methodInfo(config.method);
 
   let backendHint: ReactNode = 'Where the maths runs: Auto measures each backend on this device and uses the fastest.';
   if (backendStatus === 'initializing') backendHint = 'Testing the backend…';
@@ -819,11 +792,7 @@ export function Controls() {
           />
           <NumberField
             label="Real images per class"
-            hint={
-              mtt
-                ? 'Not used by MTT while distilling: its experts saw the real data (see Expert images per epoch).'
-                : 'Real images of each class drawn per iteration and matched against its synthetic ones; the papers use 256.'
-            }
+            hint={info.realPerClassHint ?? 'Real images of each class drawn per iteration and matched against its synthetic ones; the papers use 256.'}
             def={DEFAULT_RUN_CONFIG.realPerClass}
             value={config.realPerClass}
             min={LIMITS.realPerClass.min}
@@ -832,9 +801,10 @@ export function Controls() {
             testId="real-input"
             onCommit={(realPerClass) => set({ realPerClass })}
           />
-          {(config.method === 'dm' || config.method === 'dc') && <ResidentEstimate />}
-          {mtt && <MttFields locked={locked} />}
-          {!mtt && (
+          {/* Methods with a memory estimate show the residency beside it; the others here. */}
+          {!info.estimateBytes && <ResidentEstimate />}
+          <MethodSettingFields locked={locked} more={false} />
+          {info.multiFormation && (
             <NumberField
               label="Multi-formation factor"
               hint="IDC: each stored image is an f×f grid of tiles, each upsampled into a training image (f² per stored image, same label). 1 = off; the paper uses 2. Storage stays the images per class."
@@ -847,46 +817,21 @@ export function Controls() {
               onCommit={(factor) => set({ factor: factor > 1 ? factor : undefined })}
             />
           )}
-          {config.method === 'dc' && (
-            <div className="field">
-              <label className="checkbox">
-                <input
-                  type="checkbox"
-                  checked={config.dcNet === 'real'}
-                  disabled={locked}
-                  data-testid="dc-net-input"
-                  aria-describedby={dcNetHintId}
-                  onChange={(e) => set({ dcNet: e.target.checked ? 'real' : undefined })}
-                />
-                <span className="field__label">Matching network trained on real images (IDC)</span>
-              </label>
-              <p className="field__hint" id={dcNetHintId}>
-                The network whose gradients are matched trains on real batches after every image update and is kept across
-                iterations, re-initialised every 100 (IDC); off, it is DC’s: fresh each iteration, trained on the synthetic set.
-                <span className="field__default"> Default: off.</span>
-              </p>
-            </div>
+          {info.sequential && (
+            <NumberField
+              label="SeqMatch subsets (K)"
+              hint="Split each class’s images into K subsets optimised one after another (equal shares of the iterations), the earlier ones frozen in the loss, so later images learn what earlier ones could not (SeqMatch). 1 = off; at most the images per class."
+              def={1}
+              value={config.seqSubsets ?? 1}
+              min={LIMITS.seqSubsets.min}
+              max={Math.min(LIMITS.seqSubsets.max, config.ipc)}
+              disabled={locked}
+              testId="seq-subsets-input"
+              onCommit={(k) => set({ seqSubsets: k > 1 ? k : undefined })}
+            />
           )}
-          {config.method === 'krr' && (
-            <div className="field">
-              <label className="checkbox">
-                <input
-                  type="checkbox"
-                  checked={config.learnLabels ?? false}
-                  disabled={locked}
-                  data-testid="learn-labels-input"
-                  aria-describedby={labelsHintId}
-                  onChange={(e) => set({ learnLabels: e.target.checked })}
-                />
-                <span className="field__label">Learn labels</span>
-              </label>
-              <p className="field__hint" id={labelsHintId}>
-                Also learn each synthetic image’s regression target (from its class’s one-hot), as KIP and RFAD do; the .npz
-                export carries them as soft_labels; Evaluate trains on the class labels unless its Labels setting says Soft.<span className="field__default"> Default: off.</span>
-              </p>
-              <MemoryEstimate />
-            </div>
-          )}
+          <MethodToggles locked={locked} />
+          {info.estimateBytes && <MemoryEstimate />}
           <NumberField
             label="Seed"
             hint="Every random choice comes from it: the same seed and settings on the same backend give the same images."

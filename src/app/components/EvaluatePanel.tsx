@@ -5,6 +5,7 @@ import { formatInt } from '../lib/format';
 import { EVAL_ARCHITECTURES, type EvalArchitecture, type EvalSetName } from '../../shared/protocol';
 import { describePoints, evalPoints } from '../../shared/eval-schedule';
 import { LIMITS } from '../../shared/config';
+import { learnsSoftLabels } from '../../shared/methods';
 import { baselineRows, seriesStyle } from '../lib/compare';
 import { AccuracyChart, SeriesLegend } from './CompareCharts';
 
@@ -55,9 +56,9 @@ export function EvaluatePanel() {
   const running = status === 'running';
   const lastGood = useApp((s) => (s.runStatus === 'error' ? s.lastGood : null));
   const canEvaluate = (runStatus === 'paused' || runStatus === 'done' || importedFile !== null || lastGood !== null) && !running;
-  // Soft labels: the set shown learned them (a KRR run with learned labels, or an imported .npz with soft_labels).
+  // Soft labels: the set shown learned them (a run whose method learns labels, e.g. KRR's, or an imported .npz with soft_labels).
   const hasSoft = useApp((s) =>
-    s.runStatus === 'idle' && s.imported ? s.imported.softLabels === true : s.runConfig ? s.runConfig.method === 'krr' && s.runConfig.learnLabels === true : s.config.method === 'krr' && s.config.learnLabels === true,
+    s.runStatus === 'idle' && s.imported ? s.imported.softLabels === true : learnsSoftLabels(s.runConfig ?? s.config),
   );
   const best = report ? Math.max(...ROWS.map((r) => report.results[r.name].mean)) : 0;
 

@@ -2,60 +2,24 @@
  * The "What is happening" panel's text: a few plain sentences per method and technique, for someone reading it
  * out to a room. Plain data; accurate to docs/algorithms.md and the engine (src/core/methods, src/core/select).
  */
-import type { InitId, MethodId, SamplerId } from '../../shared/methods';
+import { drawsRealBatches, METHOD_IDS, methodInfo, type InitId, type MethodId, type SamplerId } from '../../shared/methods';
+import type { MethodLesson, TechniqueLesson } from '../../shared/method-info/types';
 import type { RunConfig } from '../../shared/protocol';
 
-export interface MethodLesson {
-  title: string;
-  /** One sentence: the idea. */
-  idea: string;
-  /** What one iteration does, step by step: a bold lead word and the sentence after it. */
-  steps: [string, string][];
-}
+export type { MethodLesson } from '../../shared/method-info/types';
 
-export const METHOD_LESSONS: Record<MethodId, MethodLesson> = {
-  dm: {
-    title: 'Distribution matching (DM)',
-    idea: 'Make the synthetic images of each class look, on average, like the real ones through the eyes of many random networks.',
-    steps: [
-      ['Start', 'from a few real images per class (shown as Initial).'],
-      ['Embed', 'a batch of real images and the synthetic ones with a freshly randomised ConvNet, a new one every iteration; it is never trained.'],
-      ['Match:', 'nudge the synthetic pixels so each class’s mean embedding moves towards the real one. The loss is the squared distance between them, summed over the classes.'],
-    ],
-  },
-  dc: {
-    title: 'Gradient matching (DC)',
-    idea: 'Make the synthetic images teach a network the same lesson as the real ones: the same push on its weights.',
-    steps: [
-      ['Start', 'from a few real images per class and a fresh random ConvNet.'],
-      ['Compare gradients:', 'for each class, the weight gradients a batch of real images gives the network, and those the synthetic images give it.'],
-      ['Match:', 'change the synthetic pixels so their gradients point the same way as the real ones (the loss sums 1 − cosine over the layers), then train the network a little on the synthetic set and repeat. It differentiates a gradient, so it is slower than DM.'],
-    ],
-  },
-  krr: {
-    title: 'Kernel ridge regression (KRR)',
-    idea: 'Make the synthetic set a good “answer key”: from it alone, a simple regression should predict the labels of real images.',
-    steps: [
-      ['Start', 'from a few real images per class.'],
-      ['Describe', 'every image by the features of a few freshly randomised ConvNets: similar images get similar features (a kernel).'],
-      ['Fit:', 'predict the labels of a real batch by kernel ridge regression from the synthetic images alone, and change the synthetic pixels so that the prediction error (the loss) falls. No network is trained.'],
-    ],
-  },
-  mtt: {
-    title: 'Trajectory matching (MTT)',
-    idea: 'Make a few training steps on the synthetic images carry a network as far as several epochs on the real ones did.',
-    steps: [
-      ['Experts:', 'first train a few networks on the real images, saving their weights after every epoch (the progress bar shows this before iteration 1).'],
-      ['Student:', 'from an expert’s weights at some epoch, take N training steps on the synthetic images alone, keeping every step differentiable.'],
-      ['Match:', 'change the synthetic pixels (and the student’s step size) so the student lands where the expert was M epochs later. The loss is that distance relative to how far the expert moved.'],
-    ],
-  },
+/** Each method's lesson, from its descriptor (src/shared/method-info/<id>.ts). */
+export const METHOD_LESSONS: Record<MethodId, MethodLesson> = Object.fromEntries(METHOD_IDS.map((id) => [id, methodInfo(id).lesson])) as Record<MethodId, MethodLesson>;
+
+export type { TechniqueLesson } from '../../shared/method-info/types';
+
+export const SEQMATCH_LESSON: TechniqueLesson = {
+  title: 'Sequential subsets (SeqMatch)',
+  text: 'Each class’s synthetic images are split into K subsets, learnt one after another: the first subset for the first share of the iterations, then it is frozen and the next one learns, matched together with the frozen ones. Images learnt together tend to capture the same easy features; learnt in turn, the later ones pick up what the earlier ones could not.',
 };
 
-export interface TechniqueLesson {
-  title: string;
-  text: string;
-}
+/** The lessons of every method's options (e.g. learned labels), from the descriptors' toggles. */
+export const TOGGLE_LESSONS: TechniqueLesson[] = METHOD_IDS.flatMap((id) => (methodInfo(id).toggles ?? []).flatMap((t) => (t.lesson ? [t.lesson] : [])));
 
 export const DSA_LESSON: TechniqueLesson = {
   title: 'DSA: the same augmentation on both sides',
@@ -96,24 +60,19 @@ export const SAMPLER_LESSONS: Record<SamplerId, TechniqueLesson> = {
   },
 };
 
-export const DC_REAL_NET_LESSON: TechniqueLesson = {
-  title: 'Matching network trained on real images (IDC)',
-  text: 'The network whose gradients are compared is not thrown away after each iteration and is not trained on the synthetic images: after every image update it takes a few training steps on real images of all classes, so the synthetic images are matched against a network that is learning the real task, as a network trained on them later will. Every 100 iterations it starts again from random weights.',
-};
 
-export const LEARNED_LABELS_LESSON: TechniqueLesson = {
-  title: 'Learned labels (KRR)',
-  text: 'Each synthetic image’s regression target is learnt too, starting from its class’s one-hot vector, so one image can stand for a blend of classes (as KIP and RFAD do). Evaluation trains on the class labels unless you choose Labels: Soft in Evaluate (a stated variant: report the class-label number beside it).',
-};
 
 /** The lessons that apply to a configuration: its method, then DSA, the init and the sampler it uses. */
 export function lessonsFor(config: RunConfig): { method: MethodLesson; techniques: TechniqueLesson[] } {
   const techniques: TechniqueLesson[] = [];
   if (config.dsa) techniques.push(DSA_LESSON);
-  if (config.method === 'krr' && config.learnLabels) techniques.push(LEARNED_LABELS_LESSON);
-  if (config.method === 'dc' && config.dcNet === 'real') techniques.push(DC_REAL_NET_LESSON);
+  // The method's options that are on (e.g. learned labels), each with its lesson.
+  for (const t of methodInfo(config.method).toggles ?? []) {
+    if (t.lesson && (config as unknown as Record<string, unknown>)[t.key] === t.on) techniques.push(t.lesson);
+  }
+  if (methodInfo(config.method).sequential && (config.seqSubsets ?? 1) > 1) techniques.push(SEQMATCH_LESSON);
   techniques.push(INIT_LESSONS[config.init]);
-  // MTT draws no real batches while distilling.
-  if (config.method !== 'mtt') techniques.push(SAMPLER_LESSONS[config.sampler ?? 'uniform']);
+  // A method that draws no real batches while distilling (MTT) has no sampler lesson.
+  if (drawsRealBatches(config.method)) techniques.push(SAMPLER_LESSONS[config.sampler ?? 'uniform']);
   return { method: METHOD_LESSONS[config.method], techniques };
 }

@@ -7,7 +7,7 @@ import { pixelsSha256 } from '../data/sha256';
 import { useBackend } from '../../testing/tf';
 import { mnistSubset } from '../../testing/data';
 import type { RealData } from '../data/batches';
-import { disposeTrajectories, type Trajectories } from '../methods/mtt/mtt';
+import type { Cached } from '../methods/method';
 
 const base: RunConfig = { ...DEFAULT_RUN_CONFIG, ipc: 1, width: 8, realPerClass: 4, seed: 11 };
 const sampler = { ...SAMPLER_SETTINGS_DEFAULTS, interval: 2, pool: 12, probeSteps: 2 };
@@ -77,8 +77,8 @@ describe('checkpoint and resume give the same bytes as an uninterrupted run', ()
 
   it('MTT: experts taken from the cache give the same set as freshly trained ones (their DSA has its own stream)', async () => {
     const config: RunConfig = { ...base, ...cases.find(([name]) => name === 'mtt')![1] };
-    const store = new Map<string, Trajectories>();
-    const cache = { get: (k: string) => store.get(k), set: (k: string, t: Trajectories) => void store.set(k, t) };
+    const store = new Map<string, Cached>();
+    const cache = { get: (k: string) => store.get(k), set: (k: string, t: Cached) => void store.set(k, t) };
     const shas: string[] = [];
     for (let i = 0; i < 2; i++) {
       const run = new DistillRun(data, config);
@@ -89,7 +89,7 @@ describe('checkpoint and resume give the same bytes as an uninterrupted run', ()
     }
     expect(store.size).toBe(1);
     expect(shas[1]).toBe(shas[0]);
-    store.forEach((t) => disposeTrajectories(t));
+    store.forEach((t) => t.dispose());
   });
 
   it('the resumed run differs from one that restarts from scratch at the cut (the test can tell)', async () => {

@@ -104,14 +104,21 @@ export function allFinite(values: ArrayLike<number>): boolean {
   return true;
 }
 
-/** Whether a checkpoint can be resumed: every value it holds (set, momentum, learned labels, MTT's step) finite. */
+/** The checkpoint fields the run owns; the others are its method's (learned labels, a step size, …). */
+const RUN_FIELDS = new Set(['iteration', 'rng', 'images', 'velocity', 'initial', 'sampler', 'refreshedAt']);
+
+/** Whether every number in a method's checkpoint field (numbers, typed arrays, arrays and objects of them) is finite. */
+function finiteDeep(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (ArrayBuffer.isView(v)) return v instanceof DataView || allFinite(v as unknown as ArrayLike<number>);
+  if (Array.isArray(v)) return v.every(finiteDeep);
+  if (v !== null && typeof v === 'object') return Object.values(v).every(finiteDeep);
+  return true;
+}
+
+/** Whether a checkpoint can be resumed: every value it holds (set, momentum, and the method's own: learned labels, MTT's step) finite. */
 export function checkpointFinite(cp: RunCheckpoint): boolean {
-  return (
-    allFinite(cp.images) &&
-    allFinite(cp.velocity) &&
-    (!cp.labels || (allFinite(cp.labels.values) && allFinite(cp.labels.velocity))) &&
-    (!cp.mtt || (Number.isFinite(cp.mtt.stepSize) && Number.isFinite(cp.mtt.stepVelocity)))
-  );
+  return allFinite(cp.images) && allFinite(cp.velocity) && Object.entries(cp).every(([k, v]) => RUN_FIELDS.has(k) || finiteDeep(v));
 }
 
 /** Lets queued messages (pause, stop) through between iterations. */

@@ -45,6 +45,8 @@ export const runRecordSchema = z.object({
     learnLabels: z.boolean().optional(),
     /** Multi-formation factor (absent: 1, off): each stored image decodes into factor² training images. */
     factor: z.number().int().positive().optional(),
+    /** SeqMatch's subsets (absent: 1, off). */
+    seqSubsets: z.number().int().positive().optional(),
     /** DC only: 'real' when the matching network trained on real data (IDC); absent: DC's (synthetic). */
     dcNet: z.enum(['synthetic', 'real']).optional(),
     /** MTT's settings, present when method is 'mtt'. */

@@ -1,7 +1,9 @@
 /**
  * A distillation run: the synthetic set, the method's state and the iteration counter, stepped one
  * iteration at a time. The same object serves the worker, Node tests, the CLI and the benches; only the
- * driver around it differs. It owns its tensors: call `dispose()`.
+ * driver around it differs. It owns its tensors: call `dispose()`. It names no method: the method comes from
+ * the registry (src/core/methods/registry.ts) by the config's id, and what differs between methods is in their
+ * descriptors (src/shared/method-info/) and engines (src/core/methods/<id>/plugin.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunCheckpoint, RunConfig, ImageChange, ImageGrid, SelectionView } from '../../shared/protocol';
@@ -13,26 +15,24 @@ import type { ConvNetShape } from '../nn/convnet';
 import { INITIALISERS, type InitialSet } from '../init';
 import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../init/select';
 import { createSampler, type RealSampler } from '../select/samplers';
-import { samplerSettings } from '../../shared/methods';
-import { createSyntheticState, disposeSyntheticState, dmStep, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
+import { drawsRealBatches, methodInfo, runFactor, runSampler, runSubsets, samplerSettings } from '../../shared/methods';
+import { createSyntheticState, disposeSyntheticState, type DrawAugment, type SyntheticState } from '../methods/dm/dm';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
-import { DcMethod, DC_DEFAULTS } from '../methods/dc/dc';
-import { createLearnedLabels, disposeLearnedLabels, krrStep, KRR_DEFAULTS, type LearnedLabels } from '../methods/krr/krr';
-import { disposeTrajectories, expertKey, MttMethod, MTT_DEFAULTS, trainExperts, type MttConfig, type Trajectories } from '../methods/mtt/mtt';
-import { mttSettings } from '../../shared/methods';
+import { methodImpl } from '../methods/registry';
+import { sequential } from '../methods/seqmatch/sequential';
+import type { LearnedLabelValues, Method, MethodCache, PrepareProgress } from '../methods/method';
 import { blankCell, imagesToGrid, markCell } from '../render';
 import { changeFromStart } from '../change';
 import { Rng } from '../rng';
 import { decodePixels, initTiles, tilePixels } from '../methods/idc/multiformation';
 
 /**
- * Where trained experts outlive a run (the worker keeps the last ones while the page is open). Trajectories
- * handed to `set` belong to the cache, which disposes what it evicts.
+ * Where a method's work before the first iteration outlives a run (MTT's experts: the worker keeps the last
+ * while the page is open). What is handed to `set` belongs to the cache, which disposes what it evicts.
  */
-export interface ExpertCache {
-  get(key: string): Trajectories | undefined;
-  set(key: string, t: Trajectories): void;
-}
+export type { MethodCache, PrepareProgress };
+/** The former name of MethodCache (MTT's experts were its only entries). */
+export type ExpertCache = MethodCache;
 
 /** A run's state between iterations (see the type in shared/protocol.ts). */
 export type { RunCheckpoint };
@@ -47,9 +47,6 @@ export interface EngineOptions {
   backend?: string;
   memoryBudget?: number;
 }
-
-/** Reports work before the first iteration: what is happening and the fraction done (0..1). May throw to cancel. */
-export type PrepareProgress = (message: string, fraction: number) => void | Promise<void>;
 
 export class DistillRun {
   readonly config: RunConfig;
@@ -67,23 +64,18 @@ export class DistillRun {
   private readonly data: RealData;
   private readonly rng: Rng;
   private readonly state: SyntheticState;
-  private stepFn: (() => tf.Scalar) | null = null;
-  /** DC's method object (it may keep IDC's real-data network between iterations: disposed with the run). */
-  dc: DcMethod | null = null;
-  private readonly augment: DrawAugment | undefined;
-  private mtt: { method: MttMethod; owned: Trajectories | null } | null = null;
+  /** The method's state in this run (from the registry; disposed with the run). */
+  readonly method: Method;
   private readonly shape: readonly [number, number, number];
   /** Whether the real data is resident on the device for this run, its size, and why (status text, records). */
   readonly residency: Residency;
   /** Iterations completed so far. */
   iteration = 0;
-  /** KRR's learned labels, when the config learns them. */
-  private labels: LearnedLabels | null = null;
-  /** MTT's step size from a checkpoint, applied once prepare() has built the method. */
-  private pendingMtt: RunCheckpoint['mtt'] | null = null;
 
   constructor(source: RealData, config: RunConfig, engine: EngineOptions = {}) {
     this.config = config;
+    // Checked before anything is allocated (it throws when the config asks for more SeqMatch subsets than IPC).
+    const subsets = runSubsets(config);
     this.rng = new Rng(config.seed);
     this.shape = [source.set.height, source.set.width, source.set.channels];
     this.net = { input: this.shape, classes: source.numClasses, width: config.width, depth: config.depth };
@@ -102,7 +94,7 @@ export class DistillRun {
     const n = data.numClasses * config.ipc;
     const init = config.init;
     const sync = init === 'real' || init === 'noise';
-    const factor = config.method === 'mtt' ? 1 : (config.factor ?? 1);
+    const factor = runFactor(config);
     // IDC's init: with multi-formation the 'real' init fills each stored image's f² tiles with downscaled real images.
     this.initial = sync
       ? init === 'real' && factor > 1
@@ -112,55 +104,38 @@ export class DistillRun {
     this.initialised = sync;
     this.state = createSyntheticState(this.initial.pixels, n, this.shape);
     const augment = config.dsa ? this.dsa() : undefined;
-    this.augment = augment;
-    // MTT draws no real batches during distillation (its experts see the real data): no sampler.
-    const samplerId = config.method === 'mtt' ? 'uniform' : (config.sampler ?? 'uniform');
+    // A method that draws no real batches during distillation (MTT: its experts see the real data) has a uniform one.
+    const samplerId = runSampler(config);
     // Uniform draws from the run's own stream (as the methods do by default); the others from a fork.
     const samplerRng = samplerId === 'uniform' ? this.rng : this.rng.fork();
     const sampler = createSampler(samplerId, data, samplerSettings(config), samplerRng, config.realPerClass);
     this.sampler = sampler;
     const pick = (c: number, n: number) => sampler.pick(c, n);
-    switch (config.method) {
-      case 'dm': {
-        const n = config.realPerClass;
-        this.stepFn = () => dmStep(this.net, this.data, this.state, this.config, this.rng, pick && ((c) => pick(c, n)), augment);
-        break;
-      }
-      case 'dc': {
-        const dc = new DcMethod(this.net, data, this.state, { ...DC_DEFAULTS, ...config, netTraining: config.dcNet ?? 'synthetic' }, this.rng, augment, pick);
-        this.dc = dc;
-        this.stepFn = () => dc.step();
-        break;
-      }
-      case 'krr': {
-        const cfg = { ...KRR_DEFAULTS, ...config };
-        if (config.learnLabels) this.labels = createLearnedLabels(data.numClasses, config.ipc);
-        this.stepFn = () => krrStep(this.net, this.data, this.state, cfg, this.rng, augment, pick, this.labels ?? undefined);
-        break;
-      }
-      case 'mtt':
-        // The experts are trained in prepare().
-        break;
-    }
-  }
-
-  /** MTT's full configuration for this run. */
-  mttConfig(): MttConfig {
-    return { ...MTT_DEFAULTS, ...mttSettings(this.config), ipc: this.config.ipc, lrImages: this.config.lrImages, momentum: this.config.momentum };
+    this.method = sequential(methodImpl(config.method), subsets).create({
+      config,
+      net: this.net,
+      data,
+      state: this.state,
+      rng: this.rng,
+      augment,
+      dsa: (rng) => this.dsa(rng),
+      pick,
+      iteration: () => this.iteration,
+    });
   }
 
   /**
-   * Work before the first iteration: for MTT, training the expert trajectories (or taking them from
-   * `cache`). A no-op for the other methods. `onProgress` may throw to cancel; nothing leaks then.
+   * Work before the first iteration: the kmeans and importance inits, then the method's own (MTT: training the
+   * expert trajectories, or taking them from `cache`). `onProgress` may throw to cancel; nothing leaks then.
    */
-  async prepare(cache?: ExpertCache, onProgress?: PrepareProgress): Promise<void> {
+  async prepare(cache?: MethodCache, onProgress?: PrepareProgress): Promise<void> {
     if (!this.initialised) {
       const { config } = this;
       const opts = {
         ...SELECT_INIT_DEFAULTS,
         features: config.initFeatures ?? SELECT_INIT_DEFAULTS.features,
         pool: config.initPool ?? SELECT_INIT_DEFAULTS.pool,
-        kernel: config.method === 'krr',
+        kernel: methodInfo(config.method).kernelInit ?? false,
         draw: config.initDraw ?? SELECT_INIT_DEFAULTS.draw,
       };
       const what = config.init === 'kmeans' ? 'k-means centres' : 'importance sampling';
@@ -175,28 +150,7 @@ export class DistillRun {
       tf.tidy(() => this.state.images.assign(tf.tensor4d(this.initial.pixels, this.state.images.shape)));
       this.initialised = true;
     }
-    if (this.config.method !== 'mtt' || this.stepFn) return;
-    const cfg = this.mttConfig();
-    // An uploaded dataset is known by its fingerprint: two uploads never share experts.
-    const data = this.config.dataset === 'custom' ? `custom:${this.config.datasetSha256 ?? ''}` : this.config.dataset;
-    const key = expertKey(data, this.net, cfg, this.config.seed, this.config.dsa);
-    let trajectories = cache?.get(key);
-    if (!trajectories) {
-      // Experts have their own random stream, so cached and fresh experts leave the run's stream alike.
-      const expertRng = new Rng(this.config.seed ^ 0x5eed);
-      const epochs = cfg.maxStartEpoch + cfg.expertEpochs;
-      // Their DSA draws from the experts' stream too (not the run's).
-      const expertAugment = this.config.dsa ? this.dsa(expertRng) : undefined;
-      trajectories = await trainExperts(this.net, this.data, cfg, expertRng, key, expertAugment, (p) =>
-        onProgress?.(`training expert ${p.expert + 1} of ${p.experts}: epoch ${p.epoch} of ${p.epochs}`, (p.expert * epochs + p.epoch) / (p.experts * epochs)),
-      );
-      cache?.set(key, trajectories);
-    }
-    const method = new MttMethod(this.net, trajectories, this.state, cfg, this.rng, this.augment);
-    if (this.pendingMtt) method.load(this.pendingMtt);
-    this.pendingMtt = null;
-    this.mtt = { method, owned: cache ? null : trajectories };
-    this.stepFn = () => method.step();
+    await this.method.prepare?.(cache, onProgress);
   }
 
   /** DSA with the reference strategy, drawing from `rng`; no flips for MNIST, whose digits are not mirror-symmetric. */
@@ -222,8 +176,8 @@ export class DistillRun {
 
   /** Runs one iteration; returns its loss as a scalar tensor the caller must dispose (read it lazily). */
   step(): tf.Scalar {
-    if (!this.stepFn || !this.initialised) throw new Error('Call prepare() before stepping this run.');
-    const loss = this.stepFn();
+    if (!this.method.ready || !this.initialised) throw new Error('Call prepare() before stepping this run.');
+    const loss = this.method.step();
     this.iteration++;
     return loss;
   }
@@ -240,16 +194,18 @@ export class DistillRun {
       initial: this.initial,
       sampler: this.sampler.save(),
       refreshedAt: this.refreshedAt,
-      ...(this.mtt ? { mtt: await this.mtt.method.save() } : {}),
-      ...(this.labels ? { labels: (await this.learnedLabels())! } : {}),
+      ...(await this.method.save()),
     };
   }
 
-  /** KRR's learned labels now ([N, classes] class-major) and their momentum; null when the run does not learn them. */
-  async learnedLabels(): Promise<{ values: Float32Array; velocity: Float32Array } | null> {
-    if (!this.labels) return null;
-    const [values, velocity] = await Promise.all([this.labels.values.data(), this.labels.velocity.data()]);
-    return { values: values as Float32Array, velocity: velocity as Float32Array };
+  /** The learned labels now ([N, classes] class-major) and their momentum (KRR's); null when the run learns none. */
+  async learnedLabels(): Promise<LearnedLabelValues | null> {
+    return (await this.method.learnedLabels?.()) ?? null;
+  }
+
+  /** Whether the method's work before the first iteration is done (a run is then no longer fresh). */
+  private get methodPrepared(): boolean {
+    return this.method.prepare !== undefined && this.method.ready;
   }
 
   /**
@@ -258,7 +214,7 @@ export class DistillRun {
    * ones from the seed).
    */
   restore(cp: RunCheckpoint): void {
-    if (this.iteration !== 0 || this.mtt) throw new Error('restore() needs a fresh run.');
+    if (this.iteration !== 0 || this.methodPrepared) throw new Error('restore() needs a fresh run.');
     const size = this.state.images.size;
     if (cp.images.length !== size || cp.velocity.length !== size) {
       throw new Error(`The checkpoint holds ${cp.images.length} synthetic values; this run's set has ${size}.`);
@@ -267,18 +223,13 @@ export class DistillRun {
       this.state.images.assign(tf.tensor4d(cp.images, this.state.images.shape));
       this.state.velocity.assign(tf.tensor4d(cp.velocity, this.state.velocity.shape));
     });
-    if (this.labels) {
-      if (!cp.labels || cp.labels.values.length !== this.labels.values.size) throw new Error('The checkpoint holds no learned labels for this run.');
-      disposeLearnedLabels(this.labels);
-      this.labels = createLearnedLabels(this.data.numClasses, this.config.ipc, cp.labels.values, cp.labels.velocity);
-    }
+    this.method.load(cp);
     this.rng.restore(cp.rng);
     this.sampler.load(cp.sampler);
     this.initial = cp.initial;
     this.initialised = true;
     this.refreshedAt = cp.refreshedAt;
     this.iteration = cp.iteration;
-    this.pendingMtt = cp.mtt ?? null;
   }
 
   /**
@@ -287,7 +238,7 @@ export class DistillRun {
    * the init would have left it (inits draw from a fork of it).
    */
   startFrom(pixels: Float32Array): void {
-    if (this.iteration !== 0 || this.mtt) throw new Error('startFrom() needs a fresh run.');
+    if (this.iteration !== 0 || this.methodPrepared) throw new Error('startFrom() needs a fresh run.');
     const size = this.state.images.size;
     if (pixels.length !== size) throw new Error(`The set holds ${pixels.length} values; this run's set has ${size}.`);
     const copy = pixels.slice();
@@ -315,7 +266,7 @@ export class DistillRun {
 
   /** The multi-formation factor this run uses (1: off). */
   get factor(): number {
-    return this.config.method === 'mtt' ? 1 : (this.config.factor ?? 1);
+    return runFactor(this.config);
   }
 
   /** The decoded training set of `pixels` (from pixels()): IPC·f² per class, class-major; the pixels themselves when f is 1. */
@@ -380,7 +331,7 @@ export class DistillRun {
     const reps = this.sampler.id === 'dream' && this.shown.dreamAt !== this.refreshedAt ? this.sampler.view : null;
     this.shown.dreamAt = this.refreshedAt;
     if (reps) view.dream = { grid: gridOf(reps.map((v) => Array.from(v.candidates.subarray(0, cols)))), refreshedAt: this.refreshedAt };
-    if (this.config.method !== 'mtt') view.draws = drawHistogram(this.sampler.draws);
+    if (drawsRealBatches(this.config.method)) view.draws = drawHistogram(this.sampler.draws);
     return view;
   }
 
@@ -390,15 +341,7 @@ export class DistillRun {
 
   dispose(): void {
     disposeResident(this.data);
-    if (this.mtt) {
-      this.mtt.method.dispose();
-      if (this.mtt.owned) disposeTrajectories(this.mtt.owned);
-      this.mtt = null;
-    }
-    this.dc?.dispose();
-    this.dc = null;
+    this.method.dispose();
     disposeSyntheticState(this.state);
-    if (this.labels) disposeLearnedLabels(this.labels);
-    this.labels = null;
   }
 }

@@ -1,3 +1,4 @@
+import type { DcRunMethod } from './plugin';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { DcMethod, DC_DEFAULTS } from './dc';
@@ -115,7 +116,7 @@ describe('DC with a real-data matching network (IDC)', () => {
     await run.prepare();
     await run.refresh();
     tf.dispose(run.step());
-    expect(run.dc?.realNetworks).toBe(1);
+    expect((run.method as DcRunMethod).dc.realNetworks).toBe(1);
     run.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

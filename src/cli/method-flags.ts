@@ -1,0 +1,104 @@
+/**
+ * The CLI's per-method flags, read from the method descriptors (src/shared/method-info/<id>.ts): each method's
+ * settings with a `cli` flag and its toggles. The CLI itself names no method.
+ */
+import { z } from 'zod';
+import { METHOD_IDS, methodInfo, methodsWith, type MethodId, type MethodSetting, type MethodToggle } from '../shared/methods';
+import type { RunConfig } from '../shared/protocol';
+
+type Flag = (name: string, min: number, max: number) => z.ZodType<number>;
+type Choice = (name: string, values: readonly [string, ...string[]]) => z.ZodType<string>;
+
+const all = METHOD_IDS.map((id) => ({ id, d: methodInfo(id) }));
+
+/** Every method's settings that have a CLI flag, with their method. */
+function settingFlags(): { id: MethodId; group: string; s: MethodSetting & { cli: NonNullable<MethodSetting['cli']> } }[] {
+  return all.flatMap(({ id, d }) =>
+    d.settings ? d.settings.fields.flatMap((s) => (s.cli ? [{ id, group: d.settings!.group, s: s as MethodSetting & { cli: NonNullable<MethodSetting['cli']> } }] : [])) : [],
+  );
+}
+
+/** Every method's toggles, with their method. */
+function toggleFlags(): { id: MethodId; t: MethodToggle }[] {
+  return all.flatMap(({ id, d }) => (d.toggles ?? []).map((t) => ({ id, t })));
+}
+
+/** The zod fields of the per-method flags (toggles first, then settings, as the help lists them). */
+export function methodFlagSchema(int: Flag, oneOf: Choice): Record<string, z.ZodType> {
+  const fields: Record<string, z.ZodType> = {};
+  for (const { t } of toggleFlags()) fields[t.cli.flag] = oneOf(t.cli.flag, t.cli.values).default(t.cli.off);
+  for (const { s } of settingFlags()) fields[s.cli.flag] = int(s.cli.flag, s.cli.min ?? s.limit.min, s.cli.max ?? s.limit.max).default(s.default);
+  return fields;
+}
+
+/** A list for messages: "dm, dc or krr". */
+function orList(xs: string[]): string {
+  return xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}` : (xs[0] ?? '');
+}
+
+/** The flags that give a set soft labels ("--method krr --learn-labels on"), for messages. */
+export function softLabelFlags(): string {
+  return orList(methodsWith((d) => d.softLabels !== undefined).map((id) => [`--method ${id}`, ...(methodInfo(id).toggles ?? []).map((t) => `--${t.cli.flag} ${t.cli.on}`)].join(' ')));
+}
+
+/**
+ * The per-method checks of `distill run`'s flags: a toggle or --factor given for a method without it, soft-label
+ * evaluation of a run that learns none. Returns the first problem's message, or null.
+ */
+export function checkMethodFlags(args: Record<string, unknown>, method: MethodId, factor: number, evalLabels: string): string | null {
+  const d = methodInfo(method);
+  for (const { t } of toggleFlags()) {
+    if (args[t.cli.flag] === t.cli.on && !(d.toggles ?? []).some((x) => x.key === t.key)) return t.only;
+  }
+  if (factor > 1 && !d.multiFormation) {
+    const without = methodsWith((x) => !x.multiFormation).map((id) => id.toUpperCase());
+    return `--factor needs --method ${orList(methodsWith((x) => x.multiFormation))} (${orList(without)} ${without.length > 1 ? 'have' : 'has'} no multi-formation)`;
+  }
+  if (evalLabels === 'soft' && !(d.softLabels?.(methodConfig(args, method) as RunConfig) ?? false)) {
+    return `--eval-labels soft needs a set with soft labels: ${softLabelFlags()} (no other method learns labels)`;
+  }
+  return null;
+}
+
+/** SeqMatch's subsets: only for methods that take them, and at most IPC. Returns the problem's message, or null. */
+export function checkSubsets(method: MethodId, k: number, ipc: number): string | null {
+  if (k <= 1) return null;
+  if (!methodInfo(method).sequential) return `--seq-subsets needs --method ${orList(methodsWith((x) => x.sequential === true))} (SeqMatch applies to the matching methods here)`;
+  if (k > ipc) return `--seq-subsets ${k} needs at least ${k} images per class (--ipc ${ipc})`;
+  return null;
+}
+
+/** The config fields of `method` that its flags set: its settings group (defaults filled in) and its toggles. */
+export function methodConfig(args: Record<string, unknown>, method: MethodId): Partial<RunConfig> {
+  const d = methodInfo(method);
+  const out: Record<string, unknown> = {};
+  if (d.settings) out[d.settings.group] = Object.fromEntries(d.settings.fields.map((s) => [s.key, s.cli ? (args[s.cli.flag] as number) : s.default]));
+  for (const t of d.toggles ?? []) {
+    if (args[t.cli.flag] === t.cli.on) out[t.key] = t.on;
+    else if (t.carryOff) out[t.key] = t.off;
+  }
+  return out as Partial<RunConfig>;
+}
+
+/** The help lines of the per-method flags (toggles, then settings), wrapped like the rest of the usage. */
+export function methodUsage(): string {
+  const line = (flag: string, text: string) => {
+    const head = `  ${flag}`.padEnd(28);
+    const words = text.split(' ');
+    const lines: string[] = [];
+    let cur = head;
+    for (const w of words) {
+      if (cur.length + w.length + 1 > 116 && cur.trim().length > 0 && cur.length > 28) {
+        lines.push(cur);
+        cur = ' '.repeat(28);
+      }
+      cur += (cur.length === 28 || cur.endsWith(' ') ? '' : ' ') + w;
+    }
+    lines.push(cur);
+    return lines.join('\n');
+  };
+  return [
+    ...toggleFlags().map(({ t }) => line(`--${t.cli.flag} ${t.cli.values.join('|')}`, t.cli.hint)),
+    ...settingFlags().map(({ s }) => line(`--${s.cli.flag} N`, `${s.cli.hint} (default ${s.default})`)),
+  ].join('\n');
+}
