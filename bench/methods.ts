@@ -27,7 +27,7 @@ import { median } from '../src/core/run/record';
 import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '../src/core/eval/evaluate';
 import { evaluateSets } from '../src/core/eval/compare';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
-import { METHOD_IDS, METHODS, type MethodId } from '../src/shared/methods';
+import { METHOD_IDS, METHODS, type MethodDescriptor, type MethodId } from '../src/shared/methods';
 import { defaultWasmThreads, initWasmWithThreads } from '../src/node/wasm-threads';
 
 const { values: a } = parseArgs({
@@ -59,7 +59,7 @@ interface System {
 /** Every registered method, and `<id>+seq` (SeqMatch with K subsets) for those whose descriptor takes it. */
 function systems(k: number): System[] {
   return METHOD_IDS.flatMap((m): System[] => {
-    const d = METHODS[m];
+    const d: MethodDescriptor = METHODS[m];
     const plain: System = { id: m, label: d.label, method: m };
     return d.sequential ? [plain, { id: `${m}+seq`, label: `SeqMatch (K = ${k}) on ${d.label}`, method: m, seq: k }] : [plain];
   });
