@@ -4,11 +4,17 @@
  * byte for byte the same, read to the same state (errors included), and every record must load to the same config.
  */
 import { describe, expect, it } from 'vitest';
-import { configFromSearch, configToSearch, type LinkState } from '../config';
-import type { RunConfig } from '../protocol';
-import { readImport } from '../../core/run/imports';
-import links from './fixtures/links.json';
-import records from './fixtures/records.json';
+import { configFromSearch, configToSearch, type LinkState } from '../../shared/config';
+import type { RunConfig } from '../../shared/protocol';
+import { readImport } from './imports';
+import fs from 'node:fs';
+
+const fixture = (name: string) => JSON.parse(fs.readFileSync(new URL(`../../shared/settings/fixtures/${name}`, import.meta.url), 'utf8'));
+const links = fixture('links.json') as {
+  links: { name: string; input: unknown; search: string; parsed: LinkState }[];
+  handLinks: { search: string; parsed: LinkState }[];
+};
+const records = fixture('records.json') as { records: { name: string; json: string; config: RunConfig }[] };
 
 /** The same value, with the same key order at every level (JSON.stringify compares both). */
 function same(a: unknown, b: unknown) {
