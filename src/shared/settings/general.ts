@@ -222,6 +222,7 @@ export const GENERAL_SETTINGS: readonly Setting[] = [
     limit: whole(1, 4),
     offAt: 1,
     optional: true,
+    shown: (c) => methodInfo(c.method).multiFormation,
     testId: 'factor-input',
     methods: methodsWith((d) => d.multiFormation),
     cli: {
@@ -242,6 +243,7 @@ export const GENERAL_SETTINGS: readonly Setting[] = [
     maxFor: (c) => Math.min(10, c.ipc),
     offAt: 1,
     optional: true,
+    shown: (c) => methodInfo(c.method).sequential === true,
     testId: 'seq-subsets-input',
     methods: methodsWith((d) => d.sequential === true),
     cli: {

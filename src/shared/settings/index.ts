@@ -88,6 +88,11 @@ export function settingOf(param: string): Setting {
   return s;
 }
 
+/** Whether the page shows the setting's control for `config`. */
+export function shownFor(s: Setting, config: RunConfig): boolean {
+  return (s.owner === undefined || s.owner === config.method) && (s.shown?.(config) ?? true);
+}
+
 /** Whether a run of `method` uses the setting. */
 export function usedBy(s: Setting, method: MethodId): boolean {
   return s.methods === 'all' || s.methods.includes(method);

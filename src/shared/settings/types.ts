@@ -49,7 +49,7 @@ interface SettingBase {
   methods: 'all' | readonly MethodId[];
   /** The method whose descriptor defines it (its own settings and toggles); absent for a general setting. */
   owner?: MethodId;
-  /** Whether the page shows its control for `config` (besides `methods`). */
+  /** Whether the page shows its control for `config` (a method's own setting shows for that method only; `methods` is for README). */
   shown?: (config: RunConfig) => boolean;
   /** Whether the page shows its control disabled for `config` (besides while a run is active). */
   disabled?: (config: RunConfig) => boolean;
