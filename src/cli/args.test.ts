@@ -41,4 +41,14 @@ describe('distill run flags read through the settings table', () => {
   it('a flag of another method is refused, one line naming it', () => {
     expect(() => parse(['run', '--dataset', 'mnist', '--data', 'x', '--learn-labels', 'on'])).toThrow(/learn-labels|KRR/i);
   });
+
+  it('eval takes the shared flags from the same table: dataset optional, backend and width checked as for run', () => {
+    const e = parse(['eval', '--npz', 'set.npz', '--data', 'd', '--width', '16', '--seed', '3']);
+    expect(e.command).toBe('eval');
+    expect(e.args).toMatchObject({ npz: 'set.npz', width: 16, seed: 3, backend: 'auto' });
+    expect((e.args as { dataset?: string }).dataset).toBeUndefined();
+    expect(() => parse(['eval', '--npz', 'x', '--data', 'd', '--dataset', 'svhn'])).toThrow("--dataset must be one of mnist, fashion-mnist, cifar-10 (got 'svhn')");
+    expect(() => parse(['eval', '--npz', 'x', '--data', 'd', '--backend', 'webgl'])).toThrow("--backend must be one of auto, wasm, cpu, webgpu (got 'webgl')");
+    expect(() => parse(['run', '--data', 'd'])).toThrow(UsageError);
+  });
 });
