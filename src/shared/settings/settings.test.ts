@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeConfig, configFromSearch, configToSearch, DATASET_IDS, LIMITS, validateRunConfig } from '../config';
+import { BACKEND_PREFERENCES, completeConfig, configFromSearch, configToSearch, DATASET_IDS, LIMITS, validateRunConfig } from '../config';
 import { METHOD_IDS, methodInfo } from '../methods';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../protocol';
 import { defaultText, methodSettings, readSetting, SETTINGS, settingOf, shownFor, writeSetting } from './index';
@@ -27,6 +27,8 @@ describe('the settings table', () => {
   it('offers the datasets the schema accepts, and LIMITS are the rows’ limits', () => {
     const dataset = settingOf('dataset');
     expect(dataset.kind === 'choice' && dataset.choices.map(([v]) => v)).toEqual([...DATASET_IDS]);
+    const backend = settingOf('backend');
+    expect(backend.kind === 'choice' && backend.choices.map(([v]) => v)).toEqual([...BACKEND_PREFERENCES]);
     const ipc = settingOf('ipc');
     expect(ipc.kind === 'number' && ipc.limit).toEqual(LIMITS.ipc);
     const alpha = settingOf('sampler.alpha');
