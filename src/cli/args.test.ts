@@ -27,6 +27,29 @@ describe('distill run flags read through the settings table', () => {
     expect(() => parse(c.args)).toThrow(c.message);
   });
 
+  // What the command answers to each (main.ts prints `distill: <message>` on one line and exits 2; cli.test.ts
+  // checks that for two of them through the command itself).
+  it.each([
+    [['run', '--dataset', 'svhn', '--data', '.'], /--dataset must be one of mnist, fashion-mnist, cifar-10 \(got 'svhn'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', 'ten'], /--ipc must be a number/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--method', 'xyz'], /--method must be one of dm, dc, krr/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--width=-3'], /--width must be at least 1/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', '500'], /--ipc must be at most 50/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--frobnicate', '1'], /unknown option '--frobnicate'/],
+    [['run', '--dataset', 'mnist'], /--data DIR is required/],
+    [['fly'], /unknown command 'fly' \(expected: run, eval\)/],
+    [['eval', '--data', '.'], /--npz FILE is required/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--eval-models', '0'], /distill eval needs --eval-epochs and --eval-models of at least 1/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--dataset', 'svhn'], /--dataset must be one of mnist, fashion-mnist, cifar-10/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--method', 'dm'], /unknown option '--method'/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--eval-arch', 'resnet'], /--eval-arch must be one of convnet, mlp \(got 'resnet'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--threads', '16'], /--threads must be at most 8 \(got '16'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--resident', 'gpu'], /--resident must be one of auto, on, off \(got 'gpu'\)/],
+  ] as [string[], RegExp][])('rejects %j with a message naming the argument', (args, message) => {
+    expect(() => parse(args)).toThrow(UsageError);
+    expect(() => parse(args)).toThrow(message);
+  });
+
   it('--help lists every flag of the table once, with its default', () => {
     const run = USAGE.split('\ndistill eval:')[0]!.split('\n');
     for (const s of SETTINGS.filter((x) => x.cli && x.param !== 'dataset')) {
