@@ -449,7 +449,7 @@ async function evalCommand(a: EvalArgs): Promise<void> {
   const bytes = new Uint8Array(fs.readFileSync(a.npz));
   const set = decodeNpz(bytes, { file: a.npz, ...(a.dataset ? { dataset: a.dataset } : {}) });
   const { pixels: stored, ipc, softLabels } = forEvaluation(set);
-  if (a['eval-labels'] === 'soft' && !softLabels) throw new UsageError(`--eval-labels soft: ${a.npz} has no soft_labels array (only ${softLabelFlags().replace(/--method (\w+) /g, (_, id: string) => `${id.toUpperCase()} with `)} writes one)`, false);
+  if (a['eval-labels'] === 'soft' && !softLabels) throw new UsageError(`--eval-labels soft: ${a.npz} has no soft_labels array (only ${softLabelFlags().replace(/--method (\w+)( (?!or\b))?/g, (_, id: string, flags?: string) => (flags ? `${id.toUpperCase()} with ` : id.toUpperCase()))} writes one)`, false);
   log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
   // A multi-formation set (written by run --factor F) trains on its decoded images, as run evaluated it.
   const factor = Number((set.meta as { config?: { factor?: unknown } }).config?.factor ?? 1);

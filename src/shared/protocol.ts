@@ -4,7 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId, RunDatasetId } from '../core/data/types';
-import type { InitDraw, InitId, MethodId, MttSettings, SamplerId, SamplerSettings } from './methods';
+import type { InitDraw, InitId, MethodId, MttSettings, SamplerId, SamplerSettings, Sre2lSettings } from './methods';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -228,6 +228,10 @@ export interface RunConfig {
    * ones frozen in the loss. 1 (or absent) = off.
    */
   seqSubsets?: number;
+  /** SRe2L's settings (used when method is 'sre2l'; SRE2L_SETTINGS_DEFAULTS when absent). */
+  sre2l?: Sre2lSettings;
+  /** SRe2L only: DWA's directed weight adjustment of the teacher per batch. Absent: false. */
+  dwa?: boolean;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -300,6 +304,8 @@ export interface RunCheckpoint {
   mtt?: { stepSize: number; stepVelocity: number };
   /** KRR's learned labels ([N, classes], class-major) and their momentum, when the run learns them. */
   labels?: { values: Float32Array; velocity: Float32Array };
+  /** SRe2L's Adam second moment of the images (its first moment is `velocity`). */
+  sre2l?: { second: Float32Array };
 }
 
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */

@@ -60,6 +60,23 @@ export const runRecordSchema = z.object({
         expertImagesPerEpoch: z.number().int().positive(),
       })
       .optional(),
+    /** SRe2L's settings, present when method is 'sre2l'. */
+    sre2l: z
+      .object({
+        teacherEpochs: z.number().int().positive(),
+        teacherImages: z.number().int().positive(),
+        bnWeight: z.number().nonnegative(),
+        firstBnMultiplier: z.number().nonnegative(),
+        varWeight: z.number().nonnegative(),
+        jitter: z.number().int().nonnegative(),
+        rho: z.number().nonnegative(),
+        dwaSteps: z.number().int().positive(),
+        dwaSubset: z.number().int().positive(),
+        temperature: z.number().positive(),
+      })
+      .optional(),
+    /** SRe2L only: whether DWA's directed weight adjustment was on. */
+    dwa: z.boolean().optional(),
   }),
   dataset: z.object({
     id: z.string(),
