@@ -388,6 +388,8 @@ async function runCommand(a: RunArgs): Promise<void> {
     const pixels = await run.pixels();
     const syntheticSha256 = await pixelsSha256(pixels);
     const learned = await run.learnedLabels();
+    const readouts = await run.readouts();
+    if (readouts) log(`method readouts: ${Object.entries(readouts).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`);
     // Multi-formation: the training set is the decoded one (IPC·F² per class); the file carries both.
     const decoded = run.decoded(pixels);
     if (a.npz) {
@@ -411,6 +413,7 @@ async function runCommand(a: RunArgs): Promise<void> {
       syntheticSha256,
       evaluation,
       accuracy,
+      ...(readouts ? { readouts } : {}),
     });
     if (a.out) write(a.out, JSON.stringify(record, null, 2));
     if (a.png) write(a.png, encodePng(await run.grid(), 4));

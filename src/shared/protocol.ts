@@ -348,7 +348,14 @@ export type RunEvent =
    * The run ended. `syntheticSha256`: sha256 of the final synthetic set's float32 bytes (NHWC, class-major,
    * normalised space), the same fingerprint as the run record's: equal links on one backend give equal values.
    */
-  | { type: 'done'; iteration: number; reason: 'completed' | 'stopped'; syntheticSha256?: string }
+  | {
+      type: 'done';
+      iteration: number;
+      reason: 'completed' | 'stopped';
+      syntheticSha256?: string;
+      /** Figures the method reports about the final set, by name (Method.readouts; e.g. a per-class diversity); absent when none. */
+      readouts?: Record<string, number>;
+    }
   /**
    * The run failed. `kind` 'diverged': a loss or the set became NaN/Inf (the message names the iteration and what
    * to try); `lastGood` is the iteration of the state the worker kept for Evaluate and the exports (the last

@@ -134,6 +134,12 @@ export const runRecordSchema = z.object({
   accuracy: z
     .object({ distilled: evalResult, random: evalResult, herding: evalResult, kCenter: evalResult })
     .nullable(),
+  /**
+   * Figures the method reported about the final set, by name (its readouts: e.g. SRe2L's `diversity.<class>`, the
+   * mean pairwise distance of a class's images' teacher features, and their mean `diversity`; MTT's `stepSize`).
+   * Absent in older records and for methods that report none.
+   */
+  readouts: z.record(z.string(), z.number()).optional(),
 });
 
 export type RunRecord = z.infer<typeof runRecordSchema>;
@@ -175,6 +181,7 @@ export interface RunRecordParts {
   syntheticSha256: string;
   evaluation: RunRecord['evaluation'];
   accuracy: RunRecord['accuracy'];
+  readouts?: Record<string, number>;
   createdAt?: Date;
 }
 
@@ -196,6 +203,7 @@ export function buildRunRecord(p: RunRecordParts): RunRecord {
     syntheticSha256: p.syntheticSha256,
     evaluation: p.evaluation,
     accuracy: p.accuracy,
+    ...(p.readouts && Object.keys(p.readouts).length > 0 ? { readouts: p.readouts } : {}),
   });
 }
 

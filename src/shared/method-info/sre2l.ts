@@ -199,4 +199,12 @@ export const SRE2L_INFO = {
   realPerClassHint: 'Not used by SRe2L while distilling: its teacher saw the real data (see Teacher images per epoch).',
   multiFormation: false,
   softLabels: () => true,
+  describeReadouts: (r, classes) => {
+    const per = classes.map((name, c) => r[`diversity.${c}`]).filter((v): v is number => v !== undefined);
+    if (r.diversity === undefined || per.length === 0) return '';
+    return `Diversity (mean distance between a class’s images in the teacher’s features): ${r.diversity.toFixed(3)} on average; per class ${classes
+      .slice(0, per.length)
+      .map((name, c) => `${name} ${per[c]!.toFixed(2)}`)
+      .join(', ')}. Compare a run with DWA off.`;
+  },
 } as const satisfies MethodDescriptor<'sre2l'>;
