@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { DistillRun, type RunCheckpoint } from '../src/core/run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
-import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS } from '../src/shared/methods';
+import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS } from '../src/shared/methods';
 import { pixelsSha256 } from '../src/core/data/sha256';
 import { mnistSubset } from '../src/testing/data';
 import { useBackend } from '../src/testing/tf';
@@ -27,6 +27,7 @@ const backends = (opt('backend') ? [opt('backend')] : ['cpu', 'wasm']) as ('cpu'
 const only = opt('only');
 
 const sampler = { ...SAMPLER_SETTINGS_DEFAULTS, interval: 2, pool: 8, probeSteps: 2 };
+const sre2l = { ...SRE2L_SETTINGS_DEFAULTS, teacherEpochs: 1, teacherImages: 24, dwaSteps: 2 };
 const mtt = { ...MTT_SETTINGS_DEFAULTS, experts: 1, expertEpochs: 1, maxStartEpoch: 1, syntheticSteps: 2, expertImagesPerEpoch: 30, batchSyn: 0 };
 const CASES: [string, Partial<RunConfig>][] = [
   ['dm', { method: 'dm' }],
@@ -45,6 +46,8 @@ const CASES: [string, Partial<RunConfig>][] = [
   ['mtt', { method: 'mtt', lrImages: 100, mtt }],
   ['mtt dsa', { method: 'mtt', lrImages: 100, dsa: true, mtt }],
   ['mtt factor ignored', { method: 'mtt', lrImages: 100, factor: 2, mtt }],
+  ['sre2l', { method: 'sre2l', lrImages: 0.25, sre2l }],
+  ['sre2l dwa', { method: 'sre2l', lrImages: 0.25, dwa: true, sre2l }],
 ];
 
 const base = (backend: 'cpu' | 'wasm'): RunConfig => ({

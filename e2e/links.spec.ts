@@ -55,7 +55,7 @@ test('a tampered link is refused field by field, with a message naming each, and
   const notice = page.getByTestId('link-errors');
   await expect(notice).toBeVisible();
   await expect(notice).toContainText("ipc must be a whole number from 1 to 50 (got '999')");
-  await expect(notice).toContainText('method must be one of dm, dc, krr, mtt');
+  await expect(notice).toContainText('method must be one of dm, dc, krr, mtt, sre2l');
   await expect(notice).toContainText("unknown field 'colour'");
   await expect(notice).toContainText('iterations must be a whole number from 1 to 100000');
   // The script is shown as text, never run or rendered as HTML.

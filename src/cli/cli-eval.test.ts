@@ -104,7 +104,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     fs.writeFileSync(hardOnly, encodeNpz(classMajorSet(DATASETS.mnist, new Float32Array(10 * 784), 1)));
     const none = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), ...flags);
     expect(none.status).toBe(2);
-    expect(none.stderr.trimEnd().split('\n')).toEqual([`distill: --eval-labels soft: ${hardOnly} has no soft_labels array (only KRR with --learn-labels on writes one)`]);
+    expect(none.stderr.trimEnd().split('\n')).toEqual([`distill: --eval-labels soft: ${hardOnly} has no soft_labels array (only KRR with --learn-labels on or SRE2L writes one)`]);
     const bad = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), '--eval-labels', 'mixed');
     expect(bad.status).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/--eval-labels must be one of hard, soft \(got 'mixed'\)/);

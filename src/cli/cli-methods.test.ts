@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runRecordSchema } from '../core/run/record';
+import { decodeNpz } from '../core/data/npz';
 import { datasetsDir } from '../testing/tf';
 import { distill } from '../testing/cli';
 
@@ -27,6 +28,24 @@ describe('every method from the command line', { timeout: 300_000 }, () => {
       expect(r.stderr).toMatch(/training expert 1 of 1: epoch 5 of 5/);
       expect(r.stderr).toMatch(new RegExp(`memory: about \\d+ MiB of the [\\d.]+ GiB ${backend} offers`));
     }
+  });
+
+  it('sre2l with --dwa on trains its teacher, records dwa and the diversity readouts, and writes soft_labels', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const [out, npz] = [path.join(dir, 'run.json'), path.join(dir, 'set.npz')];
+    const r = await distill(
+      'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'sre2l', '--dwa', 'on', '--ipc', '2', '--iterations', '2',
+      '--width', '4', '--teacher-epochs', '1', '--teacher-images', '128', '--dwa-steps', '2', '--eval-models', '0', '--out', out, '--npz', npz,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('training teacher: epoch 1 of 1');
+    expect(r.stderr).toContain('adjusting the teacher for 2 batches (DWA)');
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.config).toMatchObject({ method: 'sre2l', dwa: true, sre2l: { teacherEpochs: 1, teacherImages: 128, dwaSteps: 2 } });
+    expect(Object.keys(rec.readouts ?? {})).toHaveLength(11);
+    expect(rec.readouts!.diversity).toBeGreaterThan(0);
+    const set = decodeNpz(new Uint8Array(fs.readFileSync(npz)));
+    expect(set.softLabels?.length).toBe(20 * 10);
   });
 
   it.each([

@@ -170,6 +170,8 @@ async function runCommand(a: RunArgs): Promise<void> {
     const pixels = await run.pixels();
     const syntheticSha256 = await pixelsSha256(pixels);
     const learned = await run.learnedLabels();
+    const readouts = await run.readouts();
+    if (readouts) log(`method readouts: ${Object.entries(readouts).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`);
     // Multi-formation: the training set is the decoded one (IPC·F² per class); the file carries both.
     const decoded = run.decoded(pixels);
     if (a.npz) {
@@ -193,6 +195,7 @@ async function runCommand(a: RunArgs): Promise<void> {
       syntheticSha256,
       evaluation,
       accuracy,
+      ...(readouts ? { readouts } : {}),
     });
     if (a.out) write(a.out, JSON.stringify(record, null, 2));
     if (a.png) write(a.png, encodePng(await run.grid(), 4));
@@ -231,7 +234,7 @@ async function evalCommand(a: EvalArgs): Promise<void> {
   const bytes = new Uint8Array(fs.readFileSync(a.npz));
   const set = decodeNpz(bytes, { file: a.npz, ...(a.dataset ? { dataset: a.dataset } : {}) });
   const { pixels: stored, ipc, softLabels } = forEvaluation(set);
-  if (a['eval-labels'] === 'soft' && !softLabels) throw new UsageError(`--eval-labels soft: ${a.npz} has no soft_labels array (only ${softLabelFlags().replace(/--method (\w+) /g, (_, id: string) => `${id.toUpperCase()} with `)} writes one)`, false);
+  if (a['eval-labels'] === 'soft' && !softLabels) throw new UsageError(`--eval-labels soft: ${a.npz} has no soft_labels array (only ${softLabelFlags().replace(/--method (\w+)( (?!or\b))?/g, (_, id: string, flags?: string) => (flags ? `${id.toUpperCase()} with ` : id.toUpperCase()))} writes one)`, false);
   log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
   // A multi-formation set (written by run --factor F) trains on its decoded images, as run evaluated it.
   const factor = Number((set.meta as { config?: { factor?: unknown } }).config?.factor ?? 1);

@@ -21,7 +21,10 @@ function orList(xs: string[]): string {
 
 /** The flags that give a set soft labels ("--method krr --learn-labels on"), for messages. */
 export function softLabelFlags(): string {
-  return orList(methodsWith((d) => d.softLabels !== undefined).map((id) => [`--method ${id}`, ...(methodInfo(id).toggles ?? []).map((t) => `--${t.cli.flag} ${t.cli.on}`)].join(' ')));
+  // A method's toggles are named only when they are what turns its soft labels on.
+  const needed = (d: ReturnType<typeof methodInfo>) =>
+    (d.toggles ?? []).filter((t) => !d.softLabels!({ [t.key]: t.off } as unknown as RunConfig) && d.softLabels!({ [t.key]: t.on } as unknown as RunConfig));
+  return orList(methodsWith((d) => d.softLabels !== undefined).map((id) => [`--method ${id}`, ...needed(methodInfo(id)).map((t) => `--${t.cli.flag} ${t.cli.on}`)].join(' ')));
 }
 
 /**

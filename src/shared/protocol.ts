@@ -4,7 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId, RunDatasetId } from '../core/data/types';
-import type { InitDraw, InitId, MethodId, MttSettings, SamplerId, SamplerSettings } from './methods';
+import type { InitDraw, InitId, MethodId, MttSettings, SamplerId, SamplerSettings, Sre2lSettings } from './methods';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -228,6 +228,10 @@ export interface RunConfig {
    * ones frozen in the loss. 1 (or absent) = off.
    */
   seqSubsets?: number;
+  /** SRe2L's settings (used when method is 'sre2l'; SRE2L_SETTINGS_DEFAULTS when absent). */
+  sre2l?: Sre2lSettings;
+  /** SRe2L only: DWA's directed weight adjustment of the teacher per batch. Absent: false. */
+  dwa?: boolean;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -300,6 +304,8 @@ export interface RunCheckpoint {
   mtt?: { stepSize: number; stepVelocity: number };
   /** KRR's learned labels ([N, classes], class-major) and their momentum, when the run learns them. */
   labels?: { values: Float32Array; velocity: Float32Array };
+  /** SRe2L's Adam second moment of the images (its first moment is `velocity`). */
+  sre2l?: { second: Float32Array };
 }
 
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */
@@ -342,7 +348,14 @@ export type RunEvent =
    * The run ended. `syntheticSha256`: sha256 of the final synthetic set's float32 bytes (NHWC, class-major,
    * normalised space), the same fingerprint as the run record's: equal links on one backend give equal values.
    */
-  | { type: 'done'; iteration: number; reason: 'completed' | 'stopped'; syntheticSha256?: string }
+  | {
+      type: 'done';
+      iteration: number;
+      reason: 'completed' | 'stopped';
+      syntheticSha256?: string;
+      /** Figures the method reports about the final set, by name (Method.readouts; e.g. a per-class diversity); absent when none. */
+      readouts?: Record<string, number>;
+    }
   /**
    * The run failed. `kind` 'diverged': a loss or the set became NaN/Inf (the message names the iteration and what
    * to try); `lastGood` is the iteration of the state the worker kept for Evaluate and the exports (the last

@@ -121,6 +121,8 @@ interface SetSource {
   imported: boolean;
   /** The last evaluation of exactly this set. */
   evaluation?: EvalReport;
+  /** What the method reported about this set when its run ended (Method.readouts), for the record. */
+  readouts?: Record<string, number>;
 }
 /** The last finished run's set, or the imported set (whichever came last). */
 let latest: SetSource | null = null;
@@ -361,10 +363,11 @@ const api: EngineApi = {
       const pixels = await run.pixels();
       const syntheticSha256 = await pixelsSha256(pixels);
       const labels = await run.learnedLabels();
-      latest = { pixels, ...(labels ? { softLabels: labels.values } : {}), sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, realBatches: residency, initial: run.initial, startedFrom, imported: false };
+      const readouts = await run.readouts();
+      latest = { pixels, ...(labels ? { softLabels: labels.values } : {}), sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, realBatches: residency, initial: run.initial, startedFrom, imported: false, ...(readouts ? { readouts } : {}) };
       // The evaluation at the last iteration is this set's: the run record carries it.
       if (lastReport?.iteration === run.iteration) latest.evaluation = lastReport;
-      emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256 });
+      emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256, ...(readouts ? { readouts } : {}) });
     } catch (err) {
       // A failure on a lost device is the loss itself: the page hears of it through onDeviceLost and moves on.
       const lost = deviceLoss && (await Promise.race([deviceLoss, new Promise<null>((r) => setTimeout(() => r(null), 1000))]));
@@ -488,6 +491,7 @@ const api: EngineApi = {
           ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}), ...(ev.request.labels === 'soft' ? { labels: 'soft' as const } : {}) }
           : null,
         accuracy: ev ? ev.results : null,
+        ...(source.readouts ? { readouts: source.readouts } : {}),
       });
       file = { name: `${stem}.json`, mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(record, null, 2)) };
     }

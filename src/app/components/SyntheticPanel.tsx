@@ -6,7 +6,7 @@ import { GridFigure } from './GridFigure';
 import { ChangeLegend, MovementChart, SyntheticViewToggle } from './ChangeView';
 import { useChange } from '../changeStore';
 import { RunProgress } from './RunProgress';
-import type { InitId } from '../../shared/methods';
+import { methodInfo, type InitId } from '../../shared/methods';
 import { WEBGPU_TOLERANCE } from '../../shared/config';
 
 const INIT_PHRASE: Record<InitId, string> = {
@@ -52,6 +52,8 @@ export function SyntheticPanel() {
   const classes = useApp((s) => s.dataset?.classes);
   const runConfig = useApp((s) => s.runConfig);
   const sha = useApp((s) => s.syntheticSha256);
+  const readouts = useApp((s) => s.readouts);
+  const readoutsText = readouts && runConfig && classes ? methodInfo(runConfig.method).describeReadouts?.(readouts, classes) : undefined;
   const runBackend = useApp((s) => s.runBackend);
   const gridLoss = useApp((s) => lossAt(s.lossPoints, s.gridIteration)?.loss);
   const fromFile = useApp((s) => s.startedFromFile ?? (s.runStatus === 'idle' ? (s.imported?.file ?? null) : null));
@@ -151,6 +153,11 @@ export function SyntheticPanel() {
       )}
       {showChange && <ChangeLegend scale={change?.scale ?? 0} gain={change?.gain ?? 0} />}
       {ownsGrid && classes && <MovementChart classes={classes} total={runConfig?.iterations ?? 0} />}
+      {readoutsText && (
+        <p className="card__foot" data-testid="method-readouts">
+          {readoutsText}
+        </p>
+      )}
       {sha && (
         <p className="card__foot" title={`sha256 ${sha}`}>
           Fingerprint of the final set: <code data-testid="synthetic-sha">{sha.slice(0, 16)}</code>

@@ -33,6 +33,8 @@ export interface RunSlice {
   doneReason: 'completed' | 'stopped' | null;
   /** sha256 of the final synthetic set (from the engine's 'done'): equal for equal links on one backend. */
   syntheticSha256: string | null;
+  /** What the method reported about the final set (the engine's 'done'), by name; null when nothing. */
+  readouts: Record<string, number> | null;
   lossPoints: LossPoint[];
   /** Evaluations during the run (at its evaluation points), in iteration order. */
   evalPoints: EvalReport[];

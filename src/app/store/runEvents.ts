@@ -79,6 +79,7 @@ export function handleRunEvent(ctx: StoreContext, e: RunEvent): void {
         doneReason: e.reason,
         iteration: e.iteration,
         syntheticSha256: e.syntheticSha256 ?? null,
+        readouts: e.readouts ?? null,
         pending: null,
         preparing: null,
         evalProgress: null,

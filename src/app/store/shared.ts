@@ -114,6 +114,7 @@ export const RUN_RESET = {
   pending: null,
   doneReason: null,
   syntheticSha256: null,
+  readouts: null,
   lastGood: null,
   resumedFrom: null,
   realBatches: null,

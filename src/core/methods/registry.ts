@@ -8,12 +8,14 @@ import { dc } from './dc/plugin';
 import { dm } from './dm/plugin';
 import { krr } from './krr/plugin';
 import { mtt } from './mtt/plugin';
+import { sre2l } from './sre2l/plugin';
 
 export const METHOD_IMPLS: { [Id in MethodId]: MethodImpl<Id> } = {
   dm,
   dc,
   krr,
   mtt,
+  sre2l,
 };
 
 /** The engine of method `id`. */

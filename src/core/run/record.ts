@@ -60,6 +60,23 @@ export const runRecordSchema = z.object({
         expertImagesPerEpoch: z.number().int().positive(),
       })
       .optional(),
+    /** SRe2L's settings, present when method is 'sre2l'. */
+    sre2l: z
+      .object({
+        teacherEpochs: z.number().int().positive(),
+        teacherImages: z.number().int().positive(),
+        bnWeight: z.number().nonnegative(),
+        firstBnMultiplier: z.number().nonnegative(),
+        varWeight: z.number().nonnegative(),
+        jitter: z.number().int().nonnegative(),
+        rho: z.number().nonnegative(),
+        dwaSteps: z.number().int().positive(),
+        dwaSubset: z.number().int().positive(),
+        temperature: z.number().positive(),
+      })
+      .optional(),
+    /** SRe2L only: whether DWA's directed weight adjustment was on. */
+    dwa: z.boolean().optional(),
   }),
   dataset: z.object({
     id: z.string(),
@@ -117,6 +134,12 @@ export const runRecordSchema = z.object({
   accuracy: z
     .object({ distilled: evalResult, random: evalResult, herding: evalResult, kCenter: evalResult })
     .nullable(),
+  /**
+   * Figures the method reported about the final set, by name (its readouts: e.g. SRe2L's `diversity.<class>`, the
+   * mean pairwise distance of a class's images' teacher features, and their mean `diversity`; MTT's `stepSize`).
+   * Absent in older records and for methods that report none.
+   */
+  readouts: z.record(z.string(), z.number()).optional(),
 });
 
 export type RunRecord = z.infer<typeof runRecordSchema>;
@@ -158,6 +181,7 @@ export interface RunRecordParts {
   syntheticSha256: string;
   evaluation: RunRecord['evaluation'];
   accuracy: RunRecord['accuracy'];
+  readouts?: Record<string, number>;
   createdAt?: Date;
 }
 
@@ -179,6 +203,7 @@ export function buildRunRecord(p: RunRecordParts): RunRecord {
     syntheticSha256: p.syntheticSha256,
     evaluation: p.evaluation,
     accuracy: p.accuracy,
+    ...(p.readouts && Object.keys(p.readouts).length > 0 ? { readouts: p.readouts } : {}),
   });
 }
 

@@ -203,6 +203,12 @@ export class DistillRun {
     return (await this.method.learnedLabels?.()) ?? null;
   }
 
+  /** What the method reports about the set now (its readouts, e.g. a per-class diversity); null when nothing. */
+  async readouts(): Promise<Record<string, number> | null> {
+    const r = (await this.method.readouts?.()) ?? {};
+    return Object.keys(r).length > 0 ? r : null;
+  }
+
   /** Whether the method's work before the first iteration is done (a run is then no longer fresh). */
   private get methodPrepared(): boolean {
     return this.method.prepare !== undefined && this.method.ready;

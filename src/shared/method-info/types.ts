@@ -97,6 +97,11 @@ export interface MethodDescriptor<Id extends string = string> {
   kernelInit?: boolean;
   /** Whether a run of `config` learns soft labels (exported and evaluable beside the class labels). */
   softLabels?: (config: RunConfig) => boolean;
+  /**
+   * What the page says about the method's readouts of a finished run (Method.readouts, e.g. a per-class diversity),
+   * given the dataset's class names; absent when it shows none.
+   */
+  describeReadouts?: (readouts: Record<string, number>, classes: readonly string[]) => string;
   /** Peak bytes of a run, estimated before it starts; absent when memory does not grow with the method's settings. */
   estimateBytes?: (config: RunConfig, net: NetSize) => number;
   /** What to lower when the run does not fit. */

@@ -1,0 +1,36 @@
+import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
+import { preparingMessages, setNumber } from './helpers';
+
+// Issue 16: decoupled synthesis (SRe2L) with DWA is in the method picker, its controls come from its descriptor,
+// and a tiny run trains its teacher (with progress), recovers the images and reports their per-class diversity.
+test('SRe2L + DWA on wasm: the teacher trains with progress, a tiny run completes and shows the diversity', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 60_000 });
+  await expect(page.getByTestId('dwa-input')).toHaveCount(0);
+  await page.getByTestId('method-select').selectOption('sre2l');
+  const box = page.getByTestId('dwa-input');
+  await expect(box).not.toBeChecked();
+  await box.check();
+  await expect.poll(() => page.url()).toContain('dwa=true');
+  await setNumber(page, 'ipc-input', 2);
+  await setNumber(page, 'width-input', 4);
+  await setNumber(page, 'iterations-input', 3);
+  await setNumber(page, 'sre2l-teacher-epochs-input', 1);
+  await setNumber(page, 'sre2l-teacher-images-input', 256);
+  await expect.poll(() => page.url()).toContain('sre2l.teacherImages=256');
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 90_000 });
+  await expect(page.getByTestId('status-iteration')).toHaveText('3');
+  const messages = await preparingMessages(page);
+  expect(messages).toContain('training teacher: epoch 1 of 1');
+  expect(messages.at(-1)).toBe('adjusting the teacher for 2 batches (DWA)');
+  expect(Number(await page.getByTestId('loss-last').textContent())).toBeGreaterThan(0);
+  const readouts = page.getByTestId('method-readouts');
+  await expect(readouts).toContainText('Diversity');
+  await expect(readouts).toContainText(/per class 0 \d+\.\d\d, 1 \d+\.\d\d/);
+  fs.mkdirSync('e2e-artifacts', { recursive: true });
+  await readouts.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'e2e-artifacts/sre2l.png', fullPage: true });
+});
