@@ -63,8 +63,9 @@ ${tableUsage()}
   --test-images N           test on N test images taken class by class in turn (a quick check; default 0: the
                             whole test set, the protocol); the record says how many (evaluation.testImages)
   --eval-labels hard|soft   train the evaluation networks on the class labels (default, the protocol) or, a
-                            stated variant, on the set's soft labels (${softLabelFlags()}; a .npz's
-                            soft_labels): softmax cross-entropy against each image's target distribution
+                            stated variant, on the set's soft labels (a .npz's soft_labels, or a run's with
+                            ${softLabelFlags()}):
+                            softmax cross-entropy against each image's target distribution
                             (KRR's centred targets y become max(0, y + 1/C), renormalised). The baselines keep
                             their class labels; the record says which (evaluation.labels)
 ${tableUsage(['backend'])}

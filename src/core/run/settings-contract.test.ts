@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { configFromSearch, configToSearch, type LinkState } from '../../shared/config';
 import type { RunConfig } from '../../shared/protocol';
 import { readImport } from './imports';
+import { METHOD_IDS } from '../../shared/methods';
+
+/** The methods there were when the fixtures were made (e5356fa), in registry order. */
+const FIXTURE_METHODS = ['dm', 'dc', 'krr', 'mtt'];
 import fs from 'node:fs';
 
 const fixture = (name: string) => JSON.parse(fs.readFileSync(new URL(`../../shared/settings/fixtures/${name}`, import.meta.url), 'utf8'));
@@ -31,7 +35,11 @@ describe('links saved before the settings table', () => {
   });
 
   it.each(links.handLinks.map((l) => [l.search, l] as const))('%s: reads to the same state and errors', (_, l) => {
-    same(configFromSearch(l.search), l.parsed);
+    // An unknown method's message lists the methods there are: the ones added since the fixtures were made are
+    // taken out of it (the rest of the message, and everything else, as saved).
+    const later = METHOD_IDS.slice(FIXTURE_METHODS.length).map((id) => `, ${id}`).join('');
+    const got = configFromSearch(l.search);
+    same({ ...got, errors: got.errors.map((e) => e.replace(`${FIXTURE_METHODS.join(', ')}${later} (got`, `${FIXTURE_METHODS.join(', ')} (got`)) }, l.parsed);
   });
 });
 
