@@ -34,6 +34,7 @@ import { INIT_DRAW_IDS, INIT_IDS, INIT_SETTINGS_DEFAULTS, METHOD_IDS, METHODS, m
 import { checkMethodFlags, checkSubsets, methodConfig, methodFlagSchema, methodUsage, softLabelFlags } from './method-flags';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 import { clip, LIMITS } from '../shared/config';
+import { labMain } from './lab';
 
 const USAGE = `usage: distill run --dataset mnist|fashion-mnist|cifar-10 --data DIR [options]
        distill eval --npz FILE --data DIR [--dataset ID] [evaluation options]
@@ -476,6 +477,11 @@ async function evalCommand(a: EvalArgs): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `distill lab …`: the teaching labs parse their own flags (src/cli/lab.ts).
+  if (argv[0] === 'lab') {
+    process.exitCode = await labMain(argv.slice(1), app);
+    return;
+  }
   const parsed = parse(argv);
   if (parsed.command === 'run') await runCommand(parsed.args);
   else await evalCommand(parsed.args);

@@ -50,17 +50,17 @@ export interface LabConfig {
 export const LAB_DEFAULTS: LabConfig = {
   d: 32,
   r: 2,
-  link: 'norm',
+  link: 'relu',
   width: 64,
-  points: [2, 4, 8, 16, 32],
-  iterations: 300,
+  points: [2, 4, 8, 16],
+  iterations: 400,
   seed: 0,
   train: 4096,
   batch: 512,
   test: 2000,
   lr: 0.05,
   evalSteps: 300,
-  evalNets: 3,
+  evalNets: 2,
 };
 
 /** Ranges that keep a browser tab responsive (the CLI and the page share them). */
