@@ -29,12 +29,15 @@ function summary(runs: number[]): LabAccuracy {
   return { mean, std, runs };
 }
 
-/** Test accuracy of `nets` fresh networks (inits from `seed`) each trained on (x, y). */
+/**
+ * Test accuracy of `nets` fresh networks (inits from `seed`) each trained on (x, y) for evalSteps Adam steps:
+ * full-batch on a small set, minibatches of `config.batch` rows on a larger one (the whole training set).
+ */
 async function evaluateSet(x: tf.Tensor2D, y: tf.Tensor1D, test: { x: tf.Tensor2D; y: tf.Tensor1D }, config: LabConfig, seed: number): Promise<LabAccuracy> {
   const rng = new Rng(seed);
   const runs: number[] = [];
   for (let k = 0; k < config.evalNets; k++) {
-    const trained = train(initNet(config.d, config.width, rng), x, y, config.evalSteps, EVAL_LR);
+    const trained = train(initNet(config.d, config.width, rng), x, y, config.evalSteps, EVAL_LR, { size: config.batch, rng });
     runs.push(await accuracy(trained, test.x, test.y));
     disposeNet(trained);
     await yieldToEvents();

@@ -79,17 +79,20 @@ interface Moments {
 const zerosLike = (p: NetParams): NetParams => ({ w: tf.zerosLike(p.w), b: tf.zerosLike(p.b), a: tf.zerosLike(p.a) });
 
 /**
- * Trains a network on (x, y) by full-batch Adam (β = 0.9, 0.999) for `steps` steps on the hand-written gradients.
- * Takes ownership of `p` and returns the trained parameters (the caller disposes them).
+ * Trains a network on (x, y) by Adam (β = 0.9, 0.999) for `steps` steps on the hand-written gradients: full-batch,
+ * or with `minibatch` a fresh draw of `size` rows each step (from its generator). Takes ownership of `p` and
+ * returns the trained parameters (the caller disposes them).
  */
-export function train(p: NetParams, x: tf.Tensor2D, y: tf.Tensor1D, steps: number, lr: number): NetParams {
+export function train(p: NetParams, x: tf.Tensor2D, y: tf.Tensor1D, steps: number, lr: number, minibatch?: { size: number; rng: Rng }): NetParams {
   let params = p;
   const mom: Moments = { m: zerosLike(p), v: zerosLike(p) };
   const b1 = 0.9;
   const b2 = 0.999;
   for (let t = 1; t <= steps; t++) {
+    const rows = minibatch && minibatch.size < x.shape[0] ? minibatch.rng.sampleWithoutReplacement(x.shape[0], minibatch.size) : null;
     const next = tf.tidy(() => {
-      const g = lossGrads(params, x, y);
+      const idx = rows ? tf.tensor1d(rows, 'int32') : null;
+      const g = idx ? lossGrads(params, tf.gather(x, idx), tf.gather(y, idx)) : lossGrads(params, x, y);
       const out = { p: {} as Record<string, tf.Tensor>, m: {} as Record<string, tf.Tensor>, v: {} as Record<string, tf.Tensor> };
       for (const k of PARAM_KEYS) {
         const m = tf.add(tf.mul(mom.m[k], b1), tf.mul(g[k], 1 - b1));
