@@ -80,7 +80,7 @@ export function TeachingLab() {
             ))}
           </select>
         </label>
-        <label className="field">
+        <label className="field lab__preset">
           <span className="field__label">Link g</span>
           <select className="input" value={config.link} disabled={running} data-testid="lab-link-select" onChange={(e) => set({ link: e.target.value as LabLink })}>
             {LAB_LINKS.map((l) => (
