@@ -183,7 +183,7 @@ export interface LabResult {
 
 /** Progress while the lab runs. */
 export type LabEvent =
-  /** The ceiling was measured and distillation of the `index`-th m begins. */
+  /** The ceiling (networks trained on the whole training set) was measured; the distillations begin. */
   | { type: 'lab-started'; config: LabConfig; chance: number; full: LabAccuracy }
   /** Throttled: the iteration reached in the current distillation, its loss and subspace fraction so far. */
   | { type: 'lab-progress'; index: number; m: number; iteration: number; iterations: number; loss: number; fraction: number; fractionDone: number }
