@@ -5,30 +5,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { runRecordSchema } from '../core/run/record';
 import { datasetsDir } from '../testing/tf';
-import { CLI_ARGS, DATASET_FILES, IMPORTS, variantFiles } from '../testing/bad-inputs';
+import { DATASET_FILES, IMPORTS, variantFiles } from '../testing/bad-inputs';
 import { getDataset } from '../core/data/registry';
 import { distill } from '../testing/cli';
 
 describe('the distill command', () => {
+  // Every bad argument's message is checked in-process (args.test.ts); these two check what a user sees from the
+  // command itself: one line on stderr naming the argument, exit code 2, no stack trace.
   it.each([
-    [['run', '--dataset', 'svhn', '--data', '.'], /--dataset must be one of mnist, fashion-mnist, cifar-10 \(got 'svhn'\)/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', 'ten'], /--ipc must be a number/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--method', 'xyz'], /--method must be one of dm, dc, krr/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--width=-3'], /--width must be at least 1/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', '500'], /--ipc must be at most 50/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--frobnicate', '1'], /unknown option '--frobnicate'/],
-    [['run', '--dataset', 'mnist'], /--data DIR is required/],
-    [['fly'], /unknown command 'fly' \(expected: run, eval\)/],
-    [['eval', '--data', '.'], /--npz FILE is required/],
-    [['eval', '--npz', 'set.npz', '--data', '.', '--eval-models', '0'], /distill eval needs --eval-epochs and --eval-models of at least 1/],
-    [['eval', '--npz', 'set.npz', '--data', '.', '--dataset', 'svhn'], /--dataset must be one of mnist, fashion-mnist, cifar-10/],
-    [['eval', '--npz', 'set.npz', '--data', '.', '--method', 'dm'], /unknown option '--method'/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--eval-arch', 'resnet'], /--eval-arch must be one of convnet, mlp \(got 'resnet'\)/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--threads', '16'], /--threads must be at most 8 \(got '16'\)/],
-    [['run', '--dataset', 'mnist', '--data', '.', '--resident', 'gpu'], /--resident must be one of auto, on, off \(got 'gpu'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', 'ten'], /^distill: --ipc must be a number \(got 'ten'\) \(distill --help lists every option\)$/],
+    [['fly'], /^distill: unknown command 'fly' \(expected: run, eval\)/],
   ])('rejects %j with a message naming the argument and exit code 2, no stack trace', async (args, message) => {
     const r = await distill(...args);
     expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr.split('\n')[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
@@ -120,10 +110,6 @@ function expectOneLine(r: { status: number | null; stderr: string }, status: num
 }
 
 describe('the distill command and the bad-input corpus (src/testing/bad-inputs.ts)', () => {
-  it.each(CLI_ARGS.map((c) => [c.name, c] as const))('argument: %s', async (_, c) => {
-    expectOneLine(await distill(...c.args), 2, `distill: ${c.message} (distill --help lists every option)`);
-  });
-
   it.each(DATASET_FILES.map((c) => [c.name, c] as const))('--data file: %s', async (_, c) => {
     // A data folder with the real files of the variant, one of them replaced by the bad one (or missing).
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-bad-'));

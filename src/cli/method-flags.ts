@@ -1,34 +1,17 @@
 /**
- * The CLI's per-method flags, read from the method descriptors (src/shared/method-info/<id>.ts): each method's
- * settings with a `cli` flag and its toggles. The CLI itself names no method.
+ * The CLI's per-method checks, read from the method descriptors (src/shared/method-info/<id>.ts): a toggle set for
+ * another method, --factor or --seq-subsets for a method without them. The flags themselves and their help come
+ * from the settings table (src/shared/settings, src/cli/args.ts). The CLI itself names no method.
  */
-import { z } from 'zod';
-import { METHOD_IDS, methodInfo, methodsWith, type MethodId, type MethodSetting, type MethodToggle } from '../shared/methods';
+import { METHOD_IDS, methodInfo, methodsWith, type MethodId, type MethodToggle } from '../shared/methods';
 import type { RunConfig } from '../shared/protocol';
 
-type Flag = (name: string, min: number, max: number) => z.ZodType<number>;
-type Choice = (name: string, values: readonly [string, ...string[]]) => z.ZodType<string>;
 
 const all = METHOD_IDS.map((id) => ({ id, d: methodInfo(id) }));
-
-/** Every method's settings that have a CLI flag, with their method. */
-function settingFlags(): { id: MethodId; group: string; s: MethodSetting & { cli: NonNullable<MethodSetting['cli']> } }[] {
-  return all.flatMap(({ id, d }) =>
-    d.settings ? d.settings.fields.flatMap((s) => (s.cli ? [{ id, group: d.settings!.group, s: s as MethodSetting & { cli: NonNullable<MethodSetting['cli']> } }] : [])) : [],
-  );
-}
 
 /** Every method's toggles, with their method. */
 function toggleFlags(): { id: MethodId; t: MethodToggle }[] {
   return all.flatMap(({ id, d }) => (d.toggles ?? []).map((t) => ({ id, t })));
-}
-
-/** The zod fields of the per-method flags (toggles first, then settings, as the help lists them). */
-export function methodFlagSchema(int: Flag, oneOf: Choice): Record<string, z.ZodType> {
-  const fields: Record<string, z.ZodType> = {};
-  for (const { t } of toggleFlags()) fields[t.cli.flag] = oneOf(t.cli.flag, t.cli.values).default(t.cli.off);
-  for (const { s } of settingFlags()) fields[s.cli.flag] = int(s.cli.flag, s.cli.min ?? s.limit.min, s.cli.max ?? s.limit.max).default(s.default);
-  return fields;
 }
 
 /** A list for messages: "dm, dc or krr". */
@@ -78,27 +61,4 @@ export function methodConfig(args: Record<string, unknown>, method: MethodId): P
     else if (t.carryOff) out[t.key] = t.off;
   }
   return out as Partial<RunConfig>;
-}
-
-/** The help lines of the per-method flags (toggles, then settings), wrapped like the rest of the usage. */
-export function methodUsage(): string {
-  const line = (flag: string, text: string) => {
-    const head = `  ${flag}`.padEnd(28);
-    const words = text.split(' ');
-    const lines: string[] = [];
-    let cur = head;
-    for (const w of words) {
-      if (cur.length + w.length + 1 > 116 && cur.trim().length > 0 && cur.length > 28) {
-        lines.push(cur);
-        cur = ' '.repeat(28);
-      }
-      cur += (cur.length === 28 || cur.endsWith(' ') ? '' : ' ') + w;
-    }
-    lines.push(cur);
-    return lines.join('\n');
-  };
-  return [
-    ...toggleFlags().map(({ t }) => line(`--${t.cli.flag} ${t.cli.values.join('|')}`, t.cli.hint)),
-    ...settingFlags().map(({ s }) => line(`--${s.cli.flag} N`, `${s.cli.hint} (default ${s.default})`)),
-  ].join('\n');
 }

@@ -11,21 +11,9 @@
  * their defaults.
  */
 import { z } from 'zod';
-import {
-  INIT_DRAW_IDS,
-  INIT_IDS,
-  INIT_SETTINGS_DEFAULTS,
-  samplerSettings,
-  METHOD_IDS,
-  methodInfo,
-  SAMPLER_IDS,
-  SAMPLER_SETTINGS_DEFAULTS,
-  settingValues,
-  type MethodDescriptor,
-  type MethodId,
-  type SamplerSettings,
-} from './methods';
-import { real, whole, type Limit } from './limit';
+import { INIT_SETTINGS_DEFAULTS, samplerSettings, METHOD_IDS, methodInfo, settingValues, type MethodDescriptor, type MethodId } from './methods';
+import type { Limit } from './limit';
+import { GENERAL_SETTINGS, groupDefaults, methodSettings, SETTINGS, settingOf, type Setting } from './settings';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from './protocol';
 
 /** 'custom' is a dataset uploaded in the page: a config names it with its fingerprint (datasetSha256). */
@@ -34,32 +22,40 @@ export const BACKEND_PREFERENCES: readonly [BackendPreference, ...BackendPrefere
 
 export type { Limit } from './limit';
 
-/** The descriptors of every method (for the schema, the link fields and completeConfig). */
+/** The descriptors of every method (for completeConfig). */
 const DESCRIPTORS: MethodDescriptor<MethodId>[] = METHOD_IDS.map(methodInfo);
 
-/** Each method's settings group and its limits (e.g. LIMITS.mtt), from the descriptors. */
-const METHOD_LIMITS: Record<string, Record<string, Limit>> = Object.fromEntries(
-  DESCRIPTORS.flatMap((d) => (d.settings ? [[d.settings.group, Object.fromEntries(d.settings.fields.map((f) => [f.key, f.limit]))]] : [])),
-);
+/** A numeric setting's limit, from the settings table. */
+function limitOf(param: string): Limit {
+  const s = settingOf(param);
+  if (s.kind !== 'number') throw new Error(`${param} is not a number`);
+  return s.limit;
+}
 
-/** Ranges that protect the browser (and keep links honest). The controls use the same numbers. */
+/** Each method's settings group and its limits (e.g. LIMITS.mtt), from the table. */
+const METHOD_LIMITS: Record<string, Record<string, Limit>> = {};
+for (const s of SETTINGS) {
+  if (s.owner && s.kind === 'number' && s.path?.length === 2) (METHOD_LIMITS[s.path[0]] ??= {})[s.path[1]] = s.limit;
+}
+
+/** Ranges that protect the browser (and keep links honest), from the settings table (src/shared/settings). */
 export const LIMITS = {
-  ipc: whole(1, 50),
-  iterations: whole(1, 100_000),
-  width: whole(4, 256),
-  depth: whole(1, 4),
-  realPerClass: whole(1, 512),
-  lrImages: real(1e-6, 10_000),
-  momentum: real(0, 0.999),
-  initPool: whole(0, 60_000),
-  seed: whole(0, 2_147_483_647),
-  factor: whole(1, 4),
-  seqSubsets: whole(1, 10),
+  ipc: limitOf('ipc'),
+  iterations: limitOf('iterations'),
+  width: limitOf('width'),
+  depth: limitOf('depth'),
+  realPerClass: limitOf('realPerClass'),
+  lrImages: limitOf('lrImages'),
+  momentum: limitOf('momentum'),
+  initPool: limitOf('initPool'),
+  seed: limitOf('seed'),
+  factor: limitOf('factor'),
+  seqSubsets: limitOf('seqSubsets'),
   sampler: {
-    interval: whole(1, 10_000),
-    alpha: real(0, 1),
-    pool: whole(0, 60_000),
-    probeSteps: whole(0, 1000),
+    interval: limitOf('sampler.interval'),
+    alpha: limitOf('sampler.alpha'),
+    pool: limitOf('sampler.pool'),
+    probeSteps: limitOf('sampler.probeSteps'),
   },
   ...METHOD_LIMITS,
 } as const;
@@ -74,27 +70,49 @@ function oneOf<T extends string>(name: string, values: readonly [T, ...T[]]) {
   return z.enum(values, { error: `${name} must be one of ${values.join(', ')}` });
 }
 
-const samplerSettingsSchema = z.strictObject({
-  interval: num('sampler.interval', LIMITS.sampler.interval),
-  alpha: num('sampler.alpha', LIMITS.sampler.alpha),
-  pool: num('sampler.pool', LIMITS.sampler.pool),
-  probeSteps: num('sampler.probeSteps', LIMITS.sampler.probeSteps),
-}) satisfies z.ZodType<SamplerSettings>;
+/** The validator of one setting's value; the messages name its link parameter and what it allows. */
+function validator(st: Setting): z.ZodType {
+  const name = st.param;
+  switch (st.kind) {
+    case 'number':
+      return num(name, st.limit);
+    case 'choice':
+      return oneOf(name, st.choices.map(([v]) => v) as [string, ...string[]]);
+    case 'bool':
+      return z.boolean({ error: `${name} must be true or false` });
+    case 'toggle':
+      return st.linkKind === 'bool' ? z.boolean({ error: `${name} must be true or false` }) : oneOf(name, st.values.map(String) as [string, ...string[]]);
+  }
+}
 
-/** The schema fields of every method's own settings group and toggles (all optional), from the descriptors. */
-function methodFields(): Record<string, z.ZodType> {
+/**
+ * The order of a config's fields as the schema has always given them (parsed configs keep it); fields the table
+ * adds later follow, then each method's own group and toggles in the registry's order.
+ */
+const SCHEMA_ORDER = ['dataset', 'datasetSha256', 'method', 'ipc', 'iterations', 'width', 'depth', 'realPerClass', 'lrImages', 'momentum', 'init', 'initFeatures', 'initPool', 'initDraw', 'sampler', 'samplerSettings', 'dsa', 'seed', 'factor', 'seqSubsets'];
+
+/** The schema's fields, from the settings table: a nested group becomes a strict object of its fields. */
+function schemaFields(): Record<string, z.ZodType> {
+  const tops: string[] = [...SCHEMA_ORDER];
+  const byTop = new Map<string, Setting[]>();
+  const rows = [...GENERAL_SETTINGS, ...METHOD_IDS.flatMap(methodSettings)];
+  for (const st of rows) {
+    if (!st.path) continue;
+    const top = st.path[0];
+    if (!tops.includes(top)) tops.push(top);
+    byTop.set(top, [...(byTop.get(top) ?? []), st]);
+  }
   const fields: Record<string, z.ZodType> = {};
-  for (const d of DESCRIPTORS) {
-    if (d.settings) {
-      const g = d.settings.group;
-      fields[g] = z.strictObject(Object.fromEntries(d.settings.fields.map((f) => [f.key, num(`${g}.${f.key}`, f.limit)]))).optional();
+  for (const top of tops) {
+    if (top === 'datasetSha256') {
+      fields[top] = z.string({ error: 'datasetSha256 must be 64 lower-case hex digits' }).regex(/^[0-9a-f]{64}$/, { error: 'datasetSha256 must be 64 lower-case hex digits' }).optional();
+      continue;
     }
-    for (const t of d.toggles ?? []) {
-      fields[t.key] =
-        t.kind === 'bool'
-          ? z.boolean({ error: `${t.key} must be true or false` }).optional()
-          : oneOf(t.key, t.values.map(String) as [string, ...string[]]).optional();
-    }
+    const sts = byTop.get(top) ?? [];
+    const first = sts[0];
+    if (!first) continue;
+    if (first.path!.length === 2) fields[top] = z.strictObject(Object.fromEntries(sts.map((st) => [st.path![1]!, validator(st)]))).optional();
+    else fields[top] = first.optional ? validator(first).optional() : validator(first);
   }
   return fields;
 }
@@ -115,30 +133,8 @@ export const MAX_IMPORT_BYTES = 2 ** 27;
  */
 export const MAX_DATASET_BYTES = 2 ** 28;
 
-/** A whole run configuration (strict: unknown fields are errors). */
-export const runConfigSchema = z.strictObject({
-  dataset: oneOf('dataset', DATASET_IDS),
-  datasetSha256: z.string({ error: 'datasetSha256 must be 64 lower-case hex digits' }).regex(/^[0-9a-f]{64}$/, { error: 'datasetSha256 must be 64 lower-case hex digits' }).optional(),
-  method: oneOf('method', METHOD_IDS),
-  ipc: num('ipc', LIMITS.ipc),
-  iterations: num('iterations', LIMITS.iterations),
-  width: num('width', LIMITS.width),
-  depth: num('depth', LIMITS.depth),
-  realPerClass: num('realPerClass', LIMITS.realPerClass),
-  lrImages: num('lrImages', LIMITS.lrImages),
-  momentum: num('momentum', LIMITS.momentum),
-  init: oneOf('init', INIT_IDS),
-  initFeatures: oneOf('initFeatures', ['embed', 'pixels']).optional(),
-  initPool: num('initPool', LIMITS.initPool).optional(),
-  initDraw: oneOf('initDraw', INIT_DRAW_IDS).optional(),
-  sampler: oneOf('sampler', SAMPLER_IDS).optional(),
-  samplerSettings: samplerSettingsSchema.optional(),
-  dsa: z.boolean({ error: 'dsa must be true or false' }),
-  seed: num('seed', LIMITS.seed),
-  factor: num('factor', LIMITS.factor).optional(),
-  seqSubsets: num('seqSubsets', LIMITS.seqSubsets).optional(),
-  ...methodFields(),
-}) as unknown as z.ZodType<RunConfig>;
+/** A whole run configuration (strict: unknown fields are errors), from the settings table. */
+export const runConfigSchema = z.strictObject(schemaFields()) as unknown as z.ZodType<RunConfig>;
 
 /**
  * The configuration with every setting that applies filled in with its default, and the settings that do not
@@ -209,39 +205,29 @@ interface Field {
   path: [string] | [string, string];
   kind: 'enum' | 'number' | 'bool';
 }
-const FIELDS: Record<string, Field> = {
-  dataset: { path: ['dataset'], kind: 'enum' },
-  datasetSha256: { path: ['datasetSha256'], kind: 'enum' },
-  method: { path: ['method'], kind: 'enum' },
-  ipc: { path: ['ipc'], kind: 'number' },
-  iterations: { path: ['iterations'], kind: 'number' },
-  width: { path: ['width'], kind: 'number' },
-  depth: { path: ['depth'], kind: 'number' },
-  realPerClass: { path: ['realPerClass'], kind: 'number' },
-  lrImages: { path: ['lrImages'], kind: 'number' },
-  momentum: { path: ['momentum'], kind: 'number' },
-  init: { path: ['init'], kind: 'enum' },
-  initFeatures: { path: ['initFeatures'], kind: 'enum' },
-  initPool: { path: ['initPool'], kind: 'number' },
-  initDraw: { path: ['initDraw'], kind: 'enum' },
-  sampler: { path: ['sampler'], kind: 'enum' },
-  dsa: { path: ['dsa'], kind: 'bool' },
-  ...Object.fromEntries(DESCRIPTORS.flatMap((d) => (d.toggles ?? []).map((t): [string, Field] => [t.key, { path: [t.key], kind: t.kind }]))),
-  factor: { path: ['factor'], kind: 'number' },
-  seqSubsets: { path: ['seqSubsets'], kind: 'number' },
-  seed: { path: ['seed'], kind: 'number' },
-  ...Object.fromEntries(Object.keys(SAMPLER_SETTINGS_DEFAULTS).map((k): [string, Field] => [`sampler.${k}`, { path: ['samplerSettings', k], kind: 'number' }])),
-  ...Object.fromEntries(
-    DESCRIPTORS.flatMap((d) => (d.settings ? d.settings.fields.map((f): [string, Field] => [`${d.settings!.group}.${f.key}`, { path: [d.settings!.group, f.key], kind: 'number' }]) : [])),
-  ),
-};
+/**
+ * The order links have always written their parameters in (a contract: old links are compared as text). `*toggles`:
+ * each method's toggles, `*methods`: each method's own settings, in the registry's order; parameters the table
+ * adds later go at the end.
+ */
+const LINK_ORDER = ['dataset', 'datasetSha256', 'method', 'ipc', 'iterations', 'width', 'depth', 'realPerClass', 'lrImages', 'momentum', 'init', 'initFeatures', 'initPool', 'initDraw', 'sampler', 'dsa', '*toggles', 'factor', 'seqSubsets', 'seed', 'sampler.interval', 'sampler.alpha', 'sampler.pool', 'sampler.probeSteps', '*methods'];
 
-/** The defaults of a nested group (the sampler's, or a method's own settings). */
-function groupDefaults(group: string): Record<string, number> {
-  if (group === 'samplerSettings') return { ...SAMPLER_SETTINGS_DEFAULTS };
-  const d = DESCRIPTORS.find((x) => x.settings?.group === group);
-  return d?.settings ? Object.fromEntries(d.settings.fields.map((f) => [f.key, f.default])) : {};
+/** Every URL parameter of the config, from the settings table, in LINK_ORDER. */
+function linkFields(): Record<string, Field> {
+  const own = METHOD_IDS.flatMap(methodSettings);
+  const field = (st: Setting): [string, Field] => [st.param, { path: st.path as Field['path'], kind: st.kind === 'number' ? 'number' : st.kind === 'bool' ? 'bool' : st.kind === 'toggle' ? st.linkKind : 'enum' }];
+  const general = GENERAL_SETTINGS.filter((st) => st.path);
+  const entries: [string, Field][] = [];
+  for (const name of LINK_ORDER) {
+    if (name === 'datasetSha256') entries.push([name, { path: ['datasetSha256'], kind: 'enum' }]);
+    else if (name === '*toggles') entries.push(...own.filter((st) => st.kind === 'toggle').map(field));
+    else if (name === '*methods') entries.push(...own.filter((st) => st.kind !== 'toggle').map(field));
+    else entries.push(field(general.find((st) => st.param === name)!));
+  }
+  entries.push(...general.filter((st) => !LINK_ORDER.includes(st.param)).map(field));
+  return Object.fromEntries(entries);
 }
+const FIELDS: Record<string, Field> = linkFields();
 
 /** The longest query string a link may carry (a shared link is untrusted input). */
 export const MAX_LINK_CHARS = 4096;

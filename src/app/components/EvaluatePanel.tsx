@@ -1,6 +1,6 @@
 import { useApp } from '../store';
 import { useEval } from '../evalStore';
-import { NumberField, SelectField } from './Controls';
+import { NumberField, SelectField } from './controls/fields';
 import { formatInt } from '../lib/format';
 import { EVAL_ARCHITECTURES, type EvalArchitecture, type EvalSetName } from '../../shared/protocol';
 import { describePoints, evalPoints } from '../../shared/eval-schedule';

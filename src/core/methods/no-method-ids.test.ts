@@ -19,7 +19,7 @@ function sources(): string[] {
       if (e.isDirectory()) return walk(rel);
       return /\.(ts|tsx)$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) ? [rel] : [];
     });
-  return ['src/core/run/run.ts', 'src/core/run/driver.ts', 'src/cli/main.ts', 'src/cli/method-flags.ts', ...walk('src/worker'), ...walk('src/app')];
+  return ['src/core/run/run.ts', 'src/core/run/driver.ts', 'src/cli/main.ts', 'src/cli/args.ts', 'src/cli/method-flags.ts', ...walk('src/shared/settings'), ...walk('src/worker'), ...walk('src/app')];
 }
 
 /** Code without its comments (line and block), so comments may name methods as examples. */
@@ -48,6 +48,7 @@ describe('no method ids outside src/core/methods/<id>, src/shared/method-info an
     expect(files).toContain('src/core/run/run.ts');
     expect(files).toContain('src/worker/engine.worker.ts');
     expect(files).toContain('src/app/components/Controls.tsx');
+    expect(files).toContain('src/shared/settings/general.ts');
   });
 
   it('none of them names a method', () => {

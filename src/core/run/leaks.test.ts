@@ -2,9 +2,9 @@
  * Leaks over a long run, in CI: every method with every real-batch sampler (MTT draws no real batches: one case),
  * and one case per method with the dataset resident on the device (its class tensors are part of the count and freed
  * with the run),
- * 200 iterations through the worker's driver (loss readbacks, image snapshots, selection views, checkpoints, four
+ * 80 iterations through the worker's driver (loss readbacks, image snapshots, selection views, checkpoints, four
  * sampler refreshes), with the tensor count the driver reports (the number the page's status bar shows) identical at
- * iteration 10 and at 200, and nothing left after the run is disposed (one leaked tensor per iteration, or per
+ * iteration 10 and at 80, and nothing left after the run is disposed (one leaked tensor per iteration, or per
  * refresh, shows). The configuration is as small as a run gets so the matrix fits in well under a minute on two cores: two MNIST classes of 4 real images each, IPC 1, ConvNet width 4 and depth 1, 2 real
  * images per class per iteration, no DSA (its ops have their own leak test in augment/dsa.test.ts). `npm run
  * bench:leaks` runs the same matrix for 1000 iterations on all ten classes with DSA.
@@ -20,7 +20,7 @@ import { DEFAULT_RUN_CONFIG, type RunConfig, type RunEvent } from '../../shared/
 import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS, type MethodId, type SamplerId } from '../../shared/methods';
 import { datasetsDir, useBackend } from '../../testing/tf';
 
-const ITERATIONS = 200;
+const ITERATIONS = 80;
 const CLASSES = 2;
 /** Method, sampler, and where real batches come from: host uploads, or the dataset resident on the device (issue 15). */
 const CASES: [MethodId, SamplerId, 'host' | 'resident'][] = [
@@ -78,7 +78,7 @@ describe(`tensors over ${ITERATIONS} iterations through the driver`, () => {
       iterations: ITERATIONS,
       dsa: false,
       seed: 3,
-      ...(sampler !== 'uniform' ? { samplerSettings: { ...SAMPLER_SETTINGS_DEFAULTS, interval: 50, pool: 4, probeSteps: 2 } } : {}),
+      ...(sampler !== 'uniform' ? { samplerSettings: { ...SAMPLER_SETTINGS_DEFAULTS, interval: 20, pool: 4, probeSteps: 2 } } : {}),
       ...(method === 'mtt'
         ? { mtt: { ...MTT_SETTINGS_DEFAULTS, experts: 1, expertEpochs: 2, maxStartEpoch: 1, syntheticSteps: 2, batchSyn: 0, expertImagesPerEpoch: 10 } }
         : {}),
@@ -96,8 +96,9 @@ describe(`tensors over ${ITERATIONS} iterations through the driver`, () => {
     const cpu0 = process.cpuUsage();
     const run = new DistillRun(data, config, { resident: path === 'resident' ? 'on' : 'off' });
     await run.prepare();
-    // Every event the worker's run sends, at the worker's rates, with a checkpoint every second.
-    const reason = await drive(run, { control: new RunControl(), emit, checkpointMs: 1000 });
+    // Every event the worker's run sends, at the worker's rates, with a checkpoint every 200 ms (the worker's is longer:
+    // a short interval here puts several checkpoints into a run of a second or two).
+    const reason = await drive(run, { control: new RunControl(), emit, checkpointMs: 200 });
     run.dispose();
     const after = tf.memory().numTensors;
     // The driver reports every 250 ms or 16 iterations: the first report at or after iteration 10.

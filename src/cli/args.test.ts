@@ -1,0 +1,77 @@
+/**
+ * `distill`'s arguments, read in-process (src/cli/args.ts): the flags come from the settings table, and must mean
+ * what they meant before it. The fixtures are the configs main's CLI recorded (--out) for these arguments before
+ * the table (src/shared/settings/fixtures/cli.json, made at e5356fa).
+ */
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runRecordSchema } from '../core/run/record';
+import { CLI_ARGS } from '../testing/bad-inputs';
+import { SETTINGS } from '../shared/settings';
+import { configFromFlags, parse, USAGE, UsageError } from './args';
+
+const cli = JSON.parse(fs.readFileSync(new URL('../shared/settings/fixtures/cli.json', import.meta.url), 'utf8')) as { cli: { name: string; args: string[]; config: unknown }[] };
+
+describe('distill run flags read through the settings table', () => {
+  it.each(cli.cli.map((c) => [c.name, c] as const))('%s: gives the config the CLI recorded before the table', (_, c) => {
+    const parsed = parse(c.args);
+    expect(parsed.command).toBe('run');
+    // The record's schema orders the config's fields, as --out writes them.
+    const config = runRecordSchema.shape.config.parse(configFromFlags(parsed.args as Parameters<typeof configFromFlags>[0]));
+    expect(config).toEqual(c.config);
+    expect(JSON.stringify(config)).toBe(JSON.stringify(c.config));
+  });
+
+  it.each(CLI_ARGS.map((c) => [c.name, c] as const))('bad argument: %s', (_, c) => {
+    expect(() => parse(c.args)).toThrow(UsageError);
+    expect(() => parse(c.args)).toThrow(c.message);
+  });
+
+  // What the command answers to each (main.ts prints `distill: <message>` on one line and exits 2; cli.test.ts
+  // checks that for two of them through the command itself).
+  it.each([
+    [['run', '--dataset', 'svhn', '--data', '.'], /--dataset must be one of mnist, fashion-mnist, cifar-10 \(got 'svhn'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', 'ten'], /--ipc must be a number/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--method', 'xyz'], /--method must be one of dm, dc, krr/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--width=-3'], /--width must be at least 1/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--ipc', '500'], /--ipc must be at most 50/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--frobnicate', '1'], /unknown option '--frobnicate'/],
+    [['run', '--dataset', 'mnist'], /--data DIR is required/],
+    [['fly'], /unknown command 'fly' \(expected: run, eval\)/],
+    [['eval', '--data', '.'], /--npz FILE is required/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--eval-models', '0'], /distill eval needs --eval-epochs and --eval-models of at least 1/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--dataset', 'svhn'], /--dataset must be one of mnist, fashion-mnist, cifar-10/],
+    [['eval', '--npz', 'set.npz', '--data', '.', '--method', 'dm'], /unknown option '--method'/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--eval-arch', 'resnet'], /--eval-arch must be one of convnet, mlp \(got 'resnet'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--threads', '16'], /--threads must be at most 8 \(got '16'\)/],
+    [['run', '--dataset', 'mnist', '--data', '.', '--resident', 'gpu'], /--resident must be one of auto, on, off \(got 'gpu'\)/],
+  ] as [string[], RegExp][])('rejects %j with a message naming the argument', (args, message) => {
+    expect(() => parse(args)).toThrow(UsageError);
+    expect(() => parse(args)).toThrow(message);
+  });
+
+  it('--help lists every flag of the table once, with its default', () => {
+    const run = USAGE.split('\ndistill eval:')[0]!.split('\n');
+    for (const s of SETTINGS.filter((x) => x.cli && x.param !== 'dataset')) {
+      expect(run.filter((l) => l.startsWith(`  --${s.cli!.flag} `)).length, s.cli!.flag).toBe(1);
+    }
+    expect(USAGE).toContain('--sampler-alpha A');
+    expect(USAGE).toMatch(/--syn-steps N +MTT: differentiable student steps per iteration \(default 4\)/);
+    expect(USAGE).toMatch(/--ipc N +synthetic images per class \(default 10\)/);
+    expect(USAGE.split('\n').every((l) => l.length <= 116)).toBe(true);
+  });
+
+  it('a flag of another method is refused, one line naming it', () => {
+    expect(() => parse(['run', '--dataset', 'mnist', '--data', 'x', '--learn-labels', 'on'])).toThrow(/learn-labels|KRR/i);
+  });
+
+  it('eval takes the shared flags from the same table: dataset optional, backend and width checked as for run', () => {
+    const e = parse(['eval', '--npz', 'set.npz', '--data', 'd', '--width', '16', '--seed', '3']);
+    expect(e.command).toBe('eval');
+    expect(e.args).toMatchObject({ npz: 'set.npz', width: 16, seed: 3, backend: 'auto' });
+    expect((e.args as { dataset?: string }).dataset).toBeUndefined();
+    expect(() => parse(['eval', '--npz', 'x', '--data', 'd', '--dataset', 'svhn'])).toThrow("--dataset must be one of mnist, fashion-mnist, cifar-10 (got 'svhn')");
+    expect(() => parse(['eval', '--npz', 'x', '--data', 'd', '--backend', 'webgl'])).toThrow("--backend must be one of auto, wasm, cpu, webgpu (got 'webgl')");
+    expect(() => parse(['run', '--data', 'd'])).toThrow(UsageError);
+  });
+});
