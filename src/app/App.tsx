@@ -14,6 +14,7 @@ import { SavedRuns } from './components/SavedRuns';
 import { SelectionPanel } from './components/SelectionPanel';
 import { StatusBar } from './components/StatusBar';
 import { SyntheticPanel } from './components/SyntheticPanel';
+import { TeachingLab } from './components/lab/TeachingLab';
 import { useKeyboardShortcuts } from './hooks';
 import { useApp } from './store';
 
@@ -50,6 +51,7 @@ export function App() {
             </div>
           </div>
           <ComparePanel />
+          <TeachingLab />
         </main>
       </div>
       <StatusBar />

@@ -34,6 +34,7 @@ import type {
   StartOptions,
   TestFault,
 } from '../shared/protocol';
+import type { LabConfig, LabEvent, LabResult } from '../shared/lab';
 import { HangDetector, HEARTBEAT, TEST_HEARTBEAT } from './lib/heartbeat';
 
 /** The worker died or failed to start; the message says why. */
@@ -266,6 +267,16 @@ export function exportSet(kind: ExportKind, context: ExportContext): Promise<Exp
 /** The page benchmark on the current backend and the loaded dataset (core/run/bench.ts). */
 export function benchmark(dataset: RunConfig['dataset'], cases: BenchCase[]): Promise<BenchCaseResult[]> {
   return call((api) => api.benchmark(dataset, cases));
+}
+
+/** Run the multi-index teaching lab in the worker; events stream to `onEvent`; resolves with the (partial, when cancelled) result. */
+export function runLab(config: LabConfig, onEvent: (e: LabEvent) => void): Promise<LabResult> {
+  return call((api) => api.runLab(config, Comlink.proxy(onEvent)));
+}
+
+/** Stop the lab after its current iteration. */
+export function cancelLab(): Promise<void> {
+  return call((api) => api.cancelLab());
 }
 
 declare global {

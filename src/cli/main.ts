@@ -32,6 +32,7 @@ import { softLabelFlags } from './method-flags';
 import { configFromFlags, HelpRequest, parse, USAGE, UsageError, type EvalArgs, type EvalFlags, type RunArgs } from './args';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 import { LIMITS } from '../shared/config';
+import { labMain } from './lab';
 
 
 
@@ -261,6 +262,11 @@ async function evalCommand(a: EvalArgs): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `distill lab …`: the teaching labs parse their own flags (src/cli/lab.ts).
+  if (argv[0] === 'lab') {
+    process.exitCode = await labMain(argv.slice(1), app);
+    return;
+  }
   const parsed = parse(argv);
   if (parsed.command === 'run') await runCommand(parsed.args);
   else await evalCommand(parsed.args);

@@ -5,6 +5,7 @@
  */
 import type { DatasetId, RunDatasetId } from '../core/data/types';
 import type { InitDraw, InitId, MethodId, MttSettings, SamplerId, SamplerSettings, Sre2lSettings } from './methods';
+import type { LabConfig, LabEvent, LabResult } from './lab';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -535,4 +536,12 @@ export interface EngineApi {
   exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile>;
   /** The page benchmark on the current backend and the loaded `dataset` (refused while a run is active). */
   benchmark(dataset: RunDatasetId, cases: BenchCase[]): Promise<BenchCaseResult[]>;
+  /**
+   * The multi-index teaching lab (shared/lab.ts, core/lab/multi-index) on the current backend: streams LabEvents
+   * (progress throttled) and resolves with the result, holding the points done so far when `cancelLab` stopped it
+   * (its last event is then 'lab-done' with reason 'stopped'). Refused while a distillation run is active.
+   */
+  runLab(config: LabConfig, onEvent: (e: LabEvent) => void): Promise<LabResult>;
+  /** Stops the lab run after its current iteration. */
+  cancelLab(): void;
 }

@@ -55,6 +55,8 @@ import { buildRunRecord, datasetOf, initialOf } from '../core/run/record';
 import { classMajorSet, encodeNpz } from '../core/data/npz';
 import { encodePng } from '../core/png';
 import { adapterDescription, destroyDevice, prepareBrowserBackend, watchDeviceLoss } from './backends';
+import { labConfigSchema, type LabConfig, type LabEvent } from '../shared/lab';
+import { runMultiIndexLab } from '../core/lab/multi-index/lab';
 
 interface DatasetEntry {
   loaded: LoadedDataset;
@@ -204,6 +206,9 @@ function summarise({ loaded: d, real, storage, upload }: DatasetEntry): DatasetS
   };
 }
 
+/** The teaching lab's run: whether one is going, and whether the page asked it to stop. */
+const lab = { running: false, stop: false };
+
 const api: EngineApi = {
   async initBackend(preference: BackendPreference, onDeviceLost?: (loss: DeviceLoss) => void, avoid: BackendName[] = [], options: BackendOptions = {}) {
     if (control) throw new Error('Stop the run before changing the backend.');
@@ -295,6 +300,7 @@ const api: EngineApi = {
   },
 
   async start(requested: RunConfig, onEvent: (e: RunEvent) => void, options: StartOptions = {}) {
+    if (lab.running) throw new Error('Stop the teaching lab before starting a run.');
     // A run on the uploaded dataset always names it by its fingerprint (the record says which data it used).
     const upload = requested.dataset === 'custom' ? datasets.get('custom')?.upload : undefined;
     const config = upload && !requested.datasetSha256 ? { ...requested, datasetSha256: upload.sha256 } : requested;
@@ -505,6 +511,23 @@ const api: EngineApi = {
     const results: BenchCaseResult[] = [];
     for (const c of cases) results.push(await benchCase(entry.real, c, dataset));
     return results;
+  },
+  async runLab(requested: LabConfig, onEvent: (e: LabEvent) => void) {
+    if (control) throw new Error('Stop the distillation run before starting the lab.');
+    if (lab.running) throw new Error('The lab is already running.');
+    const parsed = labConfigSchema.safeParse(requested);
+    if (!parsed.success) throw new Error(`Lab settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    lab.running = true;
+    lab.stop = false;
+    try {
+      if (!backend) await api.initBackend('auto');
+      return await runMultiIndexLab(parsed.data, { onEvent, shouldStop: () => lab.stop });
+    } finally {
+      lab.running = false;
+    }
+  },
+  cancelLab() {
+    lab.stop = true;
   },
 };
 
