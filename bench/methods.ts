@@ -12,15 +12,11 @@
  * variant, never in place of the hard-label number). SeqMatch needs at least K images per class: at IPC < K its row
  * says so instead of a number.
  */
-import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData, type RealData } from '../src/core/data/batches';
-import { labelDistributions } from '../src/core/eval/soft-labels';
-import { repeatRows } from '../src/core/methods/idc/multiformation';
 import type { DatasetId } from '../src/core/data/types';
 import { DistillRun } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
@@ -28,7 +24,7 @@ import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '..
 import { evaluateSets } from '../src/core/eval/compare';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
 import { METHOD_IDS, METHODS, type MethodDescriptor, type MethodId } from '../src/shared/methods';
-import { defaultWasmThreads, initWasmWithThreads } from '../src/node/wasm-threads';
+import { benchBackend, softLabelSet } from './lib/bench-run';
 
 const { values: a } = parseArgs({
   options: {
@@ -85,10 +81,7 @@ const evalCfg: EvalConfig = {
 };
 const log = (s: string) => process.stderr.write(`[methods ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
-await initWasmWithThreads(defaultWasmThreads());
-await tf.setBackend('wasm');
-await tf.ready();
-const backend = `${tf.getBackend()} (${getThreadsCount()} threads)`;
+const backend = await benchBackend();
 const dir = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
 
 interface Row {
@@ -168,11 +161,8 @@ function save(): void {
 }
 
 async function evaluateSoft(run: DistillRun, pixels: Float32Array, train: RealData, test: RealData): Promise<EvalResult | undefined> {
-  const learned = await run.learnedLabels();
-  if (!learned) return undefined;
-  const n = learned.values.length / train.numClasses;
-  const soft = labelDistributions(repeatRows(learned.values, n, run.factor), train.numClasses);
-  return (await evaluateSets(['distilled'], { pixels: run.decoded(pixels), soft }, run.config.ipc, train, test, { ...evalCfg, labels: 'soft' })).results.distilled;
+  const set = await softLabelSet(run, pixels, train.numClasses);
+  return set ? (await evaluateSets(['distilled'], set, run.config.ipc, train, test, { ...evalCfg, labels: 'soft' })).results.distilled : undefined;
 }
 
 for (const ds of a.datasets.split(',') as DatasetId[]) {

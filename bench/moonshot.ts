@@ -13,15 +13,11 @@
  *   --seed N  --out FILE.json  --eval-dsa off|on|both (both: every point and baseline is evaluated under each protocol,
  *   reported in separate tables, never mixed)
  */
-import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData, type RealData } from '../src/core/data/batches';
-import { labelDistributions } from '../src/core/eval/soft-labels';
-import { repeatRows } from '../src/core/methods/idc/multiformation';
 import type { DatasetId } from '../src/core/data/types';
 import { DistillRun } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
@@ -29,7 +25,7 @@ import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '..
 import { evaluateSets } from '../src/core/eval/compare';
 import { DEFAULT_RUN_CONFIG, type EvalSetName, type RunConfig } from '../src/shared/protocol';
 import { METHODS } from '../src/shared/methods';
-import { defaultWasmThreads, initWasmWithThreads } from '../src/node/wasm-threads';
+import { benchBackend, softLabelSet } from './lib/bench-run';
 
 /**
  * The combinations the issue lists (what each changes from DM at IPC 1 with real init and no DSA). `soft`: the
@@ -83,10 +79,7 @@ const protocols: boolean[] = a['eval-dsa'] === 'both' ? [false, true] : [a['eval
 const baselineNames = a.baselines.split(',').filter(Boolean) as EvalSetName[];
 const log = (s: string) => process.stderr.write(`[moonshot ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
-await initWasmWithThreads(defaultWasmThreads());
-await tf.setBackend('wasm');
-await tf.ready();
-const backend = `${tf.getBackend()} (${getThreadsCount()} threads)`;
+const backend = await benchBackend();
 const dir = path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets');
 
 interface Row {
@@ -207,12 +200,9 @@ function softTable(rows: Row[]): string[] {
 
 /** A soft-label combo's evaluation of the run's set on its learned labels (each decoded image takes its stored image's row). */
 async function evaluateSoft(run: DistillRun, train: RealData, test: RealData): Promise<EvalResult> {
-  const pixels = await run.pixels();
-  const learned = await run.learnedLabels();
-  if (!learned) throw new Error('a soft-label combo needs a run that learns labels');
-  const n = learned.values.length / train.numClasses;
-  const soft = labelDistributions(repeatRows(learned.values, n, run.factor), train.numClasses);
-  return (await evaluateSets(['distilled'], { pixels: run.decoded(pixels), soft }, 1, train, test, { ...evalCfg, labels: 'soft' })).results.distilled!;
+  const set = await softLabelSet(run, await run.pixels(), train.numClasses);
+  if (!set) throw new Error('a soft-label combo needs a run that learns labels');
+  return (await evaluateSets(['distilled'], set, 1, train, test, { ...evalCfg, labels: 'soft' })).results.distilled!;
 }
 
 for (const ds of a.datasets.split(',') as DatasetId[]) {
