@@ -27,7 +27,7 @@ describe('distill run flags read through the settings table', () => {
     expect(() => parse(c.args)).toThrow(c.message);
   });
 
-  // What the command answers to each (main.ts prints `distill: <message>` on one line and exits 2; cli.test.ts
+  // What the command answers to each (command.ts prints `distill: <message>` on one line and exits 2; cli.test.ts
   // checks that for two of them through the command itself).
   it.each([
     [['run', '--dataset', 'svhn', '--data', '.'], /--dataset must be one of mnist, fashion-mnist, cifar-10 \(got 'svhn'\)/],

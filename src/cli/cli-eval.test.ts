@@ -8,9 +8,9 @@ import { runRecordSchema } from '../core/run/record';
 import { classMajorSet, decodeNpz, encodeNpz } from '../core/data/npz';
 import { DATASETS } from '../core/data/registry';
 import { datasetsDir } from '../testing/tf';
-import { distill } from '../testing/cli';
+import { distillHere } from '../testing/cli';
 
-// Each test trains and tests networks in child processes: minutes when the machine is busy (a timeout, not a speed
+// Each test trains and tests networks (in this process: src/testing/cli.ts): minutes when the machine is busy (a timeout, not a speed
 // check). Every evaluation also embeds the whole training set for herding and k-center, so the tests share
 // processes: each `distill` call below carries the checks of several features.
 describe('the distill command with evaluation and .npz files', { timeout: 600_000 }, () => {
@@ -18,7 +18,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const npz = path.join(dir, 'sets', 'set.npz');
     const evalFlags = ['--eval-epochs', '2', '--eval-models', '2', '--width', '8', '--seed', '3', '--test-images', '500', '--backend', 'wasm'];
-    const r = await distill(
+    const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--real', '8',
       ...evalFlags, '--npz', npz, '--out', path.join(dir, 'run.json'),
     );
@@ -42,7 +42,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     expect(createHash('sha256').update(new Uint8Array(set.pixels.buffer)).digest('hex')).toBe(rec.syntheticSha256);
 
     const out = path.join(dir, 'eval.json');
-    const e = await distill('eval', '--npz', npz, '--data', datasetsDir(), ...evalFlags, '--out', out);
+    const e = await distillHere('eval', '--npz', npz, '--data', datasetsDir(), ...evalFlags, '--out', out);
     expect(e.status, e.stderr).toBe(0);
     expect(e.stderr).toContain(`${npz}: 10 mnist images, 1 per class`);
     expect(e.stderr).toMatch(/accuracy kCenter: /);
@@ -67,7 +67,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const npz = path.join(dir, 'set.npz');
     const flags = ['--width', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-labels', 'soft', '--test-images', '500', '--backend', 'wasm'];
-    const r = await distill(
+    const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
       '--iterations', '2', '--real', '4', ...flags, '--out', path.join(dir, 'run.json'), '--npz', npz,
     );
@@ -87,25 +87,25 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     const { labels: _labels, ...older } = rec.evaluation!;
     expect(runRecordSchema.parse({ ...rec, evaluation: older }).evaluation).not.toHaveProperty('labels');
     const out = path.join(dir, 'eval.json');
-    const e = await distill('eval', '--npz', npz, '--data', datasetsDir(), ...flags, '--out', out);
+    const e = await distillHere('eval', '--npz', npz, '--data', datasetsDir(), ...flags, '--out', out);
     expect(e.status, e.stderr).toBe(0);
     const ev = JSON.parse(fs.readFileSync(out, 'utf8')) as { evaluation: unknown; accuracy: NonNullable<typeof rec.accuracy> };
     expect(ev.evaluation).toMatchObject({ labels: 'soft' });
     // The same set, soft labels and protocol: the same numbers as the run's own evaluation.
     expect(ev.accuracy).toEqual(rec.accuracy);
     // Only KRR learns labels; sets without soft labels are refused with --eval-labels soft.
-    const dmLearn = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
+    const dmLearn = await distillHere('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--learn-labels', 'on', '--iterations', '1');
     expect(dmLearn.status).toBe(2);
     expect(dmLearn.stderr.split('\n')[0]).toMatch(/--learn-labels on needs --method krr/);
-    const dm = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--eval-labels', 'soft', '--iterations', '1');
+    const dm = await distillHere('run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'dm', '--eval-labels', 'soft', '--iterations', '1');
     expect(dm.status).toBe(2);
     expect(dm.stderr.split('\n')[0]).toMatch(/--eval-labels soft needs a set with soft labels: --method krr --learn-labels on/);
     const hardOnly = path.join(dir, 'hard.npz');
     fs.writeFileSync(hardOnly, encodeNpz(classMajorSet(DATASETS.mnist, new Float32Array(10 * 784), 1)));
-    const none = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), ...flags);
+    const none = await distillHere('eval', '--npz', hardOnly, '--data', datasetsDir(), ...flags);
     expect(none.status).toBe(2);
     expect(none.stderr.trimEnd().split('\n')).toEqual([`distill: --eval-labels soft: ${hardOnly} has no soft_labels array (only KRR with --learn-labels on or SRE2L writes one)`]);
-    const bad = await distill('eval', '--npz', hardOnly, '--data', datasetsDir(), '--eval-labels', 'mixed');
+    const bad = await distillHere('eval', '--npz', hardOnly, '--data', datasetsDir(), '--eval-labels', 'mixed');
     expect(bad.status).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/--eval-labels must be one of hard, soft \(got 'mixed'\)/);
   });
@@ -113,7 +113,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
   // Two evaluations (run, then eval of its .npz).
   it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded; --eval-arch mlp evaluates every set with MLPs', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
-    const r = await distill(
+    const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
       '--width', '8', '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-dsa', 'on', '--test-images', '500', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
     );
@@ -130,14 +130,14 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class;
     // here with MLPs (--eval-arch mlp) on the whole test set (no --test-images: the protocol).
     const out = path.join(dir, 'eval.json');
-    const ev = await distill('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--width', '8', '--out', out);
+    const ev = await distillHere('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--width', '8', '--out', out);
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
     expect(ev.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 1 epochs/);
     const evRec = JSON.parse(fs.readFileSync(out, 'utf8')) as { evaluation: unknown; accuracy: NonNullable<typeof rec.accuracy> };
     expect(evRec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 1, models: 1, testImages: 10000 });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) expect(evRec.accuracy[name].runs).toHaveLength(1);
-    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--factor', '2');
+    const bad = await distillHere('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--factor', '2');
     expect(bad.status).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/--factor needs --method dm, dc or krr/);
   });
@@ -157,7 +157,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
       [['--npz', path.join(dir, 'absent.npz')], 2, /^distill: --npz .*absent\.npz: no such file$/],
     ];
     for (const [args, status, message] of cases) {
-      const r = await distill('eval', ...args, '--data', datasetsDir());
+      const r = await distillHere('eval', ...args, '--data', datasetsDir());
       expect(r.status, r.stderr).toBe(status);
       expect(r.stderr.split('\n')[0]).toMatch(message);
       if (status === 1) expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { distill } from '../testing/cli';
+import { distillHere } from '../testing/cli';
 import type { LabResult } from '../shared/lab';
 import { parseLabArgs } from './lab';
 
 describe('distill lab multi-index', { timeout: 120_000 }, () => {
   it('prints the curve and writes a record whose numbers are the printed ones', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-lab-')), 'lab.json');
-    const r = await distill('lab', 'multi-index', '--d', '8', '--r', '2', '--link', 'norm', '--width', '8', '--points', '2,4', '--iterations', '5', '--train', '256', '--batch', '64', '--test', '200', '--eval-steps', '10', '--eval-nets', '1', '--seed', '3', '--backend', 'cpu', '--out', out);
+    const r = await distillHere('lab', 'multi-index', '--d', '8', '--r', '2', '--link', 'norm', '--width', '8', '--points', '2,4', '--iterations', '5', '--train', '256', '--batch', '64', '--test', '200', '--eval-steps', '10', '--eval-nets', '1', '--seed', '3', '--backend', 'cpu', '--out', out);
     expect(r.status, r.stderr).toBe(0);
     const record = JSON.parse(fs.readFileSync(out, 'utf8')) as { schema: string; backend: string; result: LabResult };
     expect(record.schema).toBe('distill-playground/lab-record@1');
@@ -39,7 +39,7 @@ describe('distill lab multi-index', { timeout: 120_000 }, () => {
   });
 
   it('exits 2 with one line on a bad flag or lab', async () => {
-    const r = await distill('lab', 'two-index');
+    const r = await distillHere('lab', 'two-index');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^distill: unknown lab 'two-index' \(expected: multi-index\)/);
   });

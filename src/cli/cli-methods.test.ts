@@ -6,7 +6,7 @@ import path from 'node:path';
 import { runRecordSchema } from '../core/run/record';
 import { decodeNpz } from '../core/data/npz';
 import { datasetsDir } from '../testing/tf';
-import { distill } from '../testing/cli';
+import { distillHere } from '../testing/cli';
 
 describe('every method from the command line', { timeout: 300_000 }, () => {
   it.each(['dm', 'dc', 'krr', 'mtt'].flatMap((m) => [[m, 'wasm'], [m, 'cpu']]))('%s runs on %s and records its method and backend', async (method, backend) => {
@@ -14,7 +14,7 @@ describe('every method from the command line', { timeout: 300_000 }, () => {
     // cpu is the slow fallback: fewer expert images there.
     const expertImages = backend === 'cpu' ? 30 : 100;
     const mtt = method === 'mtt' ? ['--experts', '1', '--expert-images', String(expertImages), '--syn-steps', '2'] : [];
-    const r = await distill(
+    const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '1', '--iterations', '1',
       '--width', '8', '--real', '4', '--eval-models', '0', '--backend', backend, '--out', out, ...mtt,
     );
@@ -33,7 +33,7 @@ describe('every method from the command line', { timeout: 300_000 }, () => {
   it('sre2l with --dwa on trains its teacher, records dwa and the diversity readouts, and writes soft_labels', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const [out, npz] = [path.join(dir, 'run.json'), path.join(dir, 'set.npz')];
-    const r = await distill(
+    const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'sre2l', '--dwa', 'on', '--ipc', '2', '--iterations', '2',
       '--width', '4', '--teacher-epochs', '1', '--teacher-images', '128', '--dwa-steps', '2', '--eval-models', '0', '--out', out, '--npz', npz,
     );
@@ -54,7 +54,7 @@ describe('every method from the command line', { timeout: 300_000 }, () => {
     ['importance', ['--init-draw', 'coreset']],
   ])('--init %s %j chooses real images and records them (importance: with weights)', async (init, extra) => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
-    const r = await distill(
+    const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--init', init, '--init-pool', '30', '--ipc', '2', '--iterations', '1',
       '--width', '8', '--real', '4', '--eval-models', '0', '--out', out, ...extra,
     );
@@ -70,7 +70,7 @@ describe('every method from the command line', { timeout: 300_000 }, () => {
 
   it('--sampler dream draws representative batches and records the sampler settings', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-')), 'run.json');
-    const r = await distill(
+    const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--sampler', 'dream', '--sampler-interval', '2', '--sampler-pool', '20',
       '--ipc', '1', '--iterations', '2', '--width', '8', '--real', '4', '--eval-models', '0', '--out', out,
     );
@@ -78,13 +78,13 @@ describe('every method from the command line', { timeout: 300_000 }, () => {
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
     expect(rec.config.sampler).toBe('dream');
     expect(rec.config.samplerSettings).toMatchObject({ interval: 2, pool: 20, alpha: 0.5 });
-    const bad = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--sampler', 'dream', '--sampler-alpha', '2');
+    const bad = await distillHere('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--sampler', 'dream', '--sampler-alpha', '2');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--sampler-alpha must be between 0 and 1');
   });
 
   it('refuses an MTT run that would not fit in memory, before training anything', async () => {
-    const r = await distill(
+    const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--ipc', '50', '--width', '128',
       '--syn-steps', '30', '--eval-models', '0',
     );
@@ -94,7 +94,7 @@ describe('every method from the command line', { timeout: 300_000 }, () => {
   });
 
   it('refuses a KRR run that would not fit in memory (width 128, 10 per class: the whole set under 4 networks), before any iteration', async () => {
-    const r = await distill('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'krr', '--ipc', '10', '--width', '128', '--eval-models', '0');
+    const r = await distillHere('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'krr', '--ipc', '10', '--width', '128', '--eval-models', '0');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^distill: This KRR run needs about [\d.]+ GiB of memory; the wasm backend offers about 3.0 GiB\. Lower the images per class, the real images per class or the network width\.$/m);
     expect(r.stderr).not.toMatch(/iteration 1\//);

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { LAB_DEFAULTS, LAB_LINK_INFO, LAB_LINKS, labConfigSchema, type LabConfig, type LabResult } from '../shared/lab';
 import { runMultiIndexLab } from '../core/lab/multi-index/lab';
+import type { CliIo } from './io';
 
 export const LAB_USAGE = `usage: distill lab multi-index [options]
 
@@ -99,23 +100,23 @@ export function formatCurve(result: LabResult): string {
 }
 
 /** `distill lab <argv>`: returns the exit code; writes its own messages. */
-export async function labMain(argv: string[], app: { name: string; version: string }): Promise<number> {
+export async function labMain(argv: string[], app: { name: string; version: string }, io: CliIo): Promise<number> {
   const [system, ...rest] = argv;
   try {
     if (system === '--help' || system === '-h' || system === undefined) {
-      process.stdout.write(`${LAB_USAGE}\n`);
+      io.out(LAB_USAGE);
       return system === undefined ? 2 : 0;
     }
     if (system !== 'multi-index') throw new LabUsageError(`unknown lab '${system.slice(0, 40)}' (expected: multi-index)`);
     const parsed = parseLabArgs(rest);
     if (parsed === 'help') {
-      process.stdout.write(`${LAB_USAGE}\n`);
+      io.out(LAB_USAGE);
       return 0;
     }
     const { config, backend, out } = parsed;
     if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to start`);
     await tf.ready();
-    const log = (msg: string) => process.stderr.write(`${msg}\n`);
+    const log = (msg: string) => io.log(msg);
     log(`backend ${backend}`);
     const result = await runMultiIndexLab(config, {
       progressMs: 2000,
@@ -125,7 +126,7 @@ export async function labMain(argv: string[], app: { name: string; version: stri
         if (e.type === 'lab-point') log(`m ${e.point.m}: subspace ${pct(e.point.fraction.distilled)} % (random ${pct(e.point.fraction.random)} %), accuracy ${pct(e.point.accuracy.distilled.mean)} % (random ${pct(e.point.accuracy.random.mean)} %)`);
       },
     });
-    process.stdout.write(`${formatCurve(result)}\n`);
+    io.out(formatCurve(result));
     if (out) {
       const record = { schema: 'distill-playground/lab-record@1', app, createdAt: new Date().toISOString(), lab: 'multi-index', backend, result };
       fs.writeFileSync(out, JSON.stringify(record, null, 2));
@@ -134,10 +135,10 @@ export async function labMain(argv: string[], app: { name: string; version: stri
     return 0;
   } catch (err) {
     if (err instanceof LabUsageError) {
-      process.stderr.write(`distill: ${err.message} (distill lab --help lists every option)\n`);
+      io.log(`distill: ${err.message} (distill lab --help lists every option)`);
       return 2;
     }
-    process.stderr.write(`distill: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.log(`distill: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
 }

@@ -19,7 +19,7 @@ function sources(): string[] {
       if (e.isDirectory()) return walk(rel);
       return /\.(ts|tsx)$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) ? [rel] : [];
     });
-  return ['src/core/run/run.ts', 'src/core/run/driver.ts', 'src/cli/main.ts', 'src/cli/args.ts', 'src/cli/method-flags.ts', ...walk('src/shared/settings'), ...walk('src/worker'), ...walk('src/app')];
+  return ['src/core/run/run.ts', 'src/core/run/driver.ts', 'src/cli/main.ts', 'src/cli/command.ts', 'src/cli/io.ts', 'src/cli/lab.ts', 'src/cli/args.ts', 'src/cli/method-flags.ts', ...walk('src/shared/settings'), ...walk('src/worker'), ...walk('src/app')];
 }
 
 /** Code without its comments (line and block), so comments may name methods as examples. */
