@@ -13,6 +13,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: Number(process.env.E2E_WORKERS ?? 1),
   retries: 0,
+  // Tests tagged @slow (a second path on the software GPU adapter) run only with E2E_SLOW=1: `npm run test:e2e:slow`.
+  ...(process.env.E2E_SLOW ? {} : { grepInvert: /@slow/ }),
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
