@@ -145,6 +145,8 @@ export const MTT_INFO = {
   noSamplerHint: 'MTT draws no real batches while distilling (its experts saw the real data).',
   realPerClassHint: 'Not used by MTT while distilling: its experts saw the real data (see Expert images per epoch).',
   multiFormation: false,
+  // SeqMatch's subsets: the experts are trained once; each stage learns its own step size.
+  sequential: true,
   estimateBytes: (config, net) => {
     const m = mttSettings(config);
     const n = net.classes * config.ipc;

@@ -8,9 +8,14 @@
  * 1..k of every class, class-major, as if IPC were their size); after every step the frozen subsets are put
  * back and the active one is written into the run's full set, which is what the run shows, exports and
  * checkpoints. The stage set is rebuilt from the full set after a restore, so a resumed run gives the same bytes.
+ *
+ * A method with work before the first iteration (MTT's experts) does it once, in prepare(): every stage's method is
+ * made and prepared there, the later ones taking the work from the cache (a stage begins inside step(), which cannot
+ * wait). Each stage's method keeps its own state (MTT: a learnable step size starting from its initial value); the
+ * checkpoint carries the current stage's.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Method, MethodContext, MethodImpl } from '../method';
+import type { Cached, Method, MethodCache, MethodContext, MethodImpl, MethodState, PrepareProgress } from '../method';
 import type { SyntheticState } from '../dm/dm';
 
 /** The end (exclusive) of each subset within a class's IPC images: K nearly equal consecutive blocks. */
@@ -37,11 +42,37 @@ function interleave(classes: number, parts: tf.Tensor4D[][]): tf.Tensor4D {
   return tf.concat(out, 0);
 }
 
+/** A cache for one run when the caller gives none (the CLI): later stages take the first stage's work from it. */
+class RunCache implements MethodCache {
+  private readonly entries = new Map<string, Cached>();
+  get(key: string): Cached | undefined {
+    return this.entries.get(key);
+  }
+  set(key: string, value: Cached): void {
+    this.entries.get(key)?.dispose();
+    this.entries.set(key, value);
+  }
+  dispose(): void {
+    for (const v of this.entries.values()) v.dispose();
+    this.entries.clear();
+  }
+}
+
+/** One stage's set (subsets 1..k of every class) and the wrapped method on it. */
+interface Stage {
+  state: SyntheticState;
+  inner: Method;
+}
+
 class SequentialMethod implements Method {
-  readonly ready = true;
   private stage = -1;
-  private inner: Method | null = null;
-  private stageState: SyntheticState | null = null;
+  private current: Stage | null = null;
+  /** Later stages made and prepared in prepare(), by stage (methods with work before the first iteration). */
+  private made: (Stage | undefined)[] = [];
+  /** A checkpoint's fields for the current stage's method, taken when that method is made. */
+  private pending: MethodState | null = null;
+  private prepared = false;
+  private ownCache: RunCache | null = null;
   private readonly ends: number[];
   private readonly classes: number;
 
@@ -54,9 +85,20 @@ class SequentialMethod implements Method {
     this.classes = ctx.data.numClasses;
   }
 
+  get ready(): boolean {
+    return this.prepared && (this.current?.inner.ready ?? true);
+  }
+
   /** Rows of subsets before the active one, and the end of the active one, per class. */
   private bounds(stage: number): { frozen: number; active: number } {
     return { frozen: stage > 0 ? this.ends[stage - 1]! : 0, active: this.ends[stage]! };
+  }
+
+  /** The wrapped method on a stage set of `stage`'s size (its values set when the stage begins). */
+  private make(stage: number, images: tf.Tensor4D, velocity: tf.Tensor4D): Stage {
+    const state = { images: tf.variable(images, true), velocity: tf.variable(velocity, false) };
+    const inner = this.impl.create({ ...this.ctx, config: { ...this.ctx.config, ipc: this.bounds(stage).active }, state });
+    return { state, inner };
   }
 
   private enter(stage: number): void {
@@ -72,25 +114,57 @@ class SequentialMethod implements Method {
         rows(state.velocity, this.classes, ipc, frozen, active),
       ]),
     ]);
-    this.stageState = { images: tf.variable(images, true), velocity: tf.variable(velocity, false) };
+    const ready = this.made[stage];
+    this.made[stage] = undefined;
+    if (ready) {
+      ready.state.images.assign(images);
+      ready.state.velocity.assign(velocity);
+      this.current = ready;
+    } else {
+      this.current = this.make(stage, images, velocity);
+    }
     tf.dispose([images, velocity]);
-    this.inner = this.impl.create({ ...this.ctx, config: { ...config, ipc: active }, state: this.stageState });
+    if (this.pending && Object.keys(this.pending).length > 0) this.current.inner.load(this.pending);
+    this.pending = null;
     this.stage = stage;
   }
 
   private leave(): void {
-    this.inner?.dispose();
-    this.inner = null;
-    if (this.stageState) tf.dispose([this.stageState.images, this.stageState.velocity]);
-    this.stageState = null;
+    if (this.current) {
+      this.current.inner.dispose();
+      tf.dispose([this.current.state.images, this.current.state.velocity]);
+    }
+    this.current = null;
+  }
+
+  async prepare(cache: MethodCache | undefined, onProgress: PrepareProgress | undefined): Promise<void> {
+    if (this.prepared) return;
+    const { config } = this.ctx;
+    const stage = stageAt(this.ctx.iteration(), config.iterations, this.k);
+    this.enter(stage);
+    const first = this.current!.inner;
+    if (first.prepare) {
+      const shared = cache ?? (this.ownCache = new RunCache());
+      await first.prepare(shared, onProgress);
+      for (let s = stage + 1; s < this.k; s++) {
+        const n = this.classes * this.bounds(s).active;
+        const [h, w, c] = this.ctx.state.images.shape.slice(1) as [number, number, number];
+        const zeros = tf.zeros([n, h, w, c]) as tf.Tensor4D;
+        const later = this.make(s, zeros, zeros);
+        zeros.dispose();
+        this.made[s] = later;
+        await later.inner.prepare!(shared, undefined);
+      }
+    }
+    this.prepared = true;
   }
 
   step(): tf.Scalar {
     const { config, state } = this.ctx;
     const stage = stageAt(this.ctx.iteration(), config.iterations, this.k);
     if (stage !== this.stage) this.enter(stage);
-    const loss = this.inner!.step();
-    const s = this.stageState!;
+    const loss = this.current!.inner.step();
+    const s = this.current!.state;
     const { frozen, active } = this.bounds(stage);
     const ipc = config.ipc;
     const n = this.classes;
@@ -106,22 +180,35 @@ class SequentialMethod implements Method {
     return loss;
   }
 
-  async save() {
-    return this.inner ? this.inner.save() : {};
+  async save(): Promise<MethodState> {
+    return this.current ? this.current.inner.save() : {};
   }
 
-  load(): void {
-    // The stage set is rebuilt from the restored full set at the next step.
+  load(state: MethodState): void {
+    // The stage set is rebuilt from the restored full set when its stage begins; its method takes these fields.
     this.leave();
     this.stage = -1;
+    this.pending = state;
+  }
+
+  async readouts(): Promise<Record<string, number>> {
+    return (await this.current?.inner.readouts?.()) ?? {};
   }
 
   dispose(): void {
     this.leave();
+    for (const m of this.made) {
+      if (!m) continue;
+      m.inner.dispose();
+      tf.dispose([m.state.images, m.state.velocity]);
+    }
+    this.made = [];
+    this.ownCache?.dispose();
+    this.ownCache = null;
   }
 }
 
-/** `impl` made sequential with `k` subsets (k = 1: `impl` itself); only for methods whose descriptor says `sequential` (no work before the first iteration, no state beyond the images). */
+/** `impl` made sequential with `k` subsets (k = 1: `impl` itself); only for methods whose descriptor says `sequential`. */
 export function sequential(impl: MethodImpl, k: number): MethodImpl {
   if (k <= 1) return impl;
   return {
