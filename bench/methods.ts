@@ -7,6 +7,8 @@
  *   --datasets mnist,fashion-mnist  --ipcs 1,10  --systems dm,dm+seq,dc,dc+seq,...  (default: all; see systems())
  *   --iterations N (the same budget for every system)  --seq-subsets K (SeqMatch's K, default 2)
  *   --width N  --real N  --eval-epochs N  --models N  --test-limit N  --eval-dsa off|on  --seed N  --out FILE.json
+ *   --resume (continue FILE.json: rows and baselines already there are kept, not run again; the scale and the
+ *   protocol must be the same)
  *
  * A system that learns soft labels is also evaluated on them, reported in its own column (a stated protocol
  * variant, never in place of the hard-label number). SeqMatch needs at least K images per class: at IPC < K its row
@@ -41,6 +43,7 @@ const { values: a } = parseArgs({
     'eval-dsa': { type: 'string', default: 'off' },
     seed: { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/methods.json' },
+    resume: { type: 'boolean', default: false },
   },
 });
 
@@ -122,6 +125,23 @@ const result = {
   rows: [] as Row[],
 };
 const out = path.resolve(a.out);
+if (a.resume && fs.existsSync(out)) {
+  // Continue an earlier run of the same scale and protocol: what it measured stays, and is not run again.
+  const before = JSON.parse(fs.readFileSync(out, 'utf8')) as typeof result;
+  const same = (x: object, y: object) => JSON.stringify(x) === JSON.stringify(y);
+  const { testImages: _t, ...protocol } = result.protocol;
+  const { testImages: _u, ...earlier } = before.protocol;
+  if (!same(before.scale, result.scale) || !same(earlier, protocol) || before.backend !== result.backend) {
+    throw new Error(`--resume: ${out} was measured at another scale, protocol or backend (${JSON.stringify(before.scale)}, ${JSON.stringify(before.protocol)}, ${before.backend})`);
+  }
+  result.command = `${before.command}; then ${result.command}`;
+  result.date = before.date;
+  result.baselines = before.baselines;
+  result.rows = before.rows.filter((r) => r.accuracy || r.skipped);
+  result.protocol.testImages = before.protocol.testImages;
+}
+/** Whether the (resumed) file already has this row. */
+const measured = (ds: string, ipc: number, system: string) => result.rows.some((r) => r.dataset === ds && r.ipc === ipc && r.system === system);
 const pct = (r: { mean: number; std: number }) => `${(r.mean * 100).toFixed(1)} ± ${(r.std * 100).toFixed(1)}`;
 const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(0)} s`);
 
@@ -131,7 +151,7 @@ function save(): void {
   const md = [
     '# Methods compared at the same budget (issue 16)',
     '',
-    `Produced by \`${result.command}\` on ${result.date.slice(0, 10)}, backend ${backend}.`,
+    `Produced by \`${result.command}\` (started ${result.date.slice(0, 10)}), backend ${backend}.`,
     '',
     `**Distillation:** ${iterations} iterations for every system, ConvNet width ${width}, ${realPerClass} real images per ` +
       `class per iteration (KRR: at most 26), no DSA while distilling, seed ${seed}; each method's own defaults otherwise ` +
@@ -144,7 +164,8 @@ function save(): void {
   ];
   for (const ds of [...new Set(result.rows.map((r) => r.dataset))]) {
     md.push(`## ${ds}`, '', '| system | IPC | accuracy (hard labels) | soft labels | iterations | wall-clock | ms/it (median) |', '|---|---:|---:|---:|---:|---:|---:|');
-    for (const ipc of ipcs) {
+    const shownIpcs = [...new Set([...result.rows.filter((r) => r.dataset === ds).map((r) => r.ipc), ...ipcs])].sort((x, y) => x - y);
+    for (const ipc of shownIpcs) {
       const base = result.baselines[`${ds}/${ipc}`];
       if (base) md.push(`| random real | ${ipc} | ${pct(base)} | – | – | – | – |`);
       for (const r of result.rows.filter((x) => x.dataset === ds && x.ipc === ipc)) {
@@ -172,10 +193,12 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
   const test = prepareRealData(d.test, d.spec);
   result.protocol.testImages = testIndices(test, evalCfg.testLimit).length;
   for (const ipc of ipcs) {
-    log(`${ds} IPC ${ipc}: random real`);
-    result.baselines[`${ds}/${ipc}`] = (await evaluateSets(['random'], null, ipc, train, test, evalCfg)).results.random!;
-    save();
-    for (const s of known.filter((x) => chosen.includes(x.id))) {
+    if (!result.baselines[`${ds}/${ipc}`]) {
+      log(`${ds} IPC ${ipc}: random real`);
+      result.baselines[`${ds}/${ipc}`] = (await evaluateSets(['random'], null, ipc, train, test, evalCfg)).results.random!;
+      save();
+    }
+    for (const s of known.filter((x) => chosen.includes(x.id) && !measured(ds, ipc, x.id))) {
       const row: Row = { dataset: ds, ipc, system: s.id, label: s.label };
       result.rows.push(row);
       if (s.seq && ipc < s.seq) {
