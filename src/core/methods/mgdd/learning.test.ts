@@ -18,7 +18,12 @@ function fixedLoss(net: ConvNetShape, data: RealData, pixels: Float32Array, ipc:
   const nets = Array.from({ length: 4 }, () => initConvNet(net, rng.nextSeed()));
   const idx: number[] = [];
   const lab: number[] = [];
-  for (let c = 0; c < 10; c++) for (const i of Array.from(sampleClass(data, c, 50, rng))) (idx.push(i), lab.push(c));
+  for (let c = 0; c < 10; c++) {
+    for (const i of Array.from(sampleClass(data, c, 50, rng))) {
+      idx.push(i);
+      lab.push(c);
+    }
+  }
   const loss = tf.tidy(() => {
     const xs = tf.tensor4d(pixels, [10 * ipc, 28, 28, 1]);
     const ys = targets(Array.from({ length: 10 * ipc }, (_, i) => Math.floor(i / ipc)), 10);
