@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { DistillRun, type RunCheckpoint } from '../src/core/run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
-import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS } from '../src/shared/methods';
+import { METHODS, MGDD_SETTINGS_DEFAULTS, MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS } from '../src/shared/methods';
 import { pixelsSha256 } from '../src/core/data/sha256';
 import { mnistSubset } from '../src/testing/data';
 import { useBackend } from '../src/testing/tf';
@@ -48,6 +48,7 @@ const CASES: [string, Partial<RunConfig>][] = [
   ['mtt factor ignored', { method: 'mtt', lrImages: 100, factor: 2, mtt }],
   ['sre2l', { method: 'sre2l', lrImages: 0.25, sre2l }],
   ['sre2l dwa', { method: 'sre2l', lrImages: 0.25, dwa: true, sre2l }],
+  ['mgdd', { method: 'mgdd', ...METHODS.mgdd.defaults, mgdd: { ...MGDD_SETTINGS_DEFAULTS, metaTasks: 2, maxIpc: 2, metaReal: 4, genWidth: 4 } }],
 ];
 
 const base = (backend: 'cpu' | 'wasm'): RunConfig => ({

@@ -56,7 +56,7 @@ describe('run config links', () => {
     expect(s.config.method).toBe(DEFAULT_RUN_CONFIG.method);
     expect(s.errors).toEqual([
       `ipc must be a whole number from ${LIMITS.ipc.min} to ${LIMITS.ipc.max} (got '500')`,
-      "method must be one of dm, dc, krr, mtt, sre2l (got 'sorcery')",
+      "method must be one of dm, dc, krr, mtt, sre2l, mgdd (got 'sorcery')",
       `seed must be a whole number from 0 to ${LIMITS.seed.max} (got '-1')`,
       `lrImages must be a number from ${LIMITS.lrImages.min} to ${LIMITS.lrImages.max} (got 'NaN')`,
       "dsa must be true or false (got 'maybe')",

@@ -6,6 +6,7 @@
 import { DC_INFO } from './method-info/dc';
 import { DM_INFO } from './method-info/dm';
 import { KRR_INFO } from './method-info/krr';
+import { MGDD_INFO } from './method-info/mgdd';
 import { MTT_INFO } from './method-info/mtt';
 import { SRE2L_INFO } from './method-info/sre2l';
 import type { MethodDescriptor } from './method-info/types';
@@ -17,6 +18,7 @@ export const METHODS = {
   krr: KRR_INFO,
   mtt: MTT_INFO,
   sre2l: SRE2L_INFO,
+  mgdd: MGDD_INFO,
 } as const satisfies Record<string, MethodDescriptor>;
 
 export type MethodId = keyof typeof METHODS;
@@ -74,6 +76,7 @@ export function softLabelMethods(): string {
 export { KRR_NETWORKS } from './method-info/krr';
 export { MTT_SETTINGS_DEFAULTS, mttSettings, type MttSettings } from './method-info/mtt';
 export { SRE2L_SETTINGS_DEFAULTS, sre2lSettings, type Sre2lSettings } from './method-info/sre2l';
+export { MGDD_SETTINGS_DEFAULTS, mgddSettings, type MgddSettings } from './method-info/mgdd';
 
 export type InitId = 'real' | 'noise' | 'kmeans' | 'importance';
 export const INIT_IDS: readonly [InitId, ...InitId[]] = ['real', 'noise', 'kmeans', 'importance'];

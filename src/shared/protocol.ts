@@ -4,7 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId, RunDatasetId } from '../core/data/types';
-import type { InitDraw, InitId, MethodId, MttSettings, SamplerId, SamplerSettings, Sre2lSettings } from './methods';
+import type { InitDraw, InitId, MethodId, MgddSettings, MttSettings, SamplerId, SamplerSettings, Sre2lSettings } from './methods';
 import type { LabConfig, LabEvent, LabResult } from './lab';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -233,6 +233,8 @@ export interface RunConfig {
   sre2l?: Sre2lSettings;
   /** SRe2L only: DWA's directed weight adjustment of the teacher per batch. Absent: false. */
   dwa?: boolean;
+  /** MGDD's settings (used when method is 'mgdd'; MGDD_SETTINGS_DEFAULTS when absent). */
+  mgdd?: MgddSettings;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -307,6 +309,11 @@ export interface RunCheckpoint {
   labels?: { values: Float32Array; velocity: Float32Array };
   /** SRe2L's Adam second moment of the images (its first moment is `velocity`). */
   sre2l?: { second: Float32Array };
+  /**
+   * MGDD's generator (its weights flat, in generator.ts order), their Adam moments and step count, and the
+   * generator's input (the initial set it adapts on).
+   */
+  mgdd?: { generator: Float32Array; first: Float32Array; second: Float32Array; steps: number; input: Float32Array };
 }
 
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */

@@ -611,7 +611,7 @@ export const LINKS: BadLink[] = [
   {
     name: 'control characters in a value',
     search: `?method=${encodeURIComponent('dm\n\u0007evil')}`,
-    errors: ["method must be one of dm, dc, krr, mtt, sre2l (got 'dm??evil')"],
+    errors: ["method must be one of dm, dc, krr, mtt, sre2l, mgdd (got 'dm??evil')"],
   },
   { name: 'an unknown backend', search: '?backend=quantum&ipc=4', errors: ["backend must be one of auto, webgpu, webgl, wasm, cpu (got 'quantum')"], kept: { ipc: 4 } },
   { name: 'a field given twice', search: '?ipc=2&ipc=40', errors: ["'ipc' appears more than once; the first value is used"], kept: { ipc: 2 } },

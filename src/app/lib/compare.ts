@@ -29,7 +29,7 @@ export function sameConfig(a: RunConfig, b: RunConfig): boolean {
   return canonical(completeConfig(a)) === canonical(completeConfig(b));
 }
 
-const METHOD_SHORT: Record<MethodId, string> = { dm: 'DM', dc: 'DC', krr: 'KRR', mtt: 'MTT', sre2l: 'SRe2L' };
+const METHOD_SHORT: Record<MethodId, string> = { dm: 'DM', dc: 'DC', krr: 'KRR', mtt: 'MTT', sre2l: 'SRe2L', mgdd: 'MGDD' };
 const INIT_SHORT: Record<InitId, string> = { real: 'random real init', noise: 'noise init', kmeans: 'k-means init', importance: 'importance init' };
 const SAMPLER_SHORT: Record<SamplerId, string> = { uniform: 'uniform sampling', importance: 'importance sampling', dream: 'DREAM sampling' };
 

@@ -68,7 +68,7 @@ describe('the registry', () => {
     expect(methodConfig({ 'dc-net': 'real' }, 'dc')).toEqual({ dcNet: 'real' });
     expect(checkMethodFlags({ 'learn-labels': 'on' }, 'dm', 1, 'hard')).toMatch(/^--learn-labels on needs --method krr/);
     expect(checkMethodFlags({ 'dc-net': 'real' }, 'krr', 1, 'hard')).toMatch(/^--dc-net real needs --method dc/);
-    expect(checkMethodFlags({}, 'mtt', 2, 'hard')).toBe('--factor needs --method dm, dc or krr (MTT or SRE2L have no multi-formation)');
+    expect(checkMethodFlags({}, 'mtt', 2, 'hard')).toBe('--factor needs --method dm, dc or krr (MTT, SRE2L or MGDD have no multi-formation)');
     expect(checkMethodFlags({ 'learn-labels': 'off' }, 'krr', 1, 'soft')).toMatch(/^--eval-labels soft needs a set with soft labels: --method krr --learn-labels on/);
     expect(checkMethodFlags({ 'learn-labels': 'on' }, 'krr', 2, 'soft')).toBeNull();
   });

@@ -7,6 +7,7 @@ import type { MethodImpl } from './method';
 import { dc } from './dc/plugin';
 import { dm } from './dm/plugin';
 import { krr } from './krr/plugin';
+import { mgdd } from './mgdd/plugin';
 import { mtt } from './mtt/plugin';
 import { sre2l } from './sre2l/plugin';
 
@@ -16,6 +17,7 @@ export const METHOD_IMPLS: { [Id in MethodId]: MethodImpl<Id> } = {
   krr,
   mtt,
   sre2l,
+  mgdd,
 };
 
 /** The engine of method `id`. */

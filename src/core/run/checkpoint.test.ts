@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { DistillRun, type RunCheckpoint } from './run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/protocol';
-import { SAMPLER_SETTINGS_DEFAULTS, MTT_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS } from '../../shared/methods';
+import { SAMPLER_SETTINGS_DEFAULTS, MTT_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS, MGDD_SETTINGS_DEFAULTS } from '../../shared/methods';
 import { pixelsSha256 } from '../data/sha256';
 import { useBackend } from '../../testing/tf';
 import { mnistSubset } from '../../testing/data';
@@ -67,6 +67,7 @@ describe('checkpoint and resume give the same bytes as an uninterrupted run', ()
     ['krr, learned labels', { method: 'krr', learnLabels: true }],
     ['mtt', { method: 'mtt', mtt: { ...MTT_SETTINGS_DEFAULTS, experts: 1, expertEpochs: 1, maxStartEpoch: 1, syntheticSteps: 2, expertImagesPerEpoch: 40 } }],
     ['sre2l, DWA', { method: 'sre2l', lrImages: 0.25, dwa: true, sre2l: { ...SRE2L_SETTINGS_DEFAULTS, teacherEpochs: 1, teacherImages: 40, dwaSteps: 2 } }],
+    ['mgdd', { method: 'mgdd', lrImages: 0.01, momentum: 0.9, mgdd: { ...MGDD_SETTINGS_DEFAULTS, metaTasks: 2, maxIpc: 2, metaReal: 2, genWidth: 4 } }],
   ];
   for (const [name, patch] of cases) {
     it(name, async () => {

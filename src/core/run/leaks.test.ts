@@ -17,7 +17,7 @@ import { subsetImageSet } from '../data/load';
 import { DistillRun } from './run';
 import { drive, RunControl } from './driver';
 import { DEFAULT_RUN_CONFIG, type RunConfig, type RunEvent } from '../../shared/protocol';
-import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS, type MethodId, type SamplerId } from '../../shared/methods';
+import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS, MGDD_SETTINGS_DEFAULTS, type MethodId, type SamplerId } from '../../shared/methods';
 import { datasetsDir, useBackend } from '../../testing/tf';
 
 const ITERATIONS = 80;
@@ -35,6 +35,7 @@ const CASES: [MethodId, SamplerId, 'host' | 'resident'][] = [
   ['krr', 'dream', 'host'],
   ['mtt', 'uniform', 'host'],
   ['sre2l', 'uniform', 'host'],
+  ['mgdd', 'uniform', 'host'],
   ['dm', 'dream', 'resident'],
   ['dc', 'importance', 'resident'],
   ['krr', 'uniform', 'resident'],
@@ -83,6 +84,7 @@ describe(`tensors over ${ITERATIONS} iterations through the driver`, () => {
       ...(method === 'mtt'
         ? { mtt: { ...MTT_SETTINGS_DEFAULTS, experts: 1, expertEpochs: 2, maxStartEpoch: 1, syntheticSteps: 2, batchSyn: 0, expertImagesPerEpoch: 10 } }
         : {}),
+      ...(method === 'mgdd' ? { lrImages: 0.01, momentum: 0.9, mgdd: { ...MGDD_SETTINGS_DEFAULTS, metaTasks: 2, maxIpc: 1, metaReal: 2, genWidth: 4 } } : {}),
       ...(method === 'sre2l' ? { lrImages: 0.25, dwa: true, sre2l: { ...SRE2L_SETTINGS_DEFAULTS, teacherEpochs: 1, teacherImages: 8, dwaSteps: 2 } } : {}),
     } satisfies RunConfig;
     const counts = new Map<number, number>();

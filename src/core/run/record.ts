@@ -77,6 +77,19 @@ export const runRecordSchema = z.object({
       .optional(),
     /** SRe2L only: whether DWA's directed weight adjustment was on. */
     dwa: z.boolean().optional(),
+    /** MGDD's settings, present when method is 'mgdd'. */
+    mgdd: z
+      .object({
+        metaTasks: z.number().int().nonnegative(),
+        innerSteps: z.number().int().positive(),
+        innerLr: z.number().nonnegative(),
+        metaLr: z.number().nonnegative(),
+        maxIpc: z.number().int().positive(),
+        metaReal: z.number().int().positive(),
+        genWidth: z.number().int().positive(),
+        networks: z.number().int().positive(),
+      })
+      .optional(),
   }),
   dataset: z.object({
     id: z.string(),
