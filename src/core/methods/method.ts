@@ -84,3 +84,11 @@ export interface MethodImpl<Id extends MethodId = MethodId> {
   info: MethodDescriptor<Id>;
   create(ctx: MethodContext): Method;
 }
+
+/**
+ * The dataset as a cache key for work a method keeps between runs (MTT's experts, SRe2L's teacher, MGDD's
+ * generator): an uploaded dataset is known by its fingerprint, so two uploads never share that work.
+ */
+export function datasetKey(config: Pick<RunConfig, 'dataset' | 'datasetSha256'>): string {
+  return config.dataset === 'custom' ? `custom:${config.datasetSha256 ?? ''}` : config.dataset;
+}

@@ -10,7 +10,7 @@ import { MGDD_INFO, mgddSettings } from '../../../shared/method-info/mgdd';
 import type { RunConfig } from '../../../shared/protocol';
 import type { ConvNetShape } from '../../nn/convnet';
 import { Rng } from '../../rng';
-import type { Method, MethodImpl, MethodState } from '../method';
+import { type Method, type MethodImpl, type MethodState, datasetKey } from '../method';
 import { flattenGenerator, generate, generatorSize, unflattenGenerator, type GeneratorParams, type GeneratorShape } from './generator';
 import { adaptStep, disposeAdam, disposeTaskInput, initAdam, metaTrain, taskInput, type AdamState, type MetaConfig, type MetaGenerator, type TaskInput } from './mgdd';
 
@@ -40,8 +40,7 @@ export function metaConfig(config: RunConfig): MetaConfig {
 
 /** Everything the meta-trained generator depends on (the cache key): no IPC, no run learning rate. */
 export function generatorKey(config: RunConfig, net: ConvNetShape): string {
-  const dataset = config.dataset === 'custom' ? `custom:${config.datasetSha256 ?? ''}` : config.dataset;
-  return JSON.stringify({ generator: 'mgdd', dataset, net, ...metaConfig(config), seed: config.seed });
+  return JSON.stringify({ generator: 'mgdd', dataset: datasetKey(config), net, ...metaConfig(config), seed: config.seed });
 }
 
 /** A meta-trained generator as a cache entry (the cache disposes what it evicts). */

@@ -5,7 +5,7 @@
 import { MTT_INFO, mttSettings } from '../../../shared/method-info/mtt';
 import type { RunCheckpoint, RunConfig } from '../../../shared/protocol';
 import { Rng } from '../../rng';
-import type { Method, MethodImpl } from '../method';
+import { type Method, type MethodImpl, datasetKey } from '../method';
 import { disposeTrajectories, expertKey, MttMethod, MTT_DEFAULTS, trainExperts, type MttConfig, type Trajectories } from './mtt';
 
 /** MTT's full configuration for a run. */
@@ -32,9 +32,7 @@ export const mtt: MethodImpl<'mtt'> = {
       async prepare(cache, onProgress) {
         if (method) return;
         const cfg = mttConfig(config);
-        // An uploaded dataset is known by its fingerprint: two uploads never share experts.
-        const dataKey = config.dataset === 'custom' ? `custom:${config.datasetSha256 ?? ''}` : config.dataset;
-        const key = expertKey(dataKey, net, cfg, config.seed, config.dsa);
+        const key = expertKey(datasetKey(config), net, cfg, config.seed, config.dsa);
         let trajectories = (cache?.get(key) as CachedExperts | undefined)?.trajectories;
         if (!trajectories) {
           // Experts have their own random stream, so cached and fresh experts leave the run's stream alike.

@@ -8,7 +8,7 @@ import { SRE2L_INFO, sre2lSettings } from '../../../shared/method-info/sre2l';
 import type { RunConfig } from '../../../shared/protocol';
 import type { ConvNetShape } from '../../nn/convnet';
 import { Rng } from '../../rng';
-import type { Method, MethodImpl, MethodState } from '../method';
+import { type Method, type MethodImpl, type MethodState, datasetKey } from '../method';
 import { batchTeachers, Recover, type BatchTeachers, type RecoverConfig } from './sre2l';
 import { disposeTeacher, trainTeacher, TEACHER_SGD, type Teacher, type TeacherConfig } from './teacher';
 
@@ -40,17 +40,16 @@ export function teacherConfig(config: RunConfig): TeacherConfig {
 
 /** Everything the teacher depends on (the cache key). */
 export function teacherKey(config: RunConfig, net: ConvNetShape): string {
-  const dataset = config.dataset === 'custom' ? `custom:${config.datasetSha256 ?? ''}` : config.dataset;
-  return JSON.stringify({ teacher: 'bn-convnet', dataset, net, ...teacherConfig(config), seed: config.seed });
+  return JSON.stringify({ teacher: 'bn-convnet', dataset: datasetKey(config), net, ...teacherConfig(config), seed: config.seed });
 }
 
-/** Seeds of the method's own streams (the teacher's and DWA's subsets), so cached and fresh teachers leave the run's stream alike. */
 /** A trained teacher as a cache entry (the cache disposes what it evicts). */
 interface CachedTeacher {
   teacher: Teacher;
   dispose(): void;
 }
 
+/** Seeds of the method's own streams (the teacher's and DWA's subsets), so cached and fresh teachers leave the run's stream alike. */
 const TEACHER_SEED = 0x7eac4e;
 const DWA_SEED = 0xd3a;
 
