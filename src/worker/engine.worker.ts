@@ -155,8 +155,11 @@ const methodCache: MethodCache = {
 const deviceGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
 
 /** Every event carrying images transfers their buffers instead of copying them. */
-/** How often a run sends its state to the page to be saved (and at each pause and at the end). */
-const CHECKPOINT_MS = 5000;
+/**
+ * How often a run sends its state to the page to be saved (and at each pause and at the end). The fault tests
+ * (`#test-hooks`) wait for a saved checkpoint before they break the worker: every second there.
+ */
+const CHECKPOINT_MS = TEST_HOOKS ? 1000 : 5000;
 
 /** Decoding progress (items done of total) as LoadProgress, at most every 100 ms, and always the last. */
 function throttled(onProgress: (p: LoadProgress) => void): (done: number, total: number, file: string) => void {
@@ -260,9 +263,11 @@ const api: EngineApi = {
     if (!entry && id === 'custom') throw new Error('No uploaded dataset in this page: drop your files on the Dataset card (a link cannot carry them).');
     if (!entry) {
       const spec = getDataset(id as DatasetId);
-      const { manifest, files, report } = await fetchDatasetFiles(id as DatasetId, onProgress);
+      const { manifest, files, report, stored } = await fetchDatasetFiles(id as DatasetId, onProgress);
       onProgress({ phase: 'parse', file: manifest.variant, loaded: 0, total: 0 });
       const loaded = decodeDataset(spec, manifest.variant, files, throttled(onProgress));
+      // The cache writes went on while the files were decoded.
+      await stored;
       const source = report.downloaded === 0 ? 'cache' : report.fromCache === 0 ? 'download' : 'mixed';
       const notes = [
         report.corruptCached.length ? `${report.corruptCached.join(', ')} failed the checksum in this browser's cache and ${report.corruptCached.length > 1 ? 'were' : 'was'} downloaded again.` : '',

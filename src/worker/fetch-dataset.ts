@@ -67,17 +67,20 @@ async function fetchManifest(id: DatasetId): Promise<DatasetManifest> {
 
 /**
  * Fetches the manifest and every file in it, verified; files verified once are kept in the browser (Cache API)
- * and read from there next time, verified again. Throws a message that says what to do.
+ * and read from there next time, verified again. Throws a message that says what to do. `stored` settles once the
+ * downloaded files are written to the cache (then `report.notCached` says whether they were kept).
  */
 export async function fetchDatasetFiles(
   id: DatasetId,
   onProgress: (p: LoadProgress) => void,
-): Promise<{ manifest: DatasetManifest; files: Map<string, Uint8Array>; report: FetchReport }> {
+): Promise<{ manifest: DatasetManifest; files: Map<string, Uint8Array>; report: FetchReport; stored: Promise<void> }> {
   const manifest = await fetchManifest(id);
   const total = manifest.files.reduce((n, f) => n + f.bytes, 0);
   let done = 0;
   const files = new Map<string, Uint8Array>();
   const report: FetchReport = { fromCache: 0, downloaded: 0, corruptCached: [] };
+  // Verified downloads are written to the cache while the next files download and the caller decodes them.
+  const writes: Promise<boolean>[] = [];
   for (const f of manifest.files) {
     const url = datasetUrl(id, f.name);
     // Only files with a checksum are cached: what comes back from the cache is verified like a download.
@@ -119,9 +122,12 @@ export async function fetchDatasetFiles(
     }
     files.set(f.name, bytes);
     report.downloaded++;
-    if (f.sha256 && !(await writeCached(url, bytes, f.sha256))) {
+    if (f.sha256) writes.push(writeCached(url, bytes, f.sha256));
+  }
+  const stored = Promise.all(writes).then((kept) => {
+    if (kept.includes(false)) {
       report.notCached = 'This browser did not keep the files (storage full or disabled): the next visit downloads them again.';
     }
-  }
-  return { manifest, files, report };
+  });
+  return { manifest, files, report, stored };
 }
