@@ -32,6 +32,20 @@ async function readWithProgress(res: Response, expected: number, onChunk: (loade
   return out;
 }
 
+/**
+ * Passes progress on at most every 100 ms, and always the first and the last (all bytes in): a download reads
+ * chunks of about 64 KB, and each report is a message to the page and a render there.
+ */
+function throttledProgress(onProgress: (p: LoadProgress) => void): (p: LoadProgress) => void {
+  let last = -Infinity;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < 100 && p.loaded < p.total) return;
+    last = now;
+    onProgress(p);
+  };
+}
+
 /** Where each file came from, and why some could not be kept in the browser's cache. */
 export interface FetchReport {
   fromCache: number;
@@ -72,27 +86,32 @@ async function fetchManifest(id: DatasetId): Promise<DatasetManifest> {
  */
 export async function fetchDatasetFiles(
   id: DatasetId,
-  onProgress: (p: LoadProgress) => void,
+  onAnyProgress: (p: LoadProgress) => void,
 ): Promise<{ manifest: DatasetManifest; files: Map<string, Uint8Array>; report: FetchReport; stored: Promise<void> }> {
+  const onProgress = throttledProgress(onAnyProgress);
   const manifest = await fetchManifest(id);
   const total = manifest.files.reduce((n, f) => n + f.bytes, 0);
-  let done = 0;
+  // The files download at once (the small ones need not wait for the large one); progress counts bytes over all.
+  const received = manifest.files.map(() => 0);
+  const progress = (phase: LoadProgress['phase'], file: string, i: number, loaded: number) => {
+    received[i] = loaded;
+    onProgress({ phase, file, loaded: received.reduce((a, b) => a + b, 0), total });
+  };
   const files = new Map<string, Uint8Array>();
   const report: FetchReport = { fromCache: 0, downloaded: 0, corruptCached: [] };
-  // Verified downloads are written to the cache while the next files download and the caller decodes them.
+  // Verified downloads are written to the cache while the other files download and the caller decodes them.
   const writes: Promise<boolean>[] = [];
-  for (const f of manifest.files) {
+  const one = async (f: DatasetManifest['files'][number], i: number): Promise<void> => {
     const url = datasetUrl(id, f.name);
     // Only files with a checksum are cached: what comes back from the cache is verified like a download.
     if (f.sha256) {
       const cached = await readCached(url, f.sha256);
       if (cached) {
-        onProgress({ phase: 'cache', file: f.name, loaded: done + cached.length, total });
+        progress('cache', f.name, i, cached.length);
         if (cached.length === f.bytes && (await sha256Hex(cached)) === f.sha256) {
-          done += f.bytes;
           files.set(f.name, cached);
           report.fromCache++;
-          continue;
+          return;
         }
         report.corruptCached.push(f.name);
         await dropCached(url, f.sha256);
@@ -108,14 +127,11 @@ export async function fetchDatasetFiles(
             'and its checksum cannot be verified; serve the dataset files as raw bytes (npm start does)',
         );
       }
-      bytes = await readWithProgress(res, f.bytes, (loaded) =>
-        onProgress({ phase: 'download', file: f.name, loaded: done + loaded, total }),
-      );
+      bytes = await readWithProgress(res, f.bytes, (loaded) => progress('download', f.name, i, loaded));
     } catch (err) {
       throw new Error(`Could not download ${f.name}: ${err instanceof Error ? err.message : String(err)}. ${HOW_TO_FIX}`);
     }
-    done += f.bytes;
-    onProgress({ phase: 'verify', file: f.name, loaded: done, total });
+    progress('verify', f.name, i, f.bytes);
     const digest = await sha256Hex(bytes);
     if (f.sha256 && digest !== f.sha256) {
       throw new Error(`${f.name} is corrupt (sha256 ${digest.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…). ${HOW_TO_FIX}`);
@@ -123,7 +139,8 @@ export async function fetchDatasetFiles(
     files.set(f.name, bytes);
     report.downloaded++;
     if (f.sha256) writes.push(writeCached(url, bytes, f.sha256));
-  }
+  };
+  await Promise.all(manifest.files.map(one));
   const stored = Promise.all(writes).then((kept) => {
     if (kept.includes(false)) {
       report.notCached = 'This browser did not keep the files (storage full or disabled): the next visit downloads them again.';
