@@ -51,7 +51,7 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     await setNumber(page, 'ipc-input', tiny ? 1 : 2);
     await setNumber(page, 'width-input', gpuSoft ? 4 : 8);
     await setNumber(page, 'real-input', gpuSoft ? 4 : tiny ? 8 : 32);
-    const iterations = gpuSoft ? 2 : tiny ? 6 : 20;
+    const iterations = gpuSoft ? 2 : tiny ? 4 : 20;
     await setNumber(page, 'iterations-input', iterations);
 
     const first = await canvasSignature(page);
@@ -202,6 +202,7 @@ test('distils MNIST with MTT on wasm: memory shown first, experts trained with p
   await setNumber(page, 'ipc-input', 1);
   await setNumber(page, 'mtt-steps-input', 2);
   await setNumber(page, 'mtt-experts-input', 1);
+  await setNumber(page, 'mtt-expert-images-input', 400);
   await setNumber(page, 'iterations-input', 3);
   await expect(page.getByTestId('memory-estimate')).toHaveText(/Needs about \d+ MiB of memory; wasm offers about 3.0 GiB\.$/);
   const first = await canvasSignature(page);

@@ -17,7 +17,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
   it('run --npz writes the set and reports it beside random, herding and k-center; eval --npz evaluates it exactly as run did', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const npz = path.join(dir, 'sets', 'set.npz');
-    const evalFlags = ['--eval-epochs', '2', '--eval-models', '2', '--width', '8', '--seed', '3', '--test-images', '500', '--backend', 'wasm'];
+    const evalFlags = ['--eval-epochs', '2', '--eval-models', '2', '--width', '4', '--seed', '3', '--test-images', '500', '--backend', 'wasm'];
     const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--ipc', '1', '--iterations', '1', '--real', '8',
       ...evalFlags, '--npz', npz, '--out', path.join(dir, 'run.json'),
@@ -26,7 +26,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     expect(r.stderr).toContain(`wrote ${npz}`);
     expect(r.stderr).toMatch(/accuracy kCenter: /);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
-    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 8, architecture: 'convnet', testImages: 500, dsa: false, labels: 'hard' });
+    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 4, architecture: 'convnet', testImages: 500, dsa: false, labels: 'hard' });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       const acc = rec.accuracy![name];
       expect(acc.runs).toHaveLength(2);
@@ -52,7 +52,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
       npz: { file: npz, images: 10, ipc: 1, meta: { method: 'dm' } },
       dataset: { id: 'mnist', testCount: 10000 },
       backend: 'wasm',
-      evaluation: { epochs: 2, models: 2, width: 8, testImages: 500 },
+      evaluation: { epochs: 2, models: 2, width: 4, testImages: 500 },
     });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       expect(ev.accuracy[name].runs).toHaveLength(2);
@@ -66,7 +66,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
   it('krr --learn-labels on writes soft_labels to the .npz; --eval-labels soft trains on them, records it; eval of the .npz reproduces it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const npz = path.join(dir, 'set.npz');
-    const flags = ['--width', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-labels', 'soft', '--test-images', '500', '--backend', 'wasm'];
+    const flags = ['--width', '4', '--eval-epochs', '2', '--eval-models', '1', '--eval-labels', 'soft', '--test-images', '500', '--backend', 'wasm'];
     const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', 'krr', '--learn-labels', 'on', '--ipc', '1',
       '--iterations', '2', '--real', '4', ...flags, '--out', path.join(dir, 'run.json'), '--npz', npz,
@@ -115,7 +115,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
-      '--width', '8', '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-dsa', 'on', '--test-images', '500', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
+      '--width', '4', '--real', '8', '--eval-epochs', '2', '--eval-models', '1', '--eval-dsa', 'on', '--test-images', '500', '--out', path.join(dir, 'run.json'), '--npz', path.join(dir, 'set.npz'),
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/evaluate distilled: 1 ConvNet\(s\) x 2 epochs with DSA/);
@@ -130,7 +130,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class;
     // here with MLPs (--eval-arch mlp) on the whole test set (no --test-images: the protocol).
     const out = path.join(dir, 'eval.json');
-    const ev = await distillHere('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--width', '8', '--out', out);
+    const ev = await distillHere('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--width', '4', '--out', out);
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
     expect(ev.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 1 epochs/);

@@ -81,8 +81,8 @@ describe('wasm threads in Node', () => {
     const auto = method === 'dm';
     const run = (threads: number) =>
       distill(
-        'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', method === 'dc' ? '1' : '2', '--iterations', '2',
-        '--width', '16', '--real', '16', '--eval-models', '0', '--threads', String(threads), '--out', path.join(dir, `${threads}.json`),
+        'run', '--dataset', 'mnist', '--data', datasetsDir(), '--method', method, '--ipc', '1', '--iterations', '2',
+        '--width', '8', '--real', '8', '--eval-models', '0', '--threads', String(threads), '--out', path.join(dir, `${threads}.json`),
         ...(auto ? [] : ['--backend', 'wasm']),
       );
     const one = await run(1);
