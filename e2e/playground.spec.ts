@@ -159,11 +159,18 @@ function cpuOfLongTasks(trace: TraceEvent[], tasks: { start: number; duration: n
   if (!sync) throw new Error('the trace has no sync time stamp');
   const offset = sync.ts / 1000 - syncAt;
   const runTasks = trace.filter((e) => e.pid === sync.pid && e.tid === sync.tid && e.ph === 'X' && e.name === 'RunTask');
+  // The trace task that overlaps the long task the most (a start within a few ms was too strict on a loaded
+  // machine: one 93 ms task found no match and failed a run).
   return tasks.map((t) => {
     let best: TraceEvent | null = null;
+    let bestOverlap = 0;
     for (const r of runTasks) {
       const start = r.ts / 1000 - offset;
-      if (Math.abs(start - t.start) < 5 && (!best || Math.abs((r.dur ?? 0) / 1000 - t.duration) < Math.abs((best.dur ?? 0) / 1000 - t.duration))) best = r;
+      const overlap = Math.min(start + (r.dur ?? 0) / 1000, t.start + t.duration) - Math.max(start, t.start);
+      if (overlap > bestOverlap) {
+        best = r;
+        bestOverlap = overlap;
+      }
     }
     return best ? (best.tdur ?? 0) / 1000 : null;
   });
