@@ -12,12 +12,10 @@ import type {
   BackendPreference,
   BackendReport,
   BackendOptions,
-  DatasetSummary,
   EngineApi,
   EvalProgress,
   EvalReport,
   EvalRequest,
-  EvalSchedule,
   ExportContext,
   ExportFile,
   ExportKind,
@@ -30,26 +28,26 @@ import type {
   StartOptions,
   TestFault,
 } from '../shared/protocol';
-import { EVAL_DEFAULTS } from '../core/eval/evaluate';
-import { BaselineCache, baselineKey } from '../core/eval/baselines';
-import { decodePixels, repeatRows } from '../core/methods/idc/multiformation';
-import { labelDistributions } from '../core/eval/soft-labels';
-import type { DatasetId, DatasetSpec, LoadedDataset, RunDatasetId } from '../core/data/types';
+import { BaselineCache } from '../core/eval/baselines';
+import { decodePixels } from '../core/methods/idc/multiformation';
+import type { DatasetId, RunDatasetId } from '../core/data/types';
 import { datasetSha256, decodeOwnFiles } from '../core/data/own';
 import { DatasetFormatError } from '../core/data/errors';
 import { MAX_DATASET_BYTES } from '../shared/config';
 import { selectBackend } from '../core/backend';
 import { getDataset } from '../core/data/registry';
 import { decodeDataset } from '../core/data/load';
-import { prepareRealData, gatherPixels, type RealData } from '../core/data/batches';
+import { prepareRealData } from '../core/data/batches';
 import { imagesToGrid } from '../core/render';
 import { DistillRun } from '../core/run/run';
-import { runFactor, softLabelMethods } from '../shared/methods';
+import { runFactor } from '../shared/methods';
 import type { Cached, MethodCache } from '../core/methods/method';
 import { benchCase } from '../core/run/bench';
 import { estimateRunBytes, memoryRefusal, type Residency } from '../shared/memory';
 import { DivergedError, RunControl, drive } from '../core/run/driver';
 import { fetchDatasetFiles } from './fetch-dataset';
+import { decodeProgress, LoadedDatasets, summariseDataset, type DatasetEntry } from './datasets';
+import { evaluateDuringRun, evaluateWithBaselines } from './evaluation';
 import { readImport, type ImportedSet } from '../core/run/imports';
 import { buildRunRecord, datasetOf, initialOf } from '../core/run/record';
 import { classMajorSet, encodeNpz } from '../core/data/npz';
@@ -58,45 +56,9 @@ import { adapterDescription, destroyDevice, prepareBrowserBackend, watchDeviceLo
 import { labConfigSchema, type LabConfig, type LabEvent } from '../shared/lab';
 import { runMultiIndexLab } from '../core/lab/multi-index/lab';
 
-interface DatasetEntry {
-  loaded: LoadedDataset;
-  real: RealData;
-  storage: DatasetSummary['storage'];
-  /** An uploaded dataset's fingerprint, format and notes. */
-  upload?: NonNullable<DatasetSummary['upload']>;
-  /** The test split grouped by class, prepared at the first evaluation. */
-  test?: RealData;
-}
 /** The loaded datasets; 'custom' is the last one uploaded (an upload replaces it only once it has decoded). */
-const datasets = new Map<RunDatasetId, DatasetEntry>();
+const datasets = new LoadedDatasets();
 
-/** The spec of a config's dataset: the uploaded one's, or the registry's. */
-function specOf(id: RunDatasetId): DatasetSpec {
-  if (id === 'custom') {
-    const entry = datasets.get('custom');
-    if (!entry) throw new Error('Upload your dataset again: this page has none loaded (a link cannot carry the files).');
-    return entry.loaded.spec;
-  }
-  return getDataset(id);
-}
-
-/** The loaded dataset a config names; for an uploaded one, it must be the very set (same fingerprint). */
-function entryFor(config: RunConfig, doing: string): DatasetEntry {
-  const entry = datasets.get(config.dataset);
-  if (!entry) {
-    throw new Error(
-      config.dataset === 'custom'
-        ? `Upload your dataset before ${doing}: a link cannot carry the files.`
-        : `Load ${config.dataset} before ${doing}.`,
-    );
-  }
-  if (config.dataset === 'custom' && config.datasetSha256 && entry.upload && config.datasetSha256 !== entry.upload.sha256) {
-    throw new Error(
-      `This configuration is for the uploaded dataset ${config.datasetSha256.slice(0, 12)}…, but the one loaded is ${entry.upload.sha256.slice(0, 12)}… (${entry.loaded.spec.name}): upload the same files again.`,
-    );
-  }
-  return entry;
-}
 /** Baseline accuracies (random real, herding, k-center) by dataset, IPC and evaluation settings. */
 const baselines = new BaselineCache();
 let backend: BackendReport | null = null;
@@ -161,17 +123,6 @@ const deviceGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMem
  */
 const CHECKPOINT_MS = TEST_HOOKS ? 1000 : 5000;
 
-/** Decoding progress (items done of total) as LoadProgress, at most every 100 ms, and always the last. */
-function throttled(onProgress: (p: LoadProgress) => void): (done: number, total: number, file: string) => void {
-  let last = 0;
-  return (done, total, file) => {
-    const now = performance.now();
-    if (now - last < 100 && done < total) return;
-    last = now;
-    onProgress({ phase: 'decode', file, loaded: done, total });
-  };
-}
-
 function transferable(e: RunEvent): RunEvent {
   if (e.type === 'images') {
     const buffers = [e.grid.rgba.buffer, e.change?.grid.rgba.buffer, e.decodedTiles?.rgba.buffer].filter((b): b is ArrayBuffer => b !== undefined);
@@ -183,30 +134,6 @@ function transferable(e: RunEvent): RunEvent {
     return Comlink.transfer(e, buffers);
   }
   return e;
-}
-
-function summarise({ loaded: d, real, storage, upload }: DatasetEntry): DatasetSummary {
-  const variantNote = d.spec.variants.find((v) => v.id === d.variant)?.note;
-  const perClass = 8;
-  const picks: number[] = [];
-  for (const idx of real.byClass) for (let k = 0; k < perClass; k++) picks.push(idx[k] ?? idx[0] ?? 0);
-  const { height, width, channels } = d.train;
-  const sample = imagesToGrid(gatherPixels(real, picks), [height, width, channels], real.numClasses, perClass, real);
-  return {
-    id: d.spec.id,
-    name: d.spec.name,
-    classes: [...d.spec.classes],
-    shape: [height, width, channels],
-    trainCount: d.train.count,
-    testCount: d.test.count,
-    classCounts: real.byClass.map((a) => a.length),
-    heldOutNote: d.heldOutNote,
-    variant: d.variant,
-    ...(variantNote ? { variantNote } : {}),
-    sample,
-    storage,
-    ...(upload ? { upload } : {}),
-  };
 }
 
 /** The teaching lab's run: whether one is going, and whether the page asked it to stop. */
@@ -265,7 +192,7 @@ const api: EngineApi = {
       const spec = getDataset(id as DatasetId);
       const { manifest, files, report, stored } = await fetchDatasetFiles(id as DatasetId, onProgress);
       onProgress({ phase: 'parse', file: manifest.variant, loaded: 0, total: 0 });
-      const loaded = decodeDataset(spec, manifest.variant, files, throttled(onProgress));
+      const loaded = decodeDataset(spec, manifest.variant, files, decodeProgress(onProgress));
       // The cache writes went on while the files were decoded.
       await stored;
       const source = report.downloaded === 0 ? 'cache' : report.fromCache === 0 ? 'download' : 'mixed';
@@ -277,7 +204,7 @@ const api: EngineApi = {
       datasets.set(id, entry);
     }
     onProgress({ phase: 'ready', file: '', loaded: 1, total: 1 });
-    const summary = summarise(entry);
+    const summary = summariseDataset(entry);
     return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
   },
 
@@ -290,7 +217,7 @@ const api: EngineApi = {
     }
     onProgress({ phase: 'parse', file: files[0]?.path ?? '', loaded: 0, total: 0 });
     // Decoded in full before anything is replaced: on an error the loaded datasets stay as they were.
-    const loaded = decodeOwnFiles(files, { onProgress: throttled(onProgress) });
+    const loaded = decodeOwnFiles(files, { onProgress: decodeProgress(onProgress) });
     const sha256 = await datasetSha256(loaded);
     const entry: DatasetEntry = {
       loaded,
@@ -300,7 +227,7 @@ const api: EngineApi = {
     };
     datasets.set('custom', entry);
     onProgress({ phase: 'ready', file: '', loaded: 1, total: 1 });
-    const summary = summarise(entry);
+    const summary = summariseDataset(entry);
     return Comlink.transfer(summary, [summary.sample.rgba.buffer]);
   },
 
@@ -320,7 +247,7 @@ const api: EngineApi = {
     if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
     if (!backend) await api.initBackend('auto');
     if (!backend) throw new Error('No backend.');
-    const entry = entryFor(config, 'starting a run');
+    const entry = datasets.entryFor(config, 'starting a run');
     const { height, width, channels } = entry.loaded.train;
     const needed = estimateRunBytes(config, [height, width, channels], entry.real.numClasses);
     const refusal = needed === null ? null : memoryRefusal(needed, backend.memoryBudget, backend.backend, config.method);
@@ -368,7 +295,7 @@ const api: EngineApi = {
       const live = run;
       let lastReport: EvalReport | undefined;
       const evaluateAt = schedule && schedule.every >= 1 ? { every: schedule.every, evaluate: async (iteration: number) => {
-        lastReport = (await evaluateDuringRun(live, ctl, schedule, iteration, emit)) ?? lastReport;
+        lastReport = (await evaluateDuringRun(baselines, datasets.entryFor(live.config, 'evaluating'), live, ctl, schedule, iteration, emit)) ?? lastReport;
       } } : undefined;
       const reason = await drive(run, { control: ctl, emit, checkpointMs: CHECKPOINT_MS, ...(evaluateAt ? { evaluateAt } : {}) });
       const pixels = await run.pixels();
@@ -417,12 +344,12 @@ const api: EngineApi = {
   async evaluate(request: EvalRequest, onProgress: (p: EvalProgress) => void) {
     if (evaluating) throw new Error('An evaluation is already running.');
     const source = await setSource('evaluating');
-    const entry = entryFor(source.config, 'evaluating');
+    const entry = datasets.entryFor(source.config, 'evaluating');
     evaluating = true;
     evalCancelled = false;
     try {
       let last = 0;
-      const { results, testImages, cfg } = await evaluateWithBaselines(entry, source.pixels, source.softLabels, source.config, request, async (p) => {
+      const { results, testImages, cfg } = await evaluateWithBaselines(baselines, entry, source.pixels, source.softLabels, source.config, request, async (p) => {
         if (evalCancelled) throw new Error('Evaluation cancelled.');
         const now = performance.now();
         if (now - last > 200 || p.fraction === 1) {
@@ -470,7 +397,7 @@ const api: EngineApi = {
   async exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile> {
     const source = await setSource('exporting');
     const { config } = source;
-    const spec = specOf(config.dataset);
+    const spec = datasets.specOf(config.dataset);
     const stem = `${config.dataset}-${config.method}-ipc${config.ipc}-seed${config.seed}-it${source.iteration}${source.imported ? '-imported' : ''}`;
     let file: ExportFile;
     if (kind === 'npz') {
@@ -483,7 +410,7 @@ const api: EngineApi = {
       file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(setGrid(source.pixels, config), 4) };
     } else {
       if (source.imported) throw new Error('An imported set has no run to record: continue distilling from it, then export the run record.');
-      const entry = entryFor(config, 'exporting its run record');
+      const entry = datasets.entryFor(config, 'exporting its run record');
       source.sha256 ??= await pixelsSha256(source.pixels);
       const ev = source.evaluation;
       const record = buildRunRecord({
@@ -537,73 +464,9 @@ const api: EngineApi = {
 };
 
 /** Evaluation settings of a set of `config`'s shape (the network the run distils with, its seed). */
-function evalConfig(config: RunConfig, request: EvalRequest) {
-  return { ...EVAL_DEFAULTS, ...request, width: config.width, depth: config.depth, seed: config.seed, dsaFlip: config.dataset !== 'mnist' };
-}
-
-/**
- * The set beside its baselines, which are evaluated once per dataset, IPC and settings (BaselineCache). With
- * `request.labels` 'soft' the set trains on its learned labels (`softLabels`, [stored images, classes]).
- */
-async function evaluateWithBaselines(
-  entry: DatasetEntry,
-  pixels: Float32Array,
-  softLabels: Float32Array | undefined,
-  config: RunConfig,
-  request: EvalRequest,
-  onProgress: (p: EvalProgress) => Promise<void>,
-) {
-  if (request.labels === 'soft' && !softLabels) throw new Error(`This set has no soft labels (only ${softLabelMethods()} with learned labels has them): evaluate it on class labels.`);
-  entry.test ??= prepareRealData(entry.loaded.test, entry.loaded.spec);
-  const cfg = evalConfig(config, request);
-  // An uploaded dataset is named by its fingerprint: another upload is other data.
-  const data = entry.upload ? `custom:${entry.upload.sha256}` : config.dataset;
-  // Multi-formation: the networks train on the decoded set (IPC·f² per class); the baselines keep IPC per class.
-  const factor = runFactor(config);
-  const train = decodePixels(pixels, [entry.loaded.train.height, entry.loaded.train.width, entry.loaded.train.channels], factor);
-  // Multi-formation: each decoded image takes its stored image's soft label.
-  const classes = entry.real.numClasses;
-  const distilled = request.labels === 'soft' ? { pixels: train, soft: labelDistributions(repeatRows(softLabels!, softLabels!.length / classes, factor), classes) } : train;
-  const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), distilled, config.ipc, entry.real, entry.test, cfg, onProgress);
-  return { ...got, cfg };
-}
-
-/** Thrown by an evaluation's progress callback when its run is stopped. */
-class RunStopped extends Error {}
-
-/**
- * An evaluation at one of the run's evaluation points (the driver waits for it): progress and the report go out
- * as run events. Returns undefined when the run was stopped meanwhile.
- */
-async function evaluateDuringRun(run: DistillRun, ctl: RunControl, schedule: EvalSchedule, iteration: number, emit: (e: RunEvent) => void): Promise<EvalReport | undefined> {
-  const entry = entryFor(run.config, 'evaluating');
-  const pixels = await run.pixels();
-  let last = 0;
-  try {
-    const soft = schedule.request.labels === 'soft' ? (await run.learnedLabels())?.values : undefined;
-    // A run without learned labels is evaluated on its class labels, and its reports say so (request.labels).
-    const request: EvalRequest = soft ? schedule.request : { ...schedule.request, labels: 'hard' };
-    const { results, testImages, cfg } = await evaluateWithBaselines(entry, pixels, soft, run.config, request, async (progress) => {
-      if (ctl.isStopped) throw new RunStopped();
-      const now = performance.now();
-      if (now - last > 200 || progress.fraction === 1) {
-        last = now;
-        emit({ type: 'evaluating', iteration, progress });
-      }
-      await new Promise((r) => setTimeout(r, 0));
-    });
-    const report: EvalReport = { request, iteration, ipc: run.config.ipc, width: cfg.width, testImages, results };
-    emit({ type: 'evaluation', report });
-    return report;
-  } catch (err) {
-    if (err instanceof RunStopped) return undefined;
-    throw err;
-  }
-}
-
 /** A class-major synthetic set as an RGBA grid, one row per class (de-normalised with its dataset's mean/std). */
 function setGrid(pixels: Float32Array, config: RunConfig) {
-  const spec = specOf(config.dataset);
+  const spec = datasets.specOf(config.dataset);
   return imagesToGrid(pixels, spec.shape, spec.classes.length, config.ipc, spec);
 }
 
