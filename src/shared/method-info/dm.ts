@@ -9,9 +9,12 @@ import type { RunConfig } from '../protocol';
 import type { MethodDescriptor } from './types';
 
 /**
- * IDM's network pool (the reference code's names in brackets; its values for IPC 1 in the comments). Defaults are
- * the reference's, except the pool's size (100 there: the size changes only how far apart in age the pool's
- * networks are, since each network's training over its life is trainNets·steps·interval steps whatever the size).
+ * IDM's network pool (the reference code's names in brackets; its values for IPC 1 in the comments). The defaults
+ * are a browser-scale budget, not the reference's: its training (2 networks × 10 steps × 256 real images per
+ * iteration) made one iteration about 50× DM's here, so each iteration trains 2 networks 1 step of 64 images, and a
+ * new network joins every 20 iterations instead of 5, so that each network still trains trainNets·steps·interval =
+ * 40 steps over its life (the reference: 100 steps of 256). The pool's size changes only how far apart in age its
+ * networks are (10 here, 100 there); the CE weight is the reference's.
  */
 export interface DmPoolSettings {
   /** Networks the pool holds at most [net_num]; the oldest leaves when a new one joins a full pool. Reference: 100. */
@@ -31,7 +34,7 @@ export interface DmPoolSettings {
   ceWeight: number;
 }
 
-export const DM_POOL_DEFAULTS: DmPoolSettings = { size: 10, interval: 5, trainNets: 2, steps: 10, batch: 256, ceWeight: 50 };
+export const DM_POOL_DEFAULTS: DmPoolSettings = { size: 10, interval: 20, trainNets: 2, steps: 1, batch: 64, ceWeight: 50 };
 
 /** The pool's settings of a run, defaults filled in. */
 export function dmPoolSettings(config: { dmPool?: Partial<DmPoolSettings> }): DmPoolSettings {
@@ -139,7 +142,7 @@ export const DM_INFO = {
       },
       lesson: {
         title: 'A pool of networks trained on real images (IDM)',
-        text: 'The network that embeds the images is not a fresh random one: it is drawn from a pool of networks that learn the real task as the run goes (every few iterations a new random one joins and the oldest leaves; after each image update two of them take a few training steps on real images of all classes). Their features separate the classes better than random ones, so matching means under them carries more of what a classifier needs. The loss also adds the synthetic images’ cross-entropy under the drawn network, weighted by how accurate that network already is: each synthetic image should be classified as its own class.',
+        text: 'The network that embeds the images is not a fresh random one: it is drawn from a pool of networks that learn the real task as the run goes (every few iterations a new random one joins and the oldest leaves; after each image update a few of them take training steps on real images of all classes). Their features separate the classes better than random ones, so matching means under them carries more of what a classifier needs. The loss also adds the synthetic images’ cross-entropy under the drawn network, weighted by how accurate that network already is: each synthetic image should be classified as its own class.',
       },
       only: '--dm-net pool needs --method dm (only distribution matching draws embedding networks)',
     },
