@@ -11,7 +11,8 @@
  * finish: state a smaller scale with --width, --real, --checkpoints, --eval-epochs, --models, --test-limit.
  *   --datasets mnist[,fashion-mnist,cifar-10]  --combos dm,dm-f2,...  (see COMBOS)  --baselines random,herding,kCenter
  *   --seed N  --out FILE.json  --eval-dsa off|on|both (both: every point and baseline is evaluated under each protocol,
- *   reported in separate tables, never mixed)
+ *   reported in separate tables, never mixed)  --pool size=N,interval=N,trainNets=N,steps=N,batch=N,ceWeight=X (the
+ *   IDM pool combos' settings over DM_POOL_DEFAULTS; each row's config in the JSON says what it ran)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,7 @@ import { median } from '../src/core/run/record';
 import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '../src/core/eval/evaluate';
 import { evaluateSets } from '../src/core/eval/compare';
 import { DEFAULT_RUN_CONFIG, type EvalSetName, type RunConfig } from '../src/shared/protocol';
-import { METHODS } from '../src/shared/methods';
+import { DM_POOL_DEFAULTS, METHODS, type DmPoolSettings } from '../src/shared/methods';
 import { benchBackend, softLabelSet } from './lib/bench-run';
 
 /**
@@ -32,7 +33,7 @@ import { benchBackend, softLabelSet } from './lib/bench-run';
  * run learns labels, and each checkpoint is also evaluated on them (evalLabels 'soft'), reported in a separate
  * table, never as the headline.
  */
-const COMBOS: Record<string, { label: string; config: Partial<RunConfig>; soft?: boolean }> = {
+const COMBOS: Record<string, { label: string; config: Partial<RunConfig>; soft?: boolean; pool?: Partial<DmPoolSettings> }> = {
   dm: { label: 'DM', config: { method: 'dm' } },
   'dm-f2': { label: 'DM + multi-formation f=2 (IDC tile init)', config: { method: 'dm', factor: 2 } },
   'dm-f3': { label: 'DM + multi-formation f=3 (IDC tile init)', config: { method: 'dm', factor: 3 } },
@@ -46,6 +47,10 @@ const COMBOS: Record<string, { label: string; config: Partial<RunConfig>; soft?:
   'dc-real-f2-dsa': { label: 'IDC: DC + f=2, real-data network, DSA during distillation', config: { method: 'dc', factor: 2, dcNet: 'real', dsa: true } },
   'dm-f2-dsa': { label: 'DM + f=2, DSA during distillation', config: { method: 'dm', factor: 2, dsa: true } },
   'dm-f2-lr3': { label: 'DM + f=2, image learning rate 3 (DM\'s is 1)', config: { method: 'dm', factor: 2, lrImages: 3 } },
+  // IDM (Zhao et al. 2023): DM's embedding networks drawn from a pool trained on real data, plus its CE term
+  // (src/core/methods/dm/pool.ts); --pool overrides the pool's settings (DM_POOL_DEFAULTS).
+  'dm-f2-kmeans-pool': { label: 'IDM: DM + f=2, k-means tiles, network pool trained on real data + CE term', config: { method: 'dm', factor: 2, init: 'kmeans', dmNet: 'pool' } },
+  'dm-f2-kmeans-pool-noce': { label: 'IDM without CE: DM + f=2, k-means tiles, network pool, no CE term', config: { method: 'dm', factor: 2, init: 'kmeans', dmNet: 'pool' }, pool: { ceWeight: 0 } },
   'krr-labels': { label: 'KRR + learned labels (evaluated on hard labels)', config: { method: 'krr', learnLabels: true } },
   'krr-f2-labels': { label: 'KRR + f=2 + learned labels (evaluated on hard labels)', config: { method: 'krr', factor: 2, learnLabels: true } },
   'krr-labels-soft': { label: 'KRR + learned labels', config: { method: 'krr', learnLabels: true }, soft: true },
@@ -65,6 +70,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '0' },
     'eval-dsa': { type: 'string', default: 'off' },
     out: { type: 'string', default: 'bench/results/moonshot.json' },
+    pool: { type: 'string', default: '' },
   },
 });
 const checkpoints = a.checkpoints.split(',').map(Number).sort((x, y) => x - y);
@@ -76,6 +82,14 @@ const seed = Number(a.seed);
 const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']), dsa: a['eval-dsa'] === 'on' };
 /** The evaluation protocols to report: DSA during evaluation off, on, or both (each point evaluated under each). */
 const protocols: boolean[] = a['eval-dsa'] === 'both' ? [false, true] : [a['eval-dsa'] === 'on'];
+/** --pool size=10,steps=2,...: the pool combos' settings over DM_POOL_DEFAULTS (the combo's own, e.g. ceWeight 0, win). */
+const poolOverride: Partial<DmPoolSettings> = Object.fromEntries(
+  a.pool.split(',').filter(Boolean).map((kv) => {
+    const [k, v] = kv.split('=');
+    if (!(k! in DM_POOL_DEFAULTS)) throw new Error(`--pool: unknown key ${k}; known: ${Object.keys(DM_POOL_DEFAULTS).join(', ')}`);
+    return [k!, Number(v)];
+  }),
+);
 const baselineNames = a.baselines.split(',').filter(Boolean) as EvalSetName[];
 const log = (s: string) => process.stderr.write(`[moonshot ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -233,6 +247,7 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
       seed,
       iterations: checkpoints[checkpoints.length - 1]!,
       ...extra,
+      ...(extra.dmNet === 'pool' ? { dmPool: { ...DM_POOL_DEFAULTS, ...poolOverride, ...COMBOS[combo]!.pool } } : {}),
     };
     const row: Row = { dataset: ds, combo, label, config, points: [], ...(COMBOS[combo]!.soft ? { softPoints: [] } : {}), msPerIteration: null };
     result.rows.push(row);

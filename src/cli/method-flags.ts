@@ -58,10 +58,11 @@ export function checkSubsets(method: MethodId, k: number, ipc: number): string |
 export function methodConfig(args: Record<string, unknown>, method: MethodId): Partial<RunConfig> {
   const d = methodInfo(method);
   const out: Record<string, unknown> = {};
-  if (d.settings) out[d.settings.group] = Object.fromEntries(d.settings.fields.map((s) => [s.key, s.cli ? (args[s.cli.flag] as number) : s.default]));
   for (const t of d.toggles ?? []) {
     if (args[t.cli.flag] === t.cli.on) out[t.key] = t.on;
     else if (t.carryOff) out[t.key] = t.off;
   }
+  // A group that applies only with some toggle (DM's pool settings) is left out without it.
+  if (d.settings && (d.settings.when?.(out as unknown as RunConfig) ?? true)) out[d.settings.group] = Object.fromEntries(d.settings.fields.map((s) => [s.key, s.cli ? (args[s.cli.flag] as number) : s.default]));
   return out as Partial<RunConfig>;
 }

@@ -152,7 +152,7 @@ export function completeConfig(config: RunConfig): RunConfig {
   const selects = config.init === 'kmeans' || config.init === 'importance';
   const method = methodInfo(config.method);
   const own: Record<string, unknown> = {};
-  if (method.settings) own[method.settings.group] = settingValues(method, config);
+  if (method.settings && (method.settings.when?.(config) ?? true)) own[method.settings.group] = settingValues(method, config);
   for (const t of method.toggles ?? []) {
     const v = (config as unknown as Record<string, unknown>)[t.key];
     // A toggle is carried when on (so links and records of runs without it stay as they were), or always if it says so.

@@ -77,6 +77,7 @@ export { KRR_NETWORKS } from './method-info/krr';
 export { MTT_SETTINGS_DEFAULTS, mttSettings, type MttSettings } from './method-info/mtt';
 export { SRE2L_SETTINGS_DEFAULTS, sre2lSettings, type Sre2lSettings } from './method-info/sre2l';
 export { MGDD_SETTINGS_DEFAULTS, mgddSettings, type MgddSettings } from './method-info/mgdd';
+export { DM_POOL_DEFAULTS, dmPoolSettings, usesPool, type DmPoolSettings } from './method-info/dm';
 
 export type InitId = 'real' | 'noise' | 'kmeans' | 'importance';
 export const INIT_IDS: readonly [InitId, ...InitId[]] = ['real', 'noise', 'kmeans', 'importance'];

@@ -4,7 +4,7 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId, RunDatasetId } from '../core/data/types';
-import type { InitDraw, InitId, MethodId, MgddSettings, MttSettings, SamplerId, SamplerSettings, Sre2lSettings } from './methods';
+import type { DmPoolSettings, InitDraw, InitId, MethodId, MgddSettings, MttSettings, SamplerId, SamplerSettings, Sre2lSettings } from './methods';
 import type { LabConfig, LabEvent, LabResult } from './lab';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -235,6 +235,14 @@ export interface RunConfig {
   dwa?: boolean;
   /** MGDD's settings (used when method is 'mgdd'; MGDD_SETTINGS_DEFAULTS when absent). */
   mgdd?: MgddSettings;
+  /**
+   * DM only: where the embedding networks come from. 'random' (or absent): DM's, a fresh random network each
+   * iteration. 'pool': IDM's (Zhao et al. 2023), networks drawn from a queue trained on real data, plus a
+   * cross-entropy term on the synthetic images (settings in `dmPool`).
+   */
+  dmNet?: 'random' | 'pool';
+  /** IDM's pool settings (used when dmNet is 'pool'; DM_POOL_DEFAULTS when absent). */
+  dmPool?: DmPoolSettings;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -314,6 +322,11 @@ export interface RunCheckpoint {
    * generator's input (the initial set it adapts on).
    */
   mgdd?: { generator: Float32Array; first: Float32Array; second: Float32Array; steps: number; input: Float32Array };
+  /**
+   * DM with IDM's pool: its networks, oldest first, each with its weights and SGD momentum (flat, in the ConvNet's
+   * parameter order) and its accuracy on the real batches it last trained on (the cross-entropy term's weight).
+   */
+  dmPool?: { nets: { params: Float32Array; velocity: Float32Array; accuracy: number }[] };
 }
 
 /** Events a run streams to the UI. Progress and images are throttled to a few per second. */

@@ -90,6 +90,19 @@ export const runRecordSchema = z.object({
         networks: z.number().int().positive(),
       })
       .optional(),
+    /** DM only: 'pool' when the embedding networks came from IDM's pool trained on real data; absent: DM's (random). */
+    dmNet: z.enum(['random', 'pool']).optional(),
+    /** IDM's pool settings, present when dmNet is 'pool'. */
+    dmPool: z
+      .object({
+        size: z.number().int().positive(),
+        interval: z.number().int().positive(),
+        trainNets: z.number().int().nonnegative(),
+        steps: z.number().int().nonnegative(),
+        batch: z.number().int().positive(),
+        ceWeight: z.number().nonnegative(),
+      })
+      .optional(),
   }),
   dataset: z.object({
     id: z.string(),

@@ -79,7 +79,11 @@ export interface MethodDescriptor<Id extends string = string> {
   /** Defaults of the settings that differ between methods (the papers' values); choosing the method sets them. */
   defaults: { lrImages: number; momentum: number };
   /** The method's own numeric settings, grouped under `config[group]` (links: `group.key`). */
-  settings?: { group: keyof RunConfig & string; fields: readonly MethodSetting[] };
+  /**
+   * `when`: the group applies only to configs it accepts (e.g. DM's pool settings only with `dmNet: 'pool'`): its
+   * controls show, and links and records carry it, only then. Absent: whenever the method is chosen.
+   */
+  settings?: { group: keyof RunConfig & string; fields: readonly MethodSetting[]; when?: (config: RunConfig) => boolean };
   /** Its on/off options (top-level config fields). */
   toggles?: readonly MethodToggle[];
   /** Which samplers and inits it supports (a method that draws no real batches while distilling supports only uniform). */
@@ -110,7 +114,7 @@ export interface MethodDescriptor<Id extends string = string> {
 
 /** A setting group's values with its defaults filled in. */
 export function settingValues(d: MethodDescriptor, config: RunConfig): Record<string, number> {
-  if (!d.settings) return {};
+  if (!d.settings || !(d.settings.when?.(config) ?? true)) return {};
   const given = (config as unknown as Record<string, Record<string, number> | undefined>)[d.settings.group] ?? {};
   return Object.fromEntries(d.settings.fields.map((f) => [f.key, given[f.key] ?? f.default]));
 }

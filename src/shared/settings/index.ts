@@ -19,6 +19,7 @@ export function methodSettings(id: MethodId): Setting[] {
   const rows: Setting[] = [];
   if (d.settings) {
     const group = d.settings.group;
+    const when = d.settings.when;
     const defaults = Object.fromEntries(d.settings.fields.map((f) => [f.key, f.default]));
     for (const f of d.settings.fields) {
       const hint = f.hint;
@@ -30,6 +31,7 @@ export function methodSettings(id: MethodId): Setting[] {
         label: f.label,
         hint: typeof hint === 'function' ? hint(defaults) : hint,
         ...(typeof hint === 'function' ? { pageHint: (c: RunConfig) => hint(groupValues(c, group)) } : {}),
+        ...(when ? { shown: when } : {}),
         default: f.default,
         limit: f.limit,
         ...(f.step !== undefined ? { step: f.step } : {}),

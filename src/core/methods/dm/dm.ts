@@ -4,7 +4,8 @@
  * step on the synthetic pixels with the summed loss. First-order only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeConvNet, embedFirstOrder, initConvNet, type ConvNetShape } from '../../nn/convnet';
+import { disposeConvNet, embedFirstOrder, initConvNet, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
+import { crossEntropy } from '../../nn/losses';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { Rng } from '../../rng';
 import { decode } from '../idc/multiformation';
@@ -49,8 +50,19 @@ export function disposeSyntheticState(s: SyntheticState): void {
 }
 
 /**
+ * IDM (src/core/methods/dm/pool.ts): embed with these (trained) parameters instead of a fresh random network, and
+ * add `ceWeight` · CE(logits of the decoded, augmented synthetic images of class c, c) to each class's loss.
+ */
+export interface DmNetwork {
+  params: ConvNetParams;
+  /** The cross-entropy term's weight (a scalar tensor: λ times the network's accuracy; the caller owns it), or none. */
+  ceWeight?: tf.Scalar;
+}
+
+/**
  * One DM iteration. Returns the summed loss as a scalar tensor the caller owns (read it back lazily).
  * `pickReal(c)` chooses the real batch of class c (a sampler); by default uniform without replacement.
+ * `network`: IDM's drawn pool network (not freed here); absent, a fresh random one seeded from `rng` (DM).
  */
 export function dmStep(
   net: ConvNetShape,
@@ -60,8 +72,10 @@ export function dmStep(
   rng: Rng,
   pickReal: (c: number) => ArrayLike<number> = (c) => sampleClass(data, c, cfg.realPerClass, rng),
   augment?: DrawAugment,
+  network?: DmNetwork,
 ): tf.Scalar {
-  const params = initConvNet(net, rng.nextSeed());
+  const params = network?.params ?? initConvNet(net, rng.nextSeed());
+  const ceWeight = network?.ceWeight;
   const grads: tf.Tensor4D[] = [];
   const losses: tf.Scalar[] = [];
   try {
@@ -75,7 +89,15 @@ export function dmStep(
         // synthetic one a first-order gradient with respect to its pixels only (not the frozen network's).
         const realMean = tf.mean(embedFirstOrder(net, params, real), 0);
         const synC = tf.slice(syn.images, [c * cfg.ipc, 0, 0, 0], [cfg.ipc, -1, -1, -1]) as tf.Tensor4D;
-        const f = (s: tf.Tensor4D) => tf.sum(tf.square(tf.sub(realMean, tf.mean(embedFirstOrder(net, params, aug(decode(s, cfg.factor ?? 1))), 0)))) as tf.Scalar;
+        const f = (s: tf.Tensor4D) => {
+          const e = embedFirstOrder(net, params, aug(decode(s, cfg.factor ?? 1)));
+          const mmd = tf.sum(tf.square(tf.sub(realMean, tf.mean(e, 0)))) as tf.Scalar;
+          if (!ceWeight) return mmd;
+          // IDM's class-aware regulariser: the drawn network should classify each decoded synthetic image as c.
+          const z = tf.add(tf.matMul(e, params.fcW), params.fcB) as tf.Tensor2D;
+          const y = tf.oneHot(tf.fill([e.shape[0]], c, 'int32') as tf.Tensor1D, net.classes) as tf.Tensor2D;
+          return tf.add(mmd, tf.mul(ceWeight, crossEntropy(z, y))) as tf.Scalar;
+        };
         const { value, grad } = tf.valueAndGrad(f)(synC);
         return [value, grad as tf.Tensor4D] as const;
       });
@@ -93,6 +115,6 @@ export function dmStep(
     });
   } finally {
     tf.dispose([...grads, ...losses]);
-    disposeConvNet(params);
+    if (!network) disposeConvNet(params);
   }
 }
