@@ -4,104 +4,13 @@
  * The UI imports these types; it never imports TensorFlow.js.
  */
 import type { DatasetId, RunDatasetId } from '../core/data/types';
-import type { DmPoolSettings, InitDraw, InitId, MethodId, MgddSettings, MttSettings, SamplerId, SamplerSettings, Sre2lSettings } from './methods';
 import type { LabConfig, LabEvent, LabResult } from './lab';
+import type { BackendName, BackendOptions, BackendPreference, BackendReport, BenchCase, BenchCaseResult } from './backend-protocol';
+import type { RunConfig } from './run-config';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export type BackendPreference = 'auto' | BackendName;
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
-
-/** Which backend runs, and why the better ones were skipped. */
-export interface BackendReport {
-  backend: BackendName;
-  /** Backends tried before the chosen one, with the reason each was not used. */
-  skipped: { backend: BackendName; reason: string }[];
-  /** Milliseconds the smoke test of the methods' ops took on the chosen backend (includes shader compilation). */
-  smokeMs: number;
-  /** Free text about the device, e.g. the WebGPU adapter ("swiftshader, fallback"). */
-  detail: string;
-  /** Bytes a run may use on this backend (shared/memory.ts backendMemoryBudget), for the pre-run memory check. */
-  memoryBudget: number;
-  /** Auto's measurement (core/probe.ts): every backend's figure or why it has none; absent for a forced backend. */
-  probe?: ProbeReport;
-}
-
-/** The probe's workload size: the run's image shape, network width and depth, and method (absent: 'dm'). */
-export interface ProbeShape {
-  input: [number, number, number];
-  width: number;
-  depth: number;
-  method?: MethodId;
-}
-
-/** What Auto measured: a step of the run's method per backend (warm-up left out), and which it chose. */
-export interface ProbeReport {
-  /** The cache key: device (adapter, cores) and the probe's shape class. */
-  key: string;
-  shape: ProbeShape;
-  chosen: BackendName;
-  /** In the order probed. */
-  results: {
-    backend: BackendName;
-    /** Mean ms per timed step (or the warm-up's, when `timed` is 0); absent when it did not run. */
-    msPerIteration?: number;
-    warmupMs?: number;
-    /** The quick ranking test: one 256² matmul, ms (absent when the backend did not start). */
-    quickMs?: number;
-    /** Timed steps (0: only the warm-up ran within the budget). */
-    timed?: number;
-    /**
-     * The budget ran out during a timed step: msPerIteration is how long that step had run when the probe stopped
-     * waiting (a lower bound: "> N s/it"). With `timed` 0, the warm-up ran past the budget and msPerIteration is
-     * its time so far (shader compilation included).
-     */
-    overBudget?: boolean;
-    /** E.g. "SIMD, 2 threads" or "software adapter". */
-    detail?: string;
-    /** Why it has no figure (smoke test failed, budget spent). */
-    reason?: string;
-  }[];
-  /** Milliseconds the smoke tests and probes took in all. */
-  totalMs: number;
-  /** When it was measured (ISO time). */
-  measuredAt: string;
-  /** True when this report came from the page's cache, not a new measurement. */
-  cached?: boolean;
-}
-
-/** One case of the page benchmark (core/run/bench.ts): a run config's settings, warm-up and timed iterations. */
-export interface BenchCase {
-  name: string;
-  config: Partial<RunConfig>;
-  warmup: number;
-  iterations: number;
-}
-
-/** What one bench case measured on the current backend (or why it could not run). */
-export interface BenchCaseResult {
-  name: string;
-  backend: string;
-  config: RunConfig;
-  warmup: number;
-  /** Median ms of the timed iterations (refresh, step and the loss's read). */
-  msPerIteration?: number;
-  ms?: number[];
-  warmupMs?: number[];
-  /** ms of the run's preparation (initial set; MTT's experts), not counted above. */
-  prepareMs?: number;
-  /** Per timed iteration: host-to-device uploads, their bytes, and device-to-host reads. */
-  perIteration?: { uploads: number; uploadBytes: number; reads: number };
-  error?: string;
-}
-
-/** Options of initBackend: the probe's shape, cached probes, and whether to measure again. */
-export interface BackendOptions {
-  probe?: ProbeShape;
-  /** Probes this browser measured before (the worker uses one whose key matches). */
-  cached?: ProbeReport[];
-  /** Ignore the cache and measure. */
-  remeasure?: boolean;
-}
+// Backends, Auto's probe and the page benchmark (backend-protocol.ts); a run's configuration (run-config.ts).
+export * from './backend-protocol';
+export * from './run-config';
 
 /** Progress while a dataset is fetched, verified, decompressed and parsed (in the worker). */
 export interface LoadProgress {
@@ -169,96 +78,6 @@ export interface DatasetSummary {
    */
   upload?: { sha256: string; format: 'idx' | 'cifar-binary' | 'zip' | 'folder'; notes: string[]; files: number };
 }
-
-/** The configuration of one distillation run (the skeleton's subset; the engine issue extends it). */
-export interface RunConfig {
-  /** A built-in dataset, or 'custom': the one uploaded in the page (a link to it cannot load it by itself). */
-  dataset: RunDatasetId;
-  /** With 'custom': the uploaded set's fingerprint (datasetSha256 in src/core/data/own.ts), so a record says which data it used. */
-  datasetSha256?: string;
-  method: MethodId;
-  /** Synthetic images per class. */
-  ipc: number;
-  iterations: number;
-  /** ConvNet channels per layer (128 in the papers) and number of conv blocks (3). */
-  width: number;
-  depth: number;
-  /** Real images drawn per class each iteration. */
-  realPerClass: number;
-  /** SGD on the synthetic pixels. */
-  lrImages: number;
-  momentum: number;
-  /**
-   * The first synthetic set: random real images, noise, DREAM's k-means centres' nearest images, or importance
-   * (sensitivity) sampling; the last two look at features (`initFeatures`) of up to `initPool` images per class.
-   */
-  init: InitId;
-  initFeatures?: 'embed' | 'pixels';
-  initPool?: number;
-  /** Importance init: the IPC images drawn by π ('sample', the default) or the coreset variant. */
-  initDraw?: InitDraw;
-  /** How each class's real batch is drawn (default uniform), and the settings of the non-uniform ones. */
-  sampler?: SamplerId;
-  samplerSettings?: SamplerSettings;
-  /** Differentiable siamese augmentation of the real and synthetic batches (one draw shared by both). */
-  dsa: boolean;
-  seed: number;
-  /** MTT's settings (used when method is 'mtt'; MTT_SETTINGS_DEFAULTS when absent). */
-  mtt?: MttSettings;
-  /**
-   * KRR only: learn the synthetic set's regression targets with its pixels (KIP/RFAD's learned labels), from the
-   * centred one-hot labels, by the same SGD. Absent: false.
-   */
-  learnLabels?: boolean;
-  /**
-   * Multi-formation (IDC) for DM, DC and KRR: each stored image decodes into f² training images (an f×f grid of
-   * tiles, each upsampled back to full size, same label). 1 (or absent) = off; 2 is the paper's value. With the
-   * 'real' init the tiles start as f² downscaled real images of the class. Evaluation trains on the decoded set.
-   */
-  factor?: number;
-  /**
-   * DC only: what the network on which gradients are matched is trained on between image updates. 'synthetic'
-   * (or absent): DC's, a fresh network every iteration trained on the synthetic set. 'real': IDC's (Kim et al.
-   * 2022), a network trained on real batches after every image update, kept across iterations and re-initialised
-   * every 100.
-   */
-  dcNet?: 'synthetic' | 'real';
-  /**
-   * SeqMatch (Du et al. 2023) for the methods whose descriptor allows it (DM, DC): each class's images split into
-   * this many subsets, optimised one after another over equal shares of the iterations, each with the earlier
-   * ones frozen in the loss. 1 (or absent) = off.
-   */
-  seqSubsets?: number;
-  /** SRe2L's settings (used when method is 'sre2l'; SRE2L_SETTINGS_DEFAULTS when absent). */
-  sre2l?: Sre2lSettings;
-  /** SRe2L only: DWA's directed weight adjustment of the teacher per batch. Absent: false. */
-  dwa?: boolean;
-  /** MGDD's settings (used when method is 'mgdd'; MGDD_SETTINGS_DEFAULTS when absent). */
-  mgdd?: MgddSettings;
-  /**
-   * DM only: where the embedding networks come from. 'random' (or absent): DM's, a fresh random network each
-   * iteration. 'pool': IDM's (Zhao et al. 2023), networks drawn from a queue trained on real data, plus a
-   * cross-entropy term on the synthetic images (settings in `dmPool`).
-   */
-  dmNet?: 'random' | 'pool';
-  /** IDM's pool settings (used when dmNet is 'pool'; DM_POOL_DEFAULTS when absent). */
-  dmPool?: DmPoolSettings;
-}
-
-export const DEFAULT_RUN_CONFIG: RunConfig = {
-  dataset: 'mnist',
-  method: 'dm',
-  ipc: 10,
-  iterations: 200,
-  width: 32,
-  depth: 3,
-  realPerClass: 64,
-  lrImages: 1,
-  momentum: 0.5,
-  init: 'real',
-  dsa: true,
-  seed: 0,
-};
 
 /** One point of the loss curve. */
 export interface LossPoint {
