@@ -16,6 +16,7 @@
  * run's `realPerClass` (the reference uses every image of the class at IPC 1). Every draw comes from the run's
  * seeded stream; the pool's weights, momenta and accuracies go into the run's checkpoint.
  */
+import { readFlat } from '../../nn/flat';
 import * as tf from '@tensorflow/tfjs';
 import { disposeConvNet, initConvNet, logits, paramList, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
 import { crossEntropy } from '../../nn/losses';
@@ -208,18 +209,8 @@ export class NetworkPool {
   /** The checkpoint field (empty before the first iteration: a resumed run then fills the pool as a fresh one). */
   async save(): Promise<PoolState | null> {
     if (!this.started) return null;
-    const flat = async (ts: tf.Tensor[]) => {
-      const parts = await Promise.all(ts.map((t) => t.data() as Promise<Float32Array>));
-      const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
-    };
     const nets = await Promise.all(
-      this.nets.map(async (n) => ({ params: await flat(paramList(n.params)), velocity: await flat(n.velocity), accuracy: (await n.accuracy.data())[0]! })),
+      this.nets.map(async (n) => ({ params: await readFlat(paramList(n.params)), velocity: await readFlat(n.velocity), accuracy: (await n.accuracy.data())[0]! })),
     );
     return { nets };
   }

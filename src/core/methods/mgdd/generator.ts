@@ -10,6 +10,7 @@
  * The convolutions are ops.ts `conv` (hand-written gradients for the weights that exist on every backend,
  * including wasm, which has no Conv2DBackpropFilter kernel); G's gradient is then ordinary autodiff through them.
  */
+import { readFlat } from '../../nn/flat';
 import * as tf from '@tensorflow/tfjs';
 import { conv, pad2d } from '../../nn/ops';
 
@@ -59,15 +60,8 @@ export function initGenerator(g: GeneratorShape, seed: number): GeneratorParams 
 }
 
 /** G's parameters as one flat array (checkpoints, cache keys of tests). */
-export async function flattenGenerator(params: GeneratorParams): Promise<Float32Array> {
-  const parts = await Promise.all(params.map((p) => p.data() as Promise<Float32Array>));
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+export function flattenGenerator(params: GeneratorParams): Promise<Float32Array> {
+  return readFlat(params);
 }
 
 /** Parameters from a flat array (the inverse of flattenGenerator); throws when the size does not fit. */
