@@ -92,6 +92,20 @@ export interface ProbeOptions {
   quickRatio?: number;
 }
 
+/** The cached probe that decides for `probe` (same device, cores and shape; its choice not avoided), if any. */
+function cachedProbe(probe: ProbeOptions, avoid: readonly BackendName[]): ProbeReport | undefined {
+  const key = probeKey(probe.device, probe.cores, probe.shape);
+  return probe.remeasure ? undefined : probe.cached?.find((p) => p.key === key && !avoid.includes(p.chosen));
+}
+
+/**
+ * Whether selectBackend will time backends (Auto with no cached probe that decides): the caller then keeps other
+ * work off this thread meanwhile, as it would be counted in the timed steps.
+ */
+export function willProbe(preference: BackendPreference, probe: ProbeOptions | undefined, avoid: readonly BackendName[] = []): boolean {
+  return preference === 'auto' && probe !== undefined && cachedProbe(probe, avoid) === undefined;
+}
+
 /**
  * Picks and initialises a backend; see the module comment. With `probe` and preference 'auto': every backend that
  * passes the smoke test is timed on the probe (core/probe.ts) and the fastest is chosen, or a cached probe with
@@ -107,7 +121,7 @@ export async function selectBackend(
 ): Promise<BackendReport> {
   if (preference === 'auto' && probe) {
     const key = probeKey(probe.device, probe.cores, probe.shape);
-    const hit = probe.remeasure ? undefined : probe.cached?.find((p) => p.key === key && !avoid.includes(p.chosen));
+    const hit = cachedProbe(probe, avoid);
     if (!hit) return probeBackends(prepare, deviceGiB, avoid, probe, key);
     const report = await selectBackend(hit.chosen, prepare, deviceGiB, avoid);
     return report.backend === hit.chosen ? { ...report, probe: { ...hit, cached: true } } : report;

@@ -34,7 +34,7 @@ import type { DatasetId, RunDatasetId } from '../core/data/types';
 import { datasetSha256, decodeOwnFiles } from '../core/data/own';
 import { DatasetFormatError } from '../core/data/errors';
 import { MAX_DATASET_BYTES } from '../shared/config';
-import { selectBackend } from '../core/backend';
+import { selectBackend, willProbe } from '../core/backend';
 import { getDataset } from '../core/data/registry';
 import { decodeDataset } from '../core/data/load';
 import { prepareRealData } from '../core/data/batches';
@@ -139,6 +139,17 @@ function transferable(e: RunEvent): RunEvent {
 /** The teaching lab's run: whether one is going, and whether the page asked it to stop. */
 const lab = { running: false, stop: false };
 
+/**
+ * The page starts the backend while the dataset downloads and decodes (neither needs the other). Auto's probe
+ * times steps on this thread, so a decode must not run inside it: the probe and the decode take turns.
+ */
+let turn: Promise<unknown> = Promise.resolve();
+function inTurn<T>(fn: () => T | Promise<T>): Promise<T> {
+  const run = turn.then(fn);
+  turn = run.catch(() => undefined);
+  return run;
+}
+
 const api: EngineApi = {
   async initBackend(preference: BackendPreference, onDeviceLost?: (loss: DeviceLoss) => void, avoid: BackendName[] = [], options: BackendOptions = {}) {
     if (control) throw new Error('Stop the run before changing the backend.');
@@ -152,7 +163,8 @@ const api: EngineApi = {
             ...(options.remeasure ? { remeasure: true } : {}),
           }
         : undefined;
-    const report = await selectBackend(preference, prepareBrowserBackend, deviceGiB, avoid, probe);
+    const select = () => selectBackend(preference, prepareBrowserBackend, deviceGiB, avoid, probe);
+    const report = willProbe(preference, probe, avoid) ? await inTurn(select) : await select();
     backend = report;
     deviceLoss =
       watchDeviceLoss((info) => {
@@ -192,7 +204,7 @@ const api: EngineApi = {
       const spec = getDataset(id as DatasetId);
       const { manifest, files, report, stored } = await fetchDatasetFiles(id as DatasetId, onProgress);
       onProgress({ phase: 'parse', file: manifest.variant, loaded: 0, total: 0 });
-      const loaded = decodeDataset(spec, manifest.variant, files, decodeProgress(onProgress));
+      const loaded = await inTurn(() => decodeDataset(spec, manifest.variant, files, decodeProgress(onProgress)));
       // The cache writes went on while the files were decoded.
       await stored;
       const source = report.downloaded === 0 ? 'cache' : report.fromCache === 0 ? 'download' : 'mixed';

@@ -18,16 +18,16 @@ function storeFor(search = '') {
 beforeEach(() => fake.reset());
 
 describe('backend slice', () => {
-  it('the preferred backend comes up once per worker, before the dataset', async () => {
+  it('the preferred backend comes up once per worker, while the dataset downloads (asked for first)', async () => {
     const store = storeFor('?backend=webgl');
     await store.getState().boot();
-    expect(store.getState()).toMatchObject({ backendStatus: 'ready', backend: { backend: 'webgl' } });
-    expect(fake.calls).toEqual(['initBackend:webgl', 'loadDataset:mnist']);
+    expect(store.getState()).toMatchObject({ backendStatus: 'ready', backend: { backend: 'webgl' }, datasetStatus: 'ready' });
+    expect(fake.calls).toEqual(['loadDataset:mnist', 'initBackend:webgl']);
     await store.getState().loadDataset('fashion-mnist');
     expect(fake.calls.slice(2)).toEqual(['loadDataset:fashion-mnist']);
   });
 
-  it('a backend that cannot start is an error with a hint, and the dataset is not loaded', async () => {
+  it('a backend that cannot start is an error with a hint, and the dataset (requested alongside) is not shown as ready', async () => {
     fake.backendError = new Error('WebGPU is not available');
     const store = storeFor('?backend=webgpu');
     await store.getState().boot();
@@ -36,7 +36,9 @@ describe('backend slice', () => {
     expect(s.datasetStatus).toBe('error');
     expect(s.error).toMatchObject({ source: 'backend', title: 'No compute backend could be started', message: 'WebGPU is not available', retry: true });
     expect(s.error?.hint).toMatch(/WASM and CPU work in every browser/);
-    expect(fake.calls.some((c) => c.startsWith('loadDataset'))).toBe(false);
+    // The worker downloads the dataset while the backend starts; the backend's error is the one shown, and no sample.
+    expect(fake.calls.some((c) => c.startsWith('loadDataset'))).toBe(true);
+    expect(s.dataset).toBeNull();
   });
 
   it('choosing another backend: a fresh worker, the run cleared, an uploaded dataset replaced by MNIST', async () => {

@@ -73,11 +73,17 @@ export const createDatasetSlice =
       try {
         const summary = await serial(rt, async () => {
           if (token !== rt.loadToken) throw new Superseded();
-          await ensureBackend({ set, get, rt });
-          if (token !== rt.loadToken) throw new Superseded();
-          return engine.loadDataset(id, (p) => {
+          // The worker downloads and decodes the dataset while the backend starts: neither needs the other. The
+          // dataset is asked for first, so its downloads are under way while the backend's start keeps the worker busy.
+          const loading = engine.loadDataset(id, (p) => {
             if (token === rt.loadToken) set({ loadProgress: p });
           });
+          const backendReady = ensureBackend({ set, get, rt });
+          // A backend that fails says why itself; the dataset's outcome then does not matter.
+          loading.catch(() => undefined);
+          await backendReady;
+          if (token !== rt.loadToken) throw new Superseded();
+          return loading;
         });
         if (token !== rt.loadToken) return;
         rt.datasetGeneration = engine.engineGeneration();
