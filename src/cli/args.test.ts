@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runRecordSchema } from '../core/run/record';
 import { CLI_ARGS } from '../testing/bad-inputs';
 import { SETTINGS } from '../shared/settings';
-import { configFromFlags, parse, USAGE, UsageError } from './args';
+import { configFromFlags, parse, USAGE, UsageError, type RunArgs } from './args';
 
 const cli = JSON.parse(fs.readFileSync(new URL('../shared/settings/fixtures/cli.json', import.meta.url), 'utf8')) as { cli: { name: string; args: string[]; config: unknown }[] };
 
@@ -63,6 +63,17 @@ describe('distill run flags read through the settings table', () => {
 
   it('a flag of another method is refused, one line naming it', () => {
     expect(() => parse(['run', '--dataset', 'mnist', '--data', 'x', '--learn-labels', 'on'])).toThrow(/learn-labels|KRR/i);
+  });
+
+  it("a method's own setting where the run would not use it is refused: another method's, or DM's pool without --dm-net pool", () => {
+    const run = (...more: string[]) => parse(['run', '--dataset', 'mnist', '--data', 'x', ...more]);
+    expect(() => run('--pool-size', '5')).toThrow('--pool-size applies only with --dm-net pool');
+    expect(() => run('--method', 'dc', '--ce-weight', '0')).toThrow('--ce-weight is a setting of --method dm (this run is --method dc)');
+    expect(() => run('--method', 'dm', '--syn-steps', '8')).toThrow('--syn-steps is a setting of --method mtt (this run is --method dm)');
+    // Where it applies, it is taken; a default written out is still a flag given.
+    const ok = run('--dm-net', 'pool', '--pool-size', '5', '--ce-weight', '0');
+    expect(configFromFlags(ok.args as RunArgs).dmPool).toMatchObject({ size: 5, ceWeight: 0 });
+    expect(() => run('--method', 'mtt', '--syn-steps', '8')).not.toThrow();
   });
 
   it('eval takes the shared flags from the same table: dataset optional, backend and width checked as for run', () => {

@@ -12,7 +12,7 @@ import { METHODS, type MethodId } from '../shared/methods';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../shared/protocol';
 import type { DatasetId } from '../core/data/types';
 import { SETTINGS, type Setting } from '../shared/settings';
-import { checkMethodFlags, checkSubsets, softLabelFlags } from './method-flags';
+import { checkMethodFlags, checkSettingFlags, checkSubsets, softLabelFlags } from './method-flags';
 
 /** One help line: the flag column, then the text wrapped at 116 characters under itself. */
 export function helpLine(flag: string, text: string): string {
@@ -197,8 +197,11 @@ export type RunArgs = EvalFlags & {
   [flag: string]: unknown;
 };
 
-/** Parses `rest` strictly against `schema`'s flags; the first problem becomes a one-line UsageError. */
-function parseFlags<S extends z.ZodObject>(schema: S, rest: string[]): z.infer<S> {
+/**
+ * Parses `rest` strictly against `schema`'s flags; the first problem becomes a one-line UsageError. `given` holds
+ * the flags the command line named (the others have their defaults).
+ */
+function parseFlags<S extends z.ZodObject>(schema: S, rest: string[]): { args: z.infer<S>; given: Set<string> } {
   let values: Record<string, unknown>;
   try {
     values = parseArgs({
@@ -211,7 +214,7 @@ function parseFlags<S extends z.ZodObject>(schema: S, rest: string[]): z.infer<S
   }
   const parsed = schema.safeParse(values);
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
+  return { args: parsed.data, given: new Set(Object.keys(values)) };
 }
 
 export function parse(argv: string[]): { command: 'run'; args: RunArgs } | { command: 'eval'; args: EvalArgs } {
@@ -219,13 +222,17 @@ export function parse(argv: string[]): { command: 'run'; args: RunArgs } | { com
   if (command === '--help' || command === '-h') throw new HelpRequest();
   if (command === undefined) throw new UsageError('');
   if (command === 'run') {
-    const args = parseFlags(runSchema, rest) as RunArgs;
-    const problem = checkMethodFlags(args, args.method, args.factor, args['eval-labels']) ?? checkSubsets(args.method, args['seq-subsets'], args.ipc);
+    const { args: parsed, given } = parseFlags(runSchema, rest);
+    const args = parsed as RunArgs;
+    const problem =
+      checkMethodFlags(args, args.method, args.factor, args['eval-labels']) ??
+      checkSubsets(args.method, args['seq-subsets'], args.ipc) ??
+      checkSettingFlags(given, configFromFlags(args));
     if (problem) throw new UsageError(problem);
     return { command, args };
   }
   if (command === 'eval') {
-    const args = parseFlags(evalSchema, rest);
+    const { args } = parseFlags(evalSchema, rest);
     if (args['eval-epochs'] < 1 || args['eval-models'] < 1) throw new UsageError('distill eval needs --eval-epochs and --eval-models of at least 1');
     return { command, args };
   }

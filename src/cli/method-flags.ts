@@ -5,6 +5,7 @@
  */
 import { METHOD_IDS, methodInfo, methodsWith, type MethodId, type MethodToggle } from '../shared/methods';
 import type { RunConfig } from '../shared/protocol';
+import { SETTINGS, shownFor } from '../shared/settings';
 
 
 const all = METHOD_IDS.map((id) => ({ id, d: methodInfo(id) }));
@@ -65,4 +66,18 @@ export function methodConfig(args: Record<string, unknown>, method: MethodId): P
   // A group that applies only with some toggle (DM's pool settings) is left out without it.
   if (d.settings && (d.settings.when?.(out as unknown as RunConfig) ?? true)) out[d.settings.group] = Object.fromEntries(d.settings.fields.map((s) => [s.key, s.cli ? (args[s.cli.flag] as number) : s.default]));
   return out as Partial<RunConfig>;
+}
+
+/**
+ * A method's own number setting named on the command line where the run would not use it: for another method, or
+ * without the toggle it belongs to (`--pool-size` without `--dm-net pool`). Returns the message, or null.
+ */
+export function checkSettingFlags(given: ReadonlySet<string>, config: RunConfig): string | null {
+  for (const s of SETTINGS) {
+    if (!s.cli || !s.owner || s.kind === 'toggle' || !given.has(s.cli.flag) || shownFor(s, config)) continue;
+    if (s.owner !== config.method) return `--${s.cli.flag} is a setting of --method ${s.owner} (this run is --method ${config.method})`;
+    const toggle = (methodInfo(s.owner).toggles ?? []).find((t) => s.shown?.({ ...config, [t.key]: t.on }));
+    return `--${s.cli.flag} applies only with ${toggle ? `--${toggle.cli.flag} ${toggle.cli.on}` : 'settings this run does not have'}`;
+  }
+  return null;
 }

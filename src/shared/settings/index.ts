@@ -68,15 +68,20 @@ export function methodSettings(id: MethodId): Setting[] {
   return rows;
 }
 
-/** Every setting, in the page's order: the general ones, each method's main settings after the real images per class, its toggles after the SeqMatch subsets, its further settings at the end of "More settings". */
+/**
+ * Every setting, in the page's order: the general ones, each method's main settings after the real images per class,
+ * its toggles after the SeqMatch subsets (then the settings a toggle turns on), its further settings at the end of
+ * "More settings".
+ */
 function compose(): Setting[] {
   const own = METHOD_IDS.flatMap(methodSettings);
   const out: Setting[] = [];
   for (const s of GENERAL_SETTINGS) {
     if (s.section === 'compute') out.push(...own.filter((o) => o.kind !== 'toggle' && o.section === 'more'));
     out.push(s);
-    if (s.param === METHOD_SETTINGS_AFTER) out.push(...own.filter((o) => o.kind !== 'toggle' && o.section === 'distillation'));
-    if (s.param === METHOD_TOGGLES_AFTER) out.push(...own.filter((o) => o.kind === 'toggle'));
+    if (s.param === METHOD_SETTINGS_AFTER) out.push(...own.filter((o) => o.kind !== 'toggle' && o.section === 'distillation' && !o.shown));
+    // A method's toggles, then the settings that apply only with one of them on (DM's pool, under its checkbox).
+    if (s.param === METHOD_TOGGLES_AFTER) out.push(...own.filter((o) => o.kind === 'toggle'), ...own.filter((o) => o.kind !== 'toggle' && o.section === 'distillation' && o.shown));
   }
   return out;
 }
