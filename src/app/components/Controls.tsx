@@ -15,6 +15,7 @@ import { SelectField } from './controls/fields';
 import { RunButtons } from './controls/RunButtons';
 import { DeviceSection } from './controls/DeviceSection';
 import { MemoryEstimate, ResidentEstimate } from './controls/estimates';
+import { estimateRunBytes } from '../../shared/memory';
 import { SettingControl, shownSettings } from './controls/SettingControl';
 
 export { NumberField, SelectField } from './controls/fields';
@@ -83,7 +84,6 @@ const DATASET = settingOf('dataset');
 const BACKEND = settingOf('backend');
 
 export function Controls() {
-  const config = useApp((s) => s.config);
   const datasetId = useApp((s) => s.datasetId);
   const preference = useApp((s) => s.backendPreference);
   const backend = useApp((s) => s.backend);
@@ -94,7 +94,8 @@ export function Controls() {
   const uploadedName = useApp((s) => s.uploadedName);
 
   const locked = isRunActive(runStatus);
-  const info = methodInfo(config.method);
+  // Runs whose memory grows with their settings (MTT, KRR, DM with IDM's pool) show the estimate before the seed, with the residency beside it.
+  const estimated = useApp((s) => s.dataset !== null && estimateRunBytes(s.config, s.dataset.shape, s.dataset.classes.length) !== null);
   // The dataset and the backend are chosen by actions (load the dataset, restart the engine), not by a config patch.
   const datasetHint = datasetId === 'custom' ? 'Your own files (Dataset card)' : (DATASET_OPTIONS.find((o) => o.id === datasetId)?.hint ?? '');
   const datasetOptions = [
@@ -135,9 +136,8 @@ export function Controls() {
           <SectionFields
             section="distillation"
             locked={locked}
-            // Methods with a memory estimate show the residency beside it (before the seed); the others under the real images.
-            after={{ realPerClass: !info.estimateBytes && <ResidentEstimate /> }}
-            before={{ seed: info.estimateBytes && <MemoryEstimate /> }}
+            after={{ realPerClass: !estimated && <ResidentEstimate /> }}
+            before={{ seed: estimated && <MemoryEstimate /> }}
           />
         </div>
         <MoreFields locked={locked} />

@@ -106,8 +106,11 @@ export interface MethodDescriptor<Id extends string = string> {
    * given the dataset's class names; absent when it shows none.
    */
   describeReadouts?: (readouts: Record<string, number>, classes: readonly string[]) => string;
-  /** Peak bytes of a run, estimated before it starts; absent when memory does not grow with the method's settings. */
-  estimateBytes?: (config: RunConfig, net: NetSize) => number;
+  /**
+   * Peak bytes of a run, estimated before it starts; absent (or null for a config) when memory does not grow with the
+   * method's settings.
+   */
+  estimateBytes?: (config: RunConfig, net: NetSize) => number | null;
   /** What to lower when the run does not fit. */
   memoryAdvice?: string;
 }

@@ -60,7 +60,8 @@ export interface DmNetwork {
 }
 
 /**
- * One DM iteration. Returns the summed loss as a scalar tensor the caller owns (read it back lazily).
+ * One DM iteration. Returns the summed loss as a scalar tensor the caller owns (read it back lazily): the matching
+ * loss, also with IDM's CE term (which only the gradient includes).
  * `pickReal(c)` chooses the real batch of class c (a sampler); by default uniform without replacement.
  * `network`: IDM's drawn pool network (not freed here); absent, a fresh random one seeded from `rng` (DM).
  */
@@ -89,17 +90,21 @@ export function dmStep(
         // synthetic one a first-order gradient with respect to its pixels only (not the frozen network's).
         const realMean = tf.mean(embedFirstOrder(net, params, real), 0);
         const synC = tf.slice(syn.images, [c * cfg.ipc, 0, 0, 0], [cfg.ipc, -1, -1, -1]) as tf.Tensor4D;
+        // With IDM's CE term the loss reported is the matching term alone (comparable with plain DM's curve); the
+        // gradient is the whole objective's.
+        let matching = null as tf.Scalar | null;
         const f = (s: tf.Tensor4D) => {
           const e = embedFirstOrder(net, params, aug(decode(s, cfg.factor ?? 1)));
           const mmd = tf.sum(tf.square(tf.sub(realMean, tf.mean(e, 0)))) as tf.Scalar;
           if (!ceWeight) return mmd;
+          matching = tf.keep(mmd);
           // IDM's class-aware regulariser: the drawn network should classify each decoded synthetic image as c.
           const z = tf.add(tf.matMul(e, params.fcW), params.fcB) as tf.Tensor2D;
           const y = tf.oneHot(tf.fill([e.shape[0]], c, 'int32') as tf.Tensor1D, net.classes) as tf.Tensor2D;
           return tf.add(mmd, tf.mul(ceWeight, crossEntropy(z, y))) as tf.Scalar;
         };
         const { value, grad } = tf.valueAndGrad(f)(synC);
-        return [value, grad as tf.Tensor4D] as const;
+        return [matching ?? value, grad as tf.Tensor4D] as const;
       });
       losses.push(loss);
       grads.push(grad);

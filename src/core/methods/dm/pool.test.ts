@@ -4,13 +4,16 @@ import * as tf from '@tensorflow/tfjs';
 import { gatherBatch, type RealData } from '../../data/batches';
 import { DistillRun, type RunCheckpoint } from '../../run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
-import { DM_POOL_DEFAULTS, type DmPoolSettings } from '../../../shared/method-info/dm';
+import { DM_POOL_DEFAULTS, estimateDmPoolBytes, type DmPoolSettings } from '../../../shared/method-info/dm';
+import { estimateRunBytes } from '../../../shared/memory';
 import { completeConfig } from '../../../shared/config';
 import { pixelsSha256 } from '../../data/sha256';
 import { finiteDifference, relativeError, useBackend } from '../../../testing/tf';
 import { mnistSubset } from '../../../testing/data';
 import { Rng } from '../../rng';
-import { initConvNet, disposeConvNet, type ConvNetShape } from '../../nn/convnet';
+import { initConvNet, disposeConvNet, embedFirstOrder, type ConvNetShape } from '../../nn/convnet';
+import { crossEntropy } from '../../nn/losses';
+import { decode } from '../idc/multiformation';
 import { createSyntheticState, disposeSyntheticState, dmStep, DM_DEFAULTS } from './dm';
 import { NetworkPool } from './pool';
 import type { DmRunMethod } from './plugin';
@@ -84,6 +87,23 @@ describe('IDM pool (wasm)', () => {
     // The first network has left by t = 4 (two newcomers joined a full pool).
     expect(p.networks.includes(first as never)).toBe(false);
     p.dispose();
+  });
+
+  it("the memory estimate is what a full pool holds: each network's weights and SGD velocity", () => {
+    const shape: ConvNetShape = { input: [28, 28, 1], classes: 10, width: 8, depth: 3, architecture: 'convnet' };
+    const before = tf.memory().numBytes;
+    const p = new NetworkPool(shape, data, pool({ size: 5, interval: 1, trainNets: 0 }), new Rng(3));
+    for (let t = 0; t < 4; t++) p.advance(t);
+    expect(p.networks.length).toBe(5);
+    const held = tf.memory().numBytes - before;
+    const estimate = estimateRunBytes({ ...small, dmPool: pool({ size: 5 }) }, [28, 28, 1], 10)!;
+    expect(estimate).toBe(estimateDmPoolBytes(shape, { size: 5 }));
+    // The rest: each network's accuracy and loss scalars (8 bytes).
+    expect(held - estimate).toBeGreaterThanOrEqual(0);
+    expect(held - estimate).toBeLessThanOrEqual(5 * 8);
+    p.dispose();
+    // Plain DM gives no estimate (one class's graph at a time), as before the pool.
+    expect(estimateRunBytes({ ...small, dmNet: 'random' }, [28, 28, 1], 10)).toBeNull();
   });
 
   it('a pool run changes the images, reports its pool, and differs from DM with random networks', async () => {
@@ -203,6 +223,19 @@ describe('IDM pool: the cross-entropy term (wasm)', () => {
       tf.dispose(ceWeight);
       return l;
     };
+    /**
+     * The CE term itself, written out here from its definition: w · Σ_c CE(the network's logits of class c's decoded
+     * synthetic images, c). dmStep's loss is the matching term alone (the CE term is only in its gradient).
+     */
+    const ceAt = (x: tf.Tensor, w: number): tf.Scalar =>
+      tf.tidy(() => {
+        const terms = Array.from({ length: k }, (_, c) => {
+          const e = embedFirstOrder(shape, params, decode(tf.slice(x as tf.Tensor4D, [c, 0, 0, 0], [1, -1, -1, -1]), cfg.factor));
+          const z = tf.add(tf.matMul(e, params.fcW), params.fcB) as tf.Tensor2D;
+          return crossEntropy(z, tf.oneHot(tf.fill([e.shape[0]], c, 'int32') as tf.Tensor1D, 10) as tf.Tensor2D);
+        });
+        return tf.mul(tf.sum(tf.stack(terms)), w) as tf.Scalar;
+      });
     const gradAt = (x: tf.Tensor, w: number): Float32Array => {
       tf.dispose(lossAt(x, w));
       return syn.velocity.dataSync().slice() as Float32Array;
@@ -221,12 +254,16 @@ describe('IDM pool: the cross-entropy term (wasm)', () => {
     // The CE term alone: (∇L_w − ∇L_0) against finite differences of L_w − L_0, at pixels the term moves most.
     const ceGrad = withCe.map((g, i) => g - without[i]!);
     const probes = Array.from(ceGrad.keys()).sort((a, b) => Math.abs(ceGrad[b]!) - Math.abs(ceGrad[a]!)).slice(0, 12);
-    const ceOnly = (t: tf.Tensor) => tf.sub(lossAt(t, 5), lossAt(t, 0)) as tf.Scalar;
-    const pairs = finiteDifference(ceOnly, x, ceGrad, probes, EPS);
+    const pairs = finiteDifference((t) => ceAt(t, 5), x, ceGrad, probes, EPS);
     // Float32 on both sides: 2-3 % is what rounding and ReLU kinks leave (a wrong term is off by far more).
     expect(relativeError(pairs)).toBeLessThan(5e-2);
-    // And the whole loss (matching + CE) at the same pixels.
-    expect(relativeError(finiteDifference((t) => lossAt(t, 5), x, withCe, probes, EPS))).toBeLessThan(5e-2);
+    // And the whole objective (matching + CE) at the same pixels.
+    const whole = (t: tf.Tensor) => tf.tidy(() => tf.add(lossAt(t, 0), ceAt(t, 5)) as tf.Scalar);
+    expect(relativeError(finiteDifference(whole, x, withCe, probes, EPS))).toBeLessThan(5e-2);
+    // The loss dmStep reports is the matching term alone, with or without the CE term in the gradient.
+    const [reported, matching] = [lossAt(x, 5), lossAt(x, 0)];
+    expect(reported.dataSync()[0]).toBe(matching.dataSync()[0]);
+    tf.dispose([reported, matching]);
     x.dispose();
     disposeSyntheticState(syn);
     disposeConvNet(params);
