@@ -6,7 +6,8 @@
  *
  *   DATASETS_DIR=../shared/datasets npx tsx bench/method-hashes.ts > before.txt   (then after.txt; diff them)
  *
- * Options: --backend cpu|wasm (default both), --only <case name substring>.
+ * Options: --backend cpu|wasm (default both), --only <case name substring>, --net-draw host|device (default: the
+ * config's default; host is what every config from before the setting means).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
@@ -25,6 +26,7 @@ const opt = (name: string) => {
 };
 const backends = (opt('backend') ? [opt('backend')] : ['cpu', 'wasm']) as ('cpu' | 'wasm')[];
 const only = opt('only');
+const netDraw = opt('net-draw') as RunConfig['netDraw'] | undefined;
 
 const sampler = { ...SAMPLER_SETTINGS_DEFAULTS, interval: 2, pool: 8, probeSteps: 2 };
 const sre2l = { ...SRE2L_SETTINGS_DEFAULTS, teacherEpochs: 1, teacherImages: 24, dwaSteps: 2 };
@@ -60,6 +62,7 @@ const base = (backend: 'cpu' | 'wasm'): RunConfig => ({
   iterations: 4,
   dsa: false,
   seed: 11,
+  ...(netDraw ? { netDraw } : {}),
 });
 
 const hashOf = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);

@@ -217,6 +217,9 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
         dsa: false,
         seed,
         iterations,
+        // The committed rows were measured with the networks drawn in JavaScript (what a config without netDraw
+        // means); new and resumed rows keep that, so the table stays one protocol and its commands its bytes.
+        netDraw: 'host',
         ...(s.seq ? { seqSubsets: s.seq } : {}),
       };
       row.config = config;

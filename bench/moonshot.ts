@@ -246,6 +246,9 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
       dsa: false,
       seed,
       iterations: checkpoints[checkpoints.length - 1]!,
+      // The committed results were measured with the networks drawn in JavaScript (what a config without netDraw
+      // means); the bench keeps that, so its tables and README's commands (--net-draw host) give the same bytes.
+      netDraw: 'host',
       ...extra,
       ...(extra.dmNet === 'pool' ? { dmPool: { ...DM_POOL_DEFAULTS, ...poolOverride, ...COMBOS[combo]!.pool } } : {}),
     };

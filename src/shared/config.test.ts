@@ -67,6 +67,23 @@ describe('run config links', () => {
     expect(s.run).toBe(false);
   });
 
+  it('netDraw: new links carry it; an app-made link without it (made before it existed) reads as absent, which means host', () => {
+    const now = configToSearch(DEFAULT_RUN_CONFIG, { version: '0.1.0' });
+    expect(now).toMatch(/&netDraw=device(&|$)/);
+    expect(configFromSearch(now).config.netDraw).toBe('device');
+    const old = now.replace('&netDraw=device', '');
+    const read = configFromSearch(old);
+    expect(read.errors).toEqual([]);
+    expect(read.config).not.toHaveProperty('netDraw');
+    // An old config writes the old link, text for text.
+    expect(configToSearch(read.config, { version: '0.1.0' })).toBe(old);
+    expect(configFromSearch(`${old}&netDraw=host`).config.netDraw).toBe('host');
+    expect(configFromSearch('?netDraw=sideways').errors).toEqual(["netDraw must be one of device, host (got 'sideways')"]);
+    // No link at all, or a hand-written query without v=: the page's defaults (device).
+    expect(configFromSearch('').config.netDraw).toBe('device');
+    expect(configFromSearch('?ipc=1&width=8').config.netDraw).toBe('device');
+  });
+
   it('tampered links: scripts, huge values, fractions, repeats, a huge query and a bad backend are refused', () => {
     const script = configFromSearch(`?dataset=${encodeURIComponent('<script>alert(1)</script>')}&iterations=1e308&ipc=2.5&ipc=3&backend=quantum`);
     expect(script.config).toEqual(DEFAULT_RUN_CONFIG);

@@ -75,6 +75,13 @@ export interface RunConfig {
   dmNet?: 'random' | 'pool';
   /** IDM's pool settings (used when dmNet is 'pool'; DM_POOL_DEFAULTS when absent). */
   dmPool?: DmPoolSettings;
+  /**
+   * Where the fresh random networks a method draws while distilling (DM's each iteration, DC's, KRR's, IDM's
+   * pool's) get their weights (src/core/nn/draw.ts). 'device': made on the device from a small uploaded table
+   * (new runs). 'host', or absent (runs, links and records from before this field): tfjs's seeded generator in
+   * JavaScript, every weight uploaded. The two give different bytes; each is deterministic.
+   */
+  netDraw?: 'host' | 'device';
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -90,4 +97,5 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   init: 'real',
   dsa: true,
   seed: 0,
+  netDraw: 'device',
 };

@@ -8,7 +8,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RunCheckpoint, RunConfig } from '../../shared/protocol';
 import type { MethodDescriptor, MethodId } from '../../shared/methods';
-import type { ConvNetShape } from '../nn/convnet';
+import type { ConvNetParams, ConvNetShape } from '../nn/convnet';
 import type { RealData } from '../data/batches';
 import type { Rng } from '../rng';
 import type { DrawAugment, SyntheticState } from './dm/dm';
@@ -31,6 +31,12 @@ export interface MethodContext {
   pick(c: number, n: number): ArrayLike<number>;
   /** The run's iterations completed so far (the iteration the next step() makes, 0-based). */
   iteration(): number;
+  /**
+   * A fresh random network from a seed, drawn where the config says (`netDraw`: on the device, or by the seeded
+   * generator in JavaScript; src/core/nn/draw.ts). For the networks a method draws while distilling; the caller
+   * frees it.
+   */
+  drawNet(seed: number): ConvNetParams;
 }
 
 /** Something a method keeps between runs (e.g. MTT's experts), freed by whoever evicts it. */

@@ -90,7 +90,9 @@ const BEFORE: [string, Partial<RunConfig>, string][] = [
 ];
 
 describe('the same bytes as before the registry (wasm)', () => {
-  const base: RunConfig = { ...DEFAULT_RUN_CONFIG, ipc: 1, width: 4, depth: 2, realPerClass: 4, iterations: 4, dsa: false, seed: 11 };
+  // As a config from before `netDraw` reads (no field: networks drawn in JavaScript), which must keep its bytes.
+  const { netDraw: _new, ...before } = DEFAULT_RUN_CONFIG;
+  const base: RunConfig = { ...before, ipc: 1, width: 4, depth: 2, realPerClass: 4, iterations: 4, dsa: false, seed: 11 };
   let data: ReturnType<typeof mnistSubset> | null = null;
   it.each(BEFORE)('%s', async (_name, patch, sha) => {
     await useBackend('wasm');

@@ -103,6 +103,11 @@ export const runRecordSchema = z.object({
         ceWeight: z.number().nonnegative(),
       })
       .optional(),
+    /**
+     * Where the fresh random networks drawn while distilling got their weights: 'device' (a small uploaded table,
+     * src/core/nn/draw.ts) or 'host' (JavaScript); absent (records from before the field): host.
+     */
+    netDraw: z.enum(['host', 'device']).optional(),
   }),
   dataset: z.object({
     id: z.string(),

@@ -24,6 +24,7 @@ import type { LearnedLabelValues, Method, MethodCache, PrepareProgress } from '.
 import { blankCell, imagesToGrid, markCell } from '../render';
 import { changeFromStart } from '../change';
 import { Rng } from '../rng';
+import { netDrawer, type NetDrawer } from '../nn/draw';
 import { decodePixels, initTiles, tilePixels } from '../methods/idc/multiformation';
 
 /**
@@ -71,6 +72,8 @@ export class DistillRun {
   readonly residency: Residency;
   /** Iterations completed so far. */
   iteration = 0;
+  /** Where the method's fresh networks come from (`netDraw`); keeps its index vectors on the device. */
+  private readonly drawer: NetDrawer;
 
   constructor(source: RealData, config: RunConfig, engine: EngineOptions = {}) {
     this.config = config;
@@ -111,6 +114,9 @@ export class DistillRun {
     const sampler = createSampler(samplerId, data, samplerSettings(config), samplerRng, config.realPerClass);
     this.sampler = sampler;
     const pick = (c: number, n: number) => sampler.pick(c, n);
+    // Only a method that draws networks while distilling keeps the device drawer's vectors.
+    this.drawer = netDrawer(this.net, methodInfo(config.method).drawsNetworks ? (config.netDraw ?? 'host') : 'host');
+    const drawer = this.drawer;
     this.method = sequential(methodImpl(config.method), subsets).create({
       config,
       net: this.net,
@@ -121,6 +127,7 @@ export class DistillRun {
       dsa: (rng) => this.dsa(rng),
       pick,
       iteration: () => this.iteration,
+      drawNet: (seed) => drawer.draw(seed),
     });
   }
 
@@ -348,6 +355,7 @@ export class DistillRun {
   dispose(): void {
     disposeResident(this.data);
     this.method.dispose();
+    this.drawer.dispose();
     disposeSyntheticState(this.state);
   }
 }

@@ -43,5 +43,6 @@ export const DC_INFO = {
   samplers: ['uniform', 'importance', 'dream'],
   inits: ['real', 'noise', 'kmeans', 'importance'],
   multiFormation: true,
+  drawsNetworks: true,
   sequential: true,
 } as const satisfies MethodDescriptor<'dc'>;

@@ -160,6 +160,7 @@ export const DM_INFO = {
   samplers: ['uniform', 'importance', 'dream'],
   inits: ['real', 'noise', 'kmeans', 'importance'],
   multiFormation: true,
+  drawsNetworks: true,
   estimateBytes: (config, net) => (usesPool(config) ? estimateDmPoolBytes(net, dmPoolSettings(config)) : null),
   memoryAdvice: 'Lower the pool size or the network width.',
   sequential: true,

@@ -70,6 +70,7 @@ export const KRR_INFO = {
   samplers: ['uniform', 'importance', 'dream'],
   inits: ['real', 'noise', 'kmeans', 'importance'],
   multiFormation: true,
+  drawsNetworks: true,
   kernelInit: true,
   softLabels: (config) => config.learnLabels === true,
   estimateBytes: (config, net) =>

@@ -95,6 +95,8 @@ export interface MethodDescriptor<Id extends string = string> {
   realPerClassHint?: string;
   /** Whether the method takes IDC's multi-formation factor. */
   multiFormation: boolean;
+  /** Whether it draws fresh random networks while distilling (MethodContext.drawNet; the `netDraw` setting says where). */
+  drawsNetworks?: boolean;
   /** Whether the method takes SeqMatch's sequential subsets (`seqSubsets`; src/core/methods/seqmatch). */
   sequential?: boolean;
   /** Whether the importance init scores with a kernel's ridge leverage (KRR) instead of the k-means loss. */

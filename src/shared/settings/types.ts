@@ -55,6 +55,12 @@ interface SettingBase {
   disabled?: (config: RunConfig) => boolean;
   /** Whether a config may leave it out (optional in the schema). */
   optional?: boolean;
+  /**
+   * What a config that leaves the field out means, when that is not the default: a field added later, whose absence
+   * keeps what configs from before it did. A link the app made (with `v=`) that sets the config without this
+   * parameter reads as absent.
+   */
+  absent?: string;
   cli?: CliFlag;
 }
 

@@ -101,6 +101,8 @@ export class DcMethod {
     private readonly augment?: DrawAugment,
     /** Chooses class c's real batch of n images (a sampler); uniform without replacement by default. */
     private readonly pickReal: (c: number, n: number) => ArrayLike<number> = (c, n) => sampleClass(data, c, n, rng),
+    /** Where each fresh network's weights are drawn (the run's `netDraw`; host by default). */
+    private readonly drawNet: (seed: number) => ConvNetParams = (seed) => initConvNet(net, seed),
   ) {
     const paper = dcLoops(cfg.ipc);
     this.loops = { outer: cfg.outerLoop || paper.outer, inner: cfg.innerLoop || paper.inner };
@@ -117,7 +119,7 @@ export class DcMethod {
   /** One outer iteration; returns the mean matching loss over its image updates (caller disposes). */
   step(): tf.Scalar {
     if (this.cfg.netTraining === 'real') return this.stepReal();
-    const trainer = new SgdTrainer(this.net, initConvNet(this.net, this.rng.nextSeed()), {
+    const trainer = new SgdTrainer(this.net, this.drawNet(this.rng.nextSeed()), {
       lr: this.cfg.lrNet,
       momentum: 0,
       weightDecay: 0,
@@ -144,7 +146,7 @@ export class DcMethod {
     const every = this.cfg.reinitEvery ?? DC_REAL_NET.reinitEvery;
     if (!this.realNet || this.realNetAge >= every) {
       this.realNet?.dispose();
-      this.realNet = new SgdTrainer(this.net, initConvNet(this.net, this.rng.nextSeed()), {
+      this.realNet = new SgdTrainer(this.net, this.drawNet(this.rng.nextSeed()), {
         lr: this.cfg.lrNet,
         momentum: DC_REAL_NET.momentum,
         weightDecay: DC_REAL_NET.weightDecay,

@@ -10,8 +10,8 @@ export interface DcRunMethod extends Method {
 
 export const dc: MethodImpl<'dc'> = {
   info: DC_INFO,
-  create: ({ net, data, state, config, rng, augment, pick }): DcRunMethod => {
-    const m = new DcMethod(net, data, state, { ...DC_DEFAULTS, ...config, netTraining: config.dcNet ?? 'synthetic' }, rng, augment, pick);
+  create: ({ net, data, state, config, rng, augment, pick, drawNet }): DcRunMethod => {
+    const m = new DcMethod(net, data, state, { ...DC_DEFAULTS, ...config, netTraining: config.dcNet ?? 'synthetic' }, rng, augment, pick, drawNet);
     return {
       dc: m,
       ready: true,

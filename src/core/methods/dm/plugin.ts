@@ -8,6 +8,7 @@ import { DM_INFO, dmPoolSettings, usesPool } from '../../../shared/method-info/d
 import type { Method, MethodImpl } from '../method';
 import { dmStep } from './dm';
 import { NetworkPool } from './pool';
+import { disposeConvNet } from '../../nn/convnet';
 
 /** A DM run's method; `pool` is IDM's network pool (null without it; tests read it). */
 export interface DmRunMethod extends Method {
@@ -16,13 +17,21 @@ export interface DmRunMethod extends Method {
 
 export const dm: MethodImpl<'dm'> = {
   info: DM_INFO,
-  create: ({ net, data, state, config, rng, augment, pick, iteration }): DmRunMethod => {
+  create: ({ net, data, state, config, rng, augment, pick, iteration, drawNet }): DmRunMethod => {
     const n = config.realPerClass;
-    const pool = usesPool(config) ? new NetworkPool(net, data, dmPoolSettings(config), rng) : null;
+    const pool = usesPool(config) ? new NetworkPool(net, data, dmPoolSettings(config), rng, drawNet) : null;
     return {
       ready: true,
       step: () => {
-        if (!pool) return dmStep(net, data, state, config, rng, (c) => pick(c, n), augment);
+        if (!pool) {
+          // DM: a fresh random network each iteration (drawn where the config says).
+          const params = drawNet(rng.nextSeed());
+          try {
+            return dmStep(net, data, state, config, rng, (c) => pick(c, n), augment, { params });
+          } finally {
+            disposeConvNet(params);
+          }
+        }
         pool.advance(iteration());
         const drawn = pool.draw();
         try {

@@ -114,6 +114,8 @@ export class NetworkPool {
     private readonly data: RealData,
     private readonly cfg: DmPoolSettings,
     private readonly rng: Rng,
+    /** Where a new network's weights are drawn (the run's `netDraw`; host by default). */
+    private readonly drawNet: (seed: number) => ConvNetParams = (seed) => initConvNet(shape, seed),
   ) {}
 
   /** The networks now, oldest first (for tests). */
@@ -122,7 +124,7 @@ export class NetworkPool {
   }
 
   private fresh(): PoolNet {
-    const params = initConvNet(this.shape, this.rng.nextSeed());
+    const params = this.drawNet(this.rng.nextSeed());
     return { params, velocity: paramList(params).map((t) => tf.zerosLike(t)), accuracy: tf.scalar(0), loss: tf.scalar(NaN), steps: 0 };
   }
 

@@ -121,8 +121,10 @@ export function krrStep(
   augment?: DrawAugment,
   pickReal: (c: number, n: number) => ArrayLike<number> = (c, n) => sampleClass(data, c, n, rng),
   labels?: LearnedLabels,
+  /** Where the fresh networks' weights are drawn (the run's `netDraw`; host by default). */
+  drawNet: (seed: number) => ConvNetParams = (seed) => initConvNet(net, seed),
 ): tf.Scalar {
-  const nets = Array.from({ length: cfg.models }, () => initConvNet(net, rng.nextSeed()));
+  const nets = Array.from({ length: cfg.models }, () => drawNet(rng.nextSeed()));
   try {
     return tf.tidy(() => {
       const realIdx: number[] = [];

@@ -5,7 +5,7 @@ import { createLearnedLabels, disposeLearnedLabels, krrStep, KRR_DEFAULTS, type 
 
 export const krr: MethodImpl<'krr'> = {
   info: KRR_INFO,
-  create: ({ net, data, state, config, rng, augment, pick }) => {
+  create: ({ net, data, state, config, rng, augment, pick, drawNet }) => {
     const cfg = { ...KRR_DEFAULTS, ...config };
     let labels: LearnedLabels | null = config.learnLabels ? createLearnedLabels(data.numClasses, config.ipc) : null;
     const learned = async () => {
@@ -15,7 +15,7 @@ export const krr: MethodImpl<'krr'> = {
     };
     return {
       ready: true,
-      step: () => krrStep(net, data, state, cfg, rng, augment, pick, labels ?? undefined),
+      step: () => krrStep(net, data, state, cfg, rng, augment, pick, labels ?? undefined, drawNet),
       save: async () => (labels ? { labels: (await learned())! } : {}),
       load: (s) => {
         if (!labels) return;
