@@ -18,8 +18,10 @@ describe('distill run flags read through the settings table', () => {
     expect(parsed.command).toBe('run');
     // The record's schema orders the config's fields, as --out writes them.
     const config = runRecordSchema.shape.config.parse(configFromFlags(parsed.args as Parameters<typeof configFromFlags>[0]));
-    expect(config).toEqual(c.config);
-    expect(JSON.stringify(config)).toBe(JSON.stringify(c.config));
+    // The same, plus the field added since (issue 15: where fresh networks are drawn; new runs draw on the device).
+    const now = { ...(c.config as object), netDraw: 'device' };
+    expect(config).toEqual(now);
+    expect(JSON.stringify(config)).toBe(JSON.stringify(now));
   });
 
   it.each(CLI_ARGS.map((c) => [c.name, c] as const))('bad argument: %s', (_, c) => {
@@ -74,6 +76,15 @@ describe('distill run flags read through the settings table', () => {
     const ok = run('--dm-net', 'pool', '--pool-size', '5', '--ce-weight', '0');
     expect(configFromFlags(ok.args as RunArgs).dmPool).toMatchObject({ size: 5, ceWeight: 0 });
     expect(() => run('--method', 'mtt', '--syn-steps', '8')).not.toThrow();
+  });
+
+  it('a general setting its method does not use is refused, naming the methods that do; where used, it is taken', () => {
+    const run = (...more: string[]) => parse(['run', '--dataset', 'mnist', '--data', 'x', ...more]);
+    expect(() => run('--method', 'mtt', '--net-draw', 'host')).toThrow('--net-draw applies to --method dm, dc or krr (this run is --method mtt)');
+    expect(() => run('--method', 'sre2l', '--sampler-pool', '100')).toThrow(/^--sampler-pool applies to --method dm, dc or krr/);
+    expect(configFromFlags(run('--method', 'dc', '--net-draw', 'host').args as RunArgs).netDraw).toBe('host');
+    // Not given: the default, device, for every method (a method that draws no networks ignores it).
+    expect(configFromFlags(run('--method', 'mtt').args as RunArgs).netDraw).toBe('device');
   });
 
   it('eval takes the shared flags from the same table: dataset optional, backend and width checked as for run', () => {

@@ -5,7 +5,7 @@
  */
 import { METHOD_IDS, methodInfo, methodsWith, type MethodId, type MethodToggle } from '../shared/methods';
 import type { RunConfig } from '../shared/protocol';
-import { SETTINGS, shownFor } from '../shared/settings';
+import { SETTINGS, shownFor, usedBy } from '../shared/settings';
 
 
 const all = METHOD_IDS.map((id) => ({ id, d: methodInfo(id) }));
@@ -69,10 +69,16 @@ export function methodConfig(args: Record<string, unknown>, method: MethodId): P
 }
 
 /**
- * A method's own number setting named on the command line where the run would not use it: for another method, or
- * without the toggle it belongs to (`--pool-size` without `--dm-net pool`). Returns the message, or null.
+ * A setting named on the command line where the run would not use it: a general one its method does not use
+ * (`--net-draw` or `--sampler-pool` for MTT), a method's own for another method, or without the toggle it belongs
+ * to (`--pool-size` without `--dm-net pool`). Returns the message, or null.
  */
 export function checkSettingFlags(given: ReadonlySet<string>, config: RunConfig): string | null {
+  for (const s of SETTINGS) {
+    if (s.cli && !s.owner && s.methods !== 'all' && given.has(s.cli.flag) && !usedBy(s, config.method)) {
+      return `--${s.cli.flag} applies to --method ${orList([...s.methods])} (this run is --method ${config.method})`;
+    }
+  }
   for (const s of SETTINGS) {
     if (!s.cli || !s.owner || s.kind === 'toggle' || !given.has(s.cli.flag) || shownFor(s, config)) continue;
     if (s.owner !== config.method) return `--${s.cli.flag} is a setting of --method ${s.owner} (this run is --method ${config.method})`;

@@ -11,6 +11,7 @@ import { disposeConvNet, initConvNet, type ConvNetShape } from '../../nn/convnet
 import { Rng } from '../../rng';
 import { krrLossFromFeatures, targets } from '../krr/krr';
 import { randomFeatures } from './mgdd';
+import { EVAL_DEFAULTS, evaluateSet } from '../../eval/evaluate';
 
 /** The task loss of a class-major set on fixed random networks and a fixed real batch (no noise between sets). */
 function fixedLoss(net: ConvNetShape, data: RealData, pixels: Float32Array, ipc: number): number {
@@ -33,30 +34,29 @@ function fixedLoss(net: ConvNetShape, data: RealData, pixels: Float32Array, ipc:
   return loss;
 }
 
-// What the set is worth against random real images (accuracy under the evaluation protocol) is measured by
-// `npm run bench:mgdd` (bench/results/mgdd.md): at test scale (12 meta tasks, 10 adaptation steps, 2 networks of
-// width 16 trained 60 epochs, 1000 test images) the margin was within the evaluation's noise (53.8 % against
-// 53.0 %; 54.9 % with 30 meta tasks), too small for a test that must never flake.
 describe('MGDD learns on real MNIST (wasm, IPC 1)', () => {
   let train: RealData;
+  let test: RealData;
   beforeAll(async () => {
     await useBackend('wasm');
-    ({ train } = loadReal('mnist'));
+    ({ train, test } = loadReal('mnist'));
   });
 
-  it('the task loss of the generated set (on fixed networks and a fixed real batch) falls below that of the random real set it started from', async () => {
+  // Seeds 1-3 at this scale (measured before this test was written): the generated set 65.7 / 55.5 / 60.5 % against
+  // 54.7 / 43.4 / 49.1 % for the random real images it started from (3 networks each, 1000 test images).
+  it('the task loss falls below that of the random real set it started from, and the set beats it in test accuracy', async () => {
     const config: RunConfig = {
       ...DEFAULT_RUN_CONFIG,
       method: 'mgdd',
       ...METHODS.mgdd.defaults,
       ipc: 1,
-      iterations: 10,
+      iterations: 100,
       width: 16,
       realPerClass: 32,
       init: 'real',
       dsa: false,
       seed: 1,
-      mgdd: { ...MGDD_SETTINGS_DEFAULTS, metaTasks: 12, metaReal: 8 },
+      mgdd: { ...MGDD_SETTINGS_DEFAULTS, metaTasks: 4 },
     };
     const run = new DistillRun(train, config);
     await run.prepare();
@@ -67,7 +67,18 @@ describe('MGDD learns on real MNIST (wasm, IPC 1)', () => {
     const net: ConvNetShape = { input: [28, 28, 1], classes: 10, width: 16, depth: 3 };
     const before = fixedLoss(net, train, initial, 1);
     const after = fixedLoss(net, train, pixels, 1);
-    console.log(`MGDD MNIST IPC 1 (12 meta tasks, 10 adaptation steps, width 16): fixed task loss ${before.toFixed(4)} (random real) -> ${after.toFixed(4)}`);
     expect(after).toBeLessThan(before);
-  }, 120_000);
+
+    // The evaluation protocol at test scale (the same for both sets): 3 ConvNet-3 of width 16, 100 epochs, hard
+    // labels, no DSA, the first 1000 test images.
+    const labels = Int32Array.from({ length: 10 }, (_, i) => i);
+    const cfg = { ...EVAL_DEFAULTS, epochs: 100, models: 3, width: 16, testLimit: 1000, seed: 1 };
+    const generated = await evaluateSet({ pixels, labels, shape: [28, 28, 1] }, test, cfg);
+    const random = await evaluateSet({ pixels: initial, labels, shape: [28, 28, 1] }, test, cfg);
+    console.log(
+      `MGDD MNIST IPC 1 (4 meta tasks, 100 adaptation steps, width 16): fixed task loss ${before.toFixed(4)} (random real) -> ${after.toFixed(4)}; ` +
+        `accuracy ${(100 * generated.mean).toFixed(1)} ± ${(100 * generated.std).toFixed(1)} % against ${(100 * random.mean).toFixed(1)} ± ${(100 * random.std).toFixed(1)} % (random real)`,
+    );
+    expect(generated.mean).toBeGreaterThan(random.mean + 0.05);
+  }, 180_000);
 });
