@@ -164,3 +164,11 @@ export const avgPool2FirstOrder = tf.customGrad(((x: tf.Tensor4D) => {
     },
   };
 }) as unknown as CustomGradFn) as (x: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * The n×n identity made on the device (a one-hot of 0..n−1): the same values as `tf.eye(n)`, which builds the n²
+ * floats in JavaScript and uploads them (40 KB at n = 100, on every KRR iteration before issue 15).
+ */
+export function eyeOnDevice(n: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.range(0, n, 1, 'int32') as tf.Tensor1D, n), 'float32') as tf.Tensor2D);
+}

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeConvNet, embedFirstOrder, initConvNet, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
+import { eyeOnDevice } from '../../nn/ops';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { DrawAugment, SyntheticState } from '../dm/dm';
 import type { Rng } from '../../rng';
@@ -39,7 +40,7 @@ export const KRR_DEFAULTS: KrrConfig = { ipc: 10, realPerClass: 26, lrImages: 0.
 export function solveSpd(a: tf.Tensor2D, b: tf.Tensor2D, iterations = 40): tf.Tensor2D {
   return tf.tidy(() => {
     const n = a.shape[0];
-    const eye = tf.eye(n);
+    const eye = eyeOnDevice(n);
     const trace = tf.sum(tf.mul(a, eye));
     let x = tf.div(eye, trace) as tf.Tensor2D;
     const twoI = tf.mul(eye, 2);
@@ -105,8 +106,8 @@ export function krrLossFromFeatures(phiR: tf.Tensor2D, yr: tf.Tensor2D, phiS: tf
   const kss = tf.matMul(phiS, phiS, false, true);
   const krs = tf.matMul(phiR, phiS, false, true);
   const n = kss.shape[0];
-  const lambda = tf.mul(tf.div(tf.sum(tf.mul(kss, tf.eye(n))), n), ridge);
-  const alpha = solveSpd(tf.add(kss, tf.mul(tf.eye(n), lambda)) as tf.Tensor2D, ys);
+  const lambda = tf.mul(tf.div(tf.sum(tf.mul(kss, eyeOnDevice(n))), n), ridge);
+  const alpha = solveSpd(tf.add(kss, tf.mul(eyeOnDevice(n), lambda)) as tf.Tensor2D, ys);
   const pred = tf.matMul(krs, alpha);
   return tf.mul(tf.mean(tf.sum(tf.square(tf.sub(yr, pred)), 1)), 0.5) as tf.Scalar;
 }
