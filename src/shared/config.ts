@@ -299,9 +299,9 @@ export function configFromSearch(search: string, defaults: RunConfig = DEFAULT_R
     if (mine.length) errors.push(`${mine[0]!.message} (got '${clip(text)}')`);
     else Object.assign(draft, trial);
   }
-  // A link the app made (it says its version, v=) that sets the config but not a field added later was made before
-  // that field existed: the field reads as absent (what configs before it meant). A hand-written query takes defaults.
-  if (state.present && params.has('v')) {
+  // A link that sets the config but not a field added later was made before that field existed (by the app, or by
+  // hand): the field reads as absent, which means what configs before it did, so the link keeps its bytes.
+  if (state.present) {
     for (const st of GENERAL_SETTINGS) {
       if (st.absent !== undefined && st.path?.length === 1 && !seen.has(st.param)) delete draft[st.path[0]];
     }

@@ -57,8 +57,7 @@ interface SettingBase {
   optional?: boolean;
   /**
    * What a config that leaves the field out means, when that is not the default: a field added later, whose absence
-   * keeps what configs from before it did. A link the app made (with `v=`) that sets the config without this
-   * parameter reads as absent.
+   * keeps what configs from before it did. A link that sets the config without this parameter reads as absent.
    */
   absent?: string;
   cli?: CliFlag;
