@@ -29,7 +29,6 @@ import type {
   TestFault,
 } from '../shared/protocol';
 import { BaselineCache } from '../core/eval/baselines';
-import { decodePixels } from '../core/methods/idc/multiformation';
 import type { DatasetId, RunDatasetId } from '../core/data/types';
 import { datasetSha256, decodeOwnFiles } from '../core/data/own';
 import { DatasetFormatError } from '../core/data/errors';
@@ -38,23 +37,20 @@ import { selectBackend, willProbe } from '../core/backend';
 import { getDataset } from '../core/data/registry';
 import { decodeDataset } from '../core/data/load';
 import { prepareRealData } from '../core/data/batches';
-import { imagesToGrid } from '../core/render';
 import { DistillRun } from '../core/run/run';
-import { runFactor } from '../shared/methods';
-import type { Cached, MethodCache } from '../core/methods/method';
 import { benchCase } from '../core/run/bench';
-import { estimateRunBytes, memoryRefusal, type Residency } from '../shared/memory';
+import { estimateRunBytes, memoryRefusal } from '../shared/memory';
 import { DivergedError, RunControl, drive } from '../core/run/driver';
 import { fetchDatasetFiles } from './fetch-dataset';
 import { decodeProgress, LoadedDatasets, summariseDataset, type DatasetEntry } from './datasets';
 import { evaluateDuringRun, evaluateWithBaselines } from './evaluation';
 import { readImport, type ImportedSet } from '../core/run/imports';
-import { buildRunRecord, datasetOf, initialOf } from '../core/run/record';
-import { classMajorSet, encodeNpz } from '../core/data/npz';
-import { encodePng } from '../core/png';
 import { adapterDescription, destroyDevice, prepareBrowserBackend, watchDeviceLoss } from './backends';
 import { labConfigSchema, type LabConfig, type LabEvent } from '../shared/lab';
 import { runMultiIndexLab } from '../core/lab/multi-index/lab';
+import { exportFile, recordSummary, setGrid, type SetSource } from './exports';
+import { transferable } from './events';
+import { lastEntryCache } from './cache';
 
 /** The loaded datasets; 'custom' is the last one uploaded (an upload replaces it only once it has decoded). */
 const datasets = new LoadedDatasets();
@@ -66,28 +62,6 @@ let control: RunControl | null = null;
 /** The run in progress (or paused). */
 let current: DistillRun | null = null;
 
-/** A synthetic set the page can evaluate and export: of a run (paused or finished), or imported. */
-interface SetSource {
-  pixels: Float32Array;
-  /** KRR's learned labels ([N, classes]) when the run learned them; exported beside the class labels. */
-  softLabels?: Float32Array;
-  /** Its fingerprint (pixelsSha256), once computed. */
-  sha256?: string;
-  config: RunConfig;
-  iteration: number;
-  backend: string;
-  /** Where the run's real batches came from (resident on the device or from the host), for the record. */
-  realBatches?: Residency;
-  /** What the run started from (its init's choice), for the record; absent for an imported set. */
-  initial?: Parameters<typeof initialOf>[0];
-  /** The imported file the run started from, or that this set is. */
-  startedFrom?: { file: string; sha256: string };
-  imported: boolean;
-  /** The last evaluation of exactly this set. */
-  evaluation?: EvalReport;
-  /** What the method reported about this set when its run ended (Method.readouts), for the record. */
-  readouts?: Record<string, number>;
-}
 /** The last finished run's set, or the imported set (whichever came last). */
 let latest: SetSource | null = null;
 /** The last imported set, which a run can start from. */
@@ -103,38 +77,17 @@ let deviceLoss: Promise<DeviceLoss> | null = null;
 /** The page's fault tests may simulate faults only in a worker it started for them (see engine.ts). */
 const TEST_HOOKS = self.name === 'distill-engine-test';
 
-/** A method's work before the first iteration of the last run that had any (MTT's experts), kept while the page is open (one entry: they can be large). */
-let kept: { key: string; value: Cached } | null = null;
-const methodCache: MethodCache = {
-  get: (key) => (kept?.key === key ? kept.value : undefined),
-  set: (key, value) => {
-    if (kept && kept.key !== key) kept.value.dispose();
-    kept = { key, value };
-  },
-};
+/** A method's work before the first iteration of the last run that had any (MTT's experts), kept while the page is open. */
+const methodCache = lastEntryCache();
 
 /** The device memory Chromium reports (GiB, capped at 8), for the backend's memory budget. */
 const deviceGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
 
-/** Every event carrying images transfers their buffers instead of copying them. */
 /**
  * How often a run sends its state to the page to be saved (and at each pause and at the end). The fault tests
  * (`#test-hooks`) wait for a saved checkpoint before they break the worker: every second there.
  */
 const CHECKPOINT_MS = TEST_HOOKS ? 1000 : 5000;
-
-function transferable(e: RunEvent): RunEvent {
-  if (e.type === 'images') {
-    const buffers = [e.grid.rgba.buffer, e.change?.grid.rgba.buffer, e.decodedTiles?.rgba.buffer].filter((b): b is ArrayBuffer => b !== undefined);
-    return Comlink.transfer(e, buffers);
-  }
-  if (e.type === 'started') return Comlink.transfer(e, [e.initial.rgba.buffer]);
-  if (e.type === 'selection') {
-    const buffers = [e.view.importance?.grid.rgba.buffer, e.view.dream?.grid.rgba.buffer].filter((b): b is ArrayBuffer => b !== undefined);
-    return Comlink.transfer(e, buffers);
-  }
-  return e;
-}
 
 /** The teaching lab's run: whether one is going, and whether the page asked it to stop. */
 const lab = { running: false, stop: false };
@@ -385,66 +338,18 @@ const api: EngineApi = {
 
   async importFile(bytes: Uint8Array, name: string): Promise<ImportSummary> {
     const got = await readImport(bytes, name);
-    if (got.kind === 'record') {
-      const r = got.record;
-      return {
-        kind: 'record',
-        file: got.file,
-        config: got.config,
-        syntheticSha256: r.syntheticSha256,
-        backend: r.backend,
-        iterations: r.iterations.length,
-        createdAt: r.createdAt,
-        accuracy: r.accuracy ? { mean: r.accuracy.distilled.mean, std: r.accuracy.distilled.std } : null,
-      };
-    }
+    if (got.kind === 'record') return recordSummary(got);
     if (control) throw new Error(`${got.file}: a .npz set; stop the run, or let it finish, before importing it`);
     imported = got;
     latest = { pixels: got.pixels, ...(got.softLabels ? { softLabels: got.softLabels } : {}), config: got.config, iteration: 0, backend: backend?.backend ?? 'none', startedFrom: { file: got.file, sha256: got.sha256 }, imported: true };
-    const grid = setGrid(got.pixels, got.config);
+    const grid = setGrid(got.pixels, got.config, datasets);
     const summary: ImportSummary = { kind: 'set', file: got.file, sha256: got.sha256, dataset: got.dataset, ipc: got.ipc, config: got.config, configNote: got.configNote, grid, ...(got.softLabels ? { softLabels: true } : {}) };
     return Comlink.transfer(summary, [grid.rgba.buffer]);
   },
 
   async exportSet(kind: ExportKind, context: ExportContext): Promise<ExportFile> {
     const source = await setSource('exporting');
-    const { config } = source;
-    const spec = datasets.specOf(config.dataset);
-    const stem = `${config.dataset}-${config.method}-ipc${config.ipc}-seed${config.seed}-it${source.iteration}${source.imported ? '-imported' : ''}`;
-    let file: ExportFile;
-    if (kind === 'npz') {
-      const set = classMajorSet(spec, source.pixels, config.ipc, { app: context.app, method: config.method, config }, source.softLabels);
-      // Multi-formation: the file carries the factor and the decoded training set beside the stored images.
-      const factor = runFactor(config);
-      const bytes = encodeNpz(factor > 1 ? { ...set, multiFormation: { factor, decoded: decodePixels(source.pixels, spec.shape, factor) } } : set);
-      file = { name: `${stem}.npz`, mime: 'application/octet-stream', bytes };
-    } else if (kind === 'png') {
-      file = { name: `${stem}.png`, mime: 'image/png', bytes: encodePng(setGrid(source.pixels, config), 4) };
-    } else {
-      if (source.imported) throw new Error('An imported set has no run to record: continue distilling from it, then export the run record.');
-      const entry = datasets.entryFor(config, 'exporting its run record');
-      source.sha256 ??= await pixelsSha256(source.pixels);
-      const ev = source.evaluation;
-      const record = buildRunRecord({
-        app: context.app,
-        config,
-        dataset: datasetOf({ ...entry.loaded, ...(entry.upload ? { sha256: entry.upload.sha256 } : {}) }),
-        initial: source.initial ?? { chosen: [] },
-        ...(source.startedFrom ? { startedFrom: source.startedFrom } : {}),
-        backend: source.backend,
-        // The detail (SIMD and threads, the adapter) of the backend that made this set, when it still runs.
-        ...(backend?.backend === source.backend && backend.detail ? { backendDetail: backend.detail } : {}),
-        ...(source.realBatches ? { realBatches: source.realBatches } : {}),
-        iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
-        syntheticSha256: source.sha256,
-        evaluation: ev
-          ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}), ...(ev.request.labels === 'soft' ? { labels: 'soft' as const } : {}) }
-          : null,
-        accuracy: ev ? ev.results : null,
-        ...(source.readouts ? { readouts: source.readouts } : {}),
-      });
-      file = { name: `${stem}.json`, mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(record, null, 2)) };
-    }
+    const file = await exportFile(kind, context, source, datasets, backend);
     return Comlink.transfer(file, [file.bytes.buffer]);
   },
 
@@ -474,13 +379,6 @@ const api: EngineApi = {
     lab.stop = true;
   },
 };
-
-/** Evaluation settings of a set of `config`'s shape (the network the run distils with, its seed). */
-/** A class-major synthetic set as an RGBA grid, one row per class (de-normalised with its dataset's mean/std). */
-function setGrid(pixels: Float32Array, config: RunConfig) {
-  const spec = datasets.specOf(config.dataset);
-  return imagesToGrid(pixels, spec.shape, spec.classes.length, config.ipc, spec);
-}
 
 /** The set that evaluation and exports work on: the paused run's, else the latest (finished run or import). */
 async function setSource(doing: string): Promise<SetSource> {
