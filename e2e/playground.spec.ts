@@ -206,6 +206,8 @@ test('no main-thread task over 50 ms during a run, and the chart stays downsampl
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 240_000 });
   await expect(page.getByTestId('status-iteration')).toHaveText(String(iterations));
   const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
+  // E2E_TRACE_OUT=FILE keeps the trace (and t0) to look at what a long task did.
+  if (process.env.E2E_TRACE_OUT) (await import('node:fs')).writeFileSync(process.env.E2E_TRACE_OUT, JSON.stringify({ t0, traceEvents: trace.traceEvents }));
   const tasks = await page.evaluate((since) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((t) => t.start >= since), t0);
   const cpu = cpuOfLongTasks(trace.traceEvents, tasks, t0);
   const report = tasks.map((t, i) => `${Math.round(t.duration)} ms (cpu ${cpu[i] === null ? '?' : Math.round(cpu[i]!)} ms) at ${Math.round(t.start - t0)} ms`);

@@ -8,8 +8,13 @@ export function useElementWidth<T extends HTMLElement>(): [(el: T | null) => voi
   useEffect(() => {
     if (!el) return;
     const measure = () => setWidth(el.clientWidth);
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
+    if (typeof ResizeObserver === 'undefined') {
+      measure();
+      return;
+    }
+    // The observer's first call comes after the next layout, before paint: reading the width there costs nothing,
+    // where reading it here would force a layout of the page inside the render that mounted the element (about 15 ms
+    // at a run's start, when the charts mount).
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();

@@ -1,6 +1,6 @@
 import { METHODS } from '../../shared/methods';
 import { datasetLabel } from '../lib/datasets';
-import { formatInt } from '../lib/format';
+import { formatDateTime, formatInt } from '../lib/format';
 import type { SavedRunSummary } from '../lib/runs-db';
 import { isRunActive, useApp } from '../store';
 
@@ -66,7 +66,7 @@ export function SavedRuns() {
                       <> · saved at <span data-testid="saved-iteration">{formatInt(r.checkpointIteration)}</span></>
                     )}
                     {' · '}
-                    {new Date(r.createdAt).toLocaleString()}
+                    {formatDateTime(r.createdAt)}
                   </p>
                 </div>
                 <div className="saved-runs__actions">
@@ -85,7 +85,7 @@ export function SavedRuns() {
                     type="button"
                     className="btn btn--small btn--ghost"
                     disabled={current && active}
-                    aria-label={`Delete the saved run from ${new Date(r.createdAt).toLocaleString()}`}
+                    aria-label={`Delete the saved run from ${formatDateTime(r.createdAt)}`}
                     onClick={() => void remove(r.id)}
                   >
                     Delete

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { errorMessage, formatBytes, formatDuration, formatInt, formatLoss, formatMs, formatRate } from './format';
+import { errorMessage, formatBytes, formatDateTime, formatDuration, formatInt, formatLoss, formatMs, formatRate } from './format';
 
 describe('formatters', () => {
+  it('writes a moment as toLocaleString() does, with one shared formatter', () => {
+    for (const ms of [0, 1_764_934_000_000, Date.UTC(2026, 11, 5, 23, 59, 59)]) expect(formatDateTime(ms)).toBe(new Date(ms).toLocaleString());
+  });
+
   it('formats sizes, times and counts', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(12_345_678)).toBe('12.3 MB');
