@@ -26,7 +26,7 @@ import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '..
 import { evaluateSets } from '../src/core/eval/compare';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
 import { METHOD_IDS, METHODS, type MethodDescriptor, type MethodId } from '../src/shared/methods';
-import { benchBackend, softLabelSet } from './lib/bench-run';
+import { benchBackend, progressLine, softLabelSet } from './lib/bench-run';
 
 const { values: a } = parseArgs({
   options: {
@@ -229,6 +229,7 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
         await run.prepare();
         row.prepareMs = performance.now() - t0;
         const ms: number[] = [];
+        const progress = progressLine(log, `${ds} IPC ${ipc} ${s.id}`, iterations);
         while (run.iteration < iterations) {
           const t = performance.now();
           await run.refresh();
@@ -236,6 +237,7 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
           await l.data();
           l.dispose();
           ms.push(performance.now() - t);
+          progress(run.iteration, median(ms));
         }
         row.wallMs = performance.now() - t0;
         row.msPerIteration = median(ms);
