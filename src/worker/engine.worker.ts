@@ -48,7 +48,7 @@ import { readImport, type ImportedSet } from '../core/run/imports';
 import { adapterDescription, destroyDevice, prepareBrowserBackend, watchDeviceLoss } from './backends';
 import { labConfigSchema, type LabConfig, type LabEvent } from '../shared/lab';
 import { runMultiIndexLab } from '../core/lab/multi-index/lab';
-import { exportFile, recordSummary, setGrid, type SetSource } from './exports';
+import { exportFile, lastGoodSetSource, recordSummary, runSetSource, setGrid, type SetSource } from './exports';
 import { transferable } from './events';
 import { lastEntryCache } from './cache';
 
@@ -201,35 +201,22 @@ const api: EngineApi = {
     // A run on the uploaded dataset always names it by its fingerprint (the record says which data it used).
     const upload = requested.dataset === 'custom' ? datasets.get('custom')?.upload : undefined;
     const config = upload && !requested.datasetSha256 ? { ...requested, datasetSha256: upload.sha256 } : requested;
-    const { resume, fromImport, evaluate: schedule, step } = options;
+    const { resume, fromImport, evaluate: schedule } = options;
     /** The last state sent to be saved: what a diverged run keeps. */
     let lastGood: RunCheckpoint | null = resume ?? null;
     const emit = (e: RunEvent) => {
       if (e.type === 'checkpoint') lastGood = e.checkpoint;
       void onEvent(transferable(e));
     };
-    if (control) throw new Error('A run is already in progress.');
-    if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
-    if (!backend) await api.initBackend('auto');
-    if (!backend) throw new Error('No backend.');
-    const entry = datasets.entryFor(config, 'starting a run');
-    const { height, width, channels } = entry.loaded.train;
-    const needed = estimateRunBytes(config, [height, width, channels], entry.real.numClasses);
-    const refusal = needed === null ? null : memoryRefusal(needed, backend.memoryBudget, backend.backend, config.method);
-    if (refusal) {
-      emit({ type: 'error', message: refusal });
+    const checked = await checkStart(config, fromImport === true);
+    if ('refusal' in checked) {
+      emit({ type: 'error', message: checked.refusal });
       return;
     }
-    const from = fromImport ? imported : null;
-    if (fromImport) {
-      if (!from) throw new Error('Import a .npz set before continuing from it.');
-      if (from.dataset !== config.dataset || from.ipc !== config.ipc) {
-        throw new Error(`The imported set is ${from.dataset} at ${from.ipc} per class; the run asks for ${config.dataset} at ${config.ipc}.`);
-      }
-    }
+    const { entry, from, backend: report } = checked;
     const ctl = new RunControl();
     if (options.paused) ctl.pause();
-    if (step) {
+    if (options.step) {
       ctl.pause();
       ctl.step();
     }
@@ -237,52 +224,37 @@ const api: EngineApi = {
     let run: DistillRun | null = null;
     try {
       // The dataset resident on the device when the backend and its memory allow (shared/memory.ts chooseResidency).
-      run = new DistillRun(entry.real, config, { backend: backend.backend, memoryBudget: backend.memoryBudget });
+      run = new DistillRun(entry.real, config, { backend: report.backend, memoryBudget: report.memoryBudget });
       const residency = run.residency;
       emit({ type: 'preparing', message: residency.reason, fraction: 0 });
       current = run;
       if (resume) run.restore(resume);
       else if (from) run.startFrom(from.pixels);
-      const startedFrom = from ? { file: from.file, sha256: from.sha256 } : undefined;
-      currentStartedFrom = startedFrom;
-      let lastPrep = 0;
-      await run.prepare(methodCache, async (message, fraction) => {
-        if (ctl.isStopped) throw new Error('Stopped while preparing.');
-        const now = performance.now();
-        if (now - lastPrep > 200 || fraction === 1) {
-          lastPrep = now;
-          emit({ type: 'preparing', message, fraction });
-        }
-        await new Promise((r) => setTimeout(r, 0));
-      });
+      currentStartedFrom = from ? { file: from.file, sha256: from.sha256 } : undefined;
+      await prepareRun(run, ctl, emit);
       // After prepare(): the 'kmeans' and 'importance' inits choose the initial images there.
-      emit({ type: 'started', config, backend: backend.backend, initial: run.initialGrid(), fromIteration: run.iteration, realBatches: residency });
+      emit({ type: 'started', config, backend: report.backend, initial: run.initialGrid(), fromIteration: run.iteration, realBatches: residency });
       const live = run;
       let lastReport: EvalReport | undefined;
       const evaluateAt = schedule && schedule.every >= 1 ? { every: schedule.every, evaluate: async (iteration: number) => {
         lastReport = (await evaluateDuringRun(baselines, datasets.entryFor(live.config, 'evaluating'), live, ctl, schedule, iteration, emit)) ?? lastReport;
       } } : undefined;
       const reason = await drive(run, { control: ctl, emit, checkpointMs: CHECKPOINT_MS, ...(evaluateAt ? { evaluateAt } : {}) });
-      const pixels = await run.pixels();
-      const syntheticSha256 = await pixelsSha256(pixels);
-      const labels = await run.learnedLabels();
       const readouts = await run.readouts();
-      latest = { pixels, ...(labels ? { softLabels: labels.values } : {}), sha256: syntheticSha256, config, iteration: run.iteration, backend: backend.backend, realBatches: residency, initial: run.initial, startedFrom, imported: false, ...(readouts ? { readouts } : {}) };
+      const set = await runSetSource(run, report.backend, currentStartedFrom, { ...(readouts ? { readouts } : {}) });
+      set.sha256 = await pixelsSha256(set.pixels);
       // The evaluation at the last iteration is this set's: the run record carries it.
-      if (lastReport?.iteration === run.iteration) latest.evaluation = lastReport;
-      emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256, ...(readouts ? { readouts } : {}) });
+      if (lastReport?.iteration === run.iteration) set.evaluation = lastReport;
+      latest = set;
+      emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256: set.sha256, ...(readouts ? { readouts } : {}) });
     } catch (err) {
       // A failure on a lost device is the loss itself: the page hears of it through onDeviceLost and moves on.
       const lost = deviceLoss && (await Promise.race([deviceLoss, new Promise<null>((r) => setTimeout(() => r(null), 1000))]));
       if (lost) return;
       if (err instanceof DivergedError && run) {
         // Evaluate and the exports get the last good set: the last checkpoint sent, else the run's start.
-        const good = lastGood;
-        const pixels = good ? good.images.slice() : run.initial.pixels.slice();
-        const iteration = good ? good.iteration : 0;
-        const softLabels = good?.labels?.values.slice();
-        latest = { pixels, ...(softLabels ? { softLabels } : {}), config, iteration, backend: backend.backend, realBatches: run.residency, initial: run.initial, startedFrom: currentStartedFrom, imported: false };
-        emit({ type: 'error', kind: 'diverged', lastGood: iteration, message: err.message });
+        latest = lastGoodSetSource(run, lastGood, report.backend, currentStartedFrom);
+        emit({ type: 'error', kind: 'diverged', lastGood: latest.iteration, message: err.message });
       } else if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
       else emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     } finally {
@@ -380,13 +352,51 @@ const api: EngineApi = {
   },
 };
 
+/**
+ * What must hold before a run starts: no other run or evaluation, a backend, the dataset loaded, an imported set
+ * that fits the config when the run continues from one; a refusal (sent as the run's error) when it would not fit
+ * in memory.
+ */
+async function checkStart(config: RunConfig, fromImport: boolean): Promise<{ refusal: string } | { entry: DatasetEntry; from: ImportedSet | null; backend: BackendReport }> {
+  if (control) throw new Error('A run is already in progress.');
+  if (evaluating) throw new Error('An evaluation is running: wait for it, or cancel it, before starting a run.');
+  if (!backend) await api.initBackend('auto');
+  if (!backend) throw new Error('No backend.');
+  const entry = datasets.entryFor(config, 'starting a run');
+  const { height, width, channels } = entry.loaded.train;
+  const needed = estimateRunBytes(config, [height, width, channels], entry.real.numClasses);
+  const refusal = needed === null ? null : memoryRefusal(needed, backend.memoryBudget, backend.backend, config.method);
+  if (refusal) return { refusal };
+  const from = fromImport ? imported : null;
+  if (fromImport) {
+    if (!from) throw new Error('Import a .npz set before continuing from it.');
+    if (from.dataset !== config.dataset || from.ipc !== config.ipc) {
+      throw new Error(`The imported set is ${from.dataset} at ${from.ipc} per class; the run asks for ${config.dataset} at ${config.ipc}.`);
+    }
+  }
+  return { entry, from, backend };
+}
+
+/** The method's work before the first iteration, its progress sent at most every 200 ms; a stop ends it. */
+async function prepareRun(run: DistillRun, ctl: RunControl, emit: (e: RunEvent) => void): Promise<void> {
+  let lastPrep = 0;
+  await run.prepare(methodCache, async (message, fraction) => {
+    if (ctl.isStopped) throw new Error('Stopped while preparing.');
+    const now = performance.now();
+    if (now - lastPrep > 200 || fraction === 1) {
+      lastPrep = now;
+      emit({ type: 'preparing', message, fraction });
+    }
+    await new Promise((r) => setTimeout(r, 0));
+  });
+}
+
 /** The set that evaluation and exports work on: the paused run's, else the latest (finished run or import). */
 async function setSource(doing: string): Promise<SetSource> {
   if (current && !control?.isPaused) throw new Error(`Pause or stop the run before ${doing} its images.`);
   if (current) {
     if (!pausedSource || pausedSource.iteration !== current.iteration || pausedSource.config !== current.config) {
-      const labels = await current.learnedLabels();
-      pausedSource = { pixels: await current.pixels(), ...(labels ? { softLabels: labels.values } : {}), config: current.config, iteration: current.iteration, backend: backend?.backend ?? 'none', realBatches: current.residency, initial: current.initial, startedFrom: currentStartedFrom, imported: false };
+      pausedSource = await runSetSource(current, backend?.backend ?? 'none', currentStartedFrom);
     }
     return pausedSource;
   }

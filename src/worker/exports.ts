@@ -11,7 +11,8 @@ import type { Residency } from '../shared/memory';
 import { buildRunRecord, datasetOf, type initialOf } from '../core/run/record';
 import { classMajorSet, encodeNpz } from '../core/data/npz';
 import { encodePng } from '../core/png';
-import type { BackendReport, EvalReport, ExportContext, ExportFile, ExportKind, ImportSummary, RunConfig } from '../shared/protocol';
+import type { BackendReport, EvalReport, ExportContext, ExportFile, ExportKind, ImportSummary, RunCheckpoint, RunConfig } from '../shared/protocol';
+import type { DistillRun } from '../core/run/run';
 import type { ImportedRecord } from '../core/run/imports';
 import type { LoadedDatasets } from './datasets';
 
@@ -36,6 +37,32 @@ export interface SetSource {
   evaluation?: EvalReport;
   /** What the method reported about this set when its run ended (Method.readouts), for the record. */
   readouts?: Record<string, number>;
+}
+
+/**
+ * A run's set as it stands now (its images and learned labels), for evaluation and exports: a paused run's, or a
+ * finished one's with its fingerprint and what the method reported.
+ */
+export async function runSetSource(run: DistillRun, backend: string, startedFrom: SetSource['startedFrom'], extra: Pick<SetSource, 'sha256' | 'readouts'> = {}): Promise<SetSource> {
+  const labels = await run.learnedLabels();
+  const pixels = await run.pixels();
+  return { pixels, ...(labels ? { softLabels: labels.values } : {}), config: run.config, iteration: run.iteration, backend, realBatches: run.residency, initial: run.initial, startedFrom, imported: false, ...extra };
+}
+
+/** A diverged run's last good set: the last checkpoint it sent, else its start. */
+export function lastGoodSetSource(run: DistillRun, lastGood: RunCheckpoint | null, backend: string, startedFrom: SetSource['startedFrom']): SetSource {
+  const softLabels = lastGood?.labels?.values.slice();
+  return {
+    pixels: lastGood ? lastGood.images.slice() : run.initial.pixels.slice(),
+    ...(softLabels ? { softLabels } : {}),
+    config: run.config,
+    iteration: lastGood ? lastGood.iteration : 0,
+    backend,
+    realBatches: run.residency,
+    initial: run.initial,
+    startedFrom,
+    imported: false,
+  };
 }
 
 /** A class-major synthetic set as an RGBA grid, one row per class (de-normalised with its dataset's mean/std). */
