@@ -13,13 +13,16 @@
  *   --seed N  --out FILE.json  --eval-dsa off|on|both (both: every point and baseline is evaluated under each protocol,
  *   reported in separate tables, never mixed)  --pool size=N,interval=N,trainNets=N,steps=N,batch=N,ceWeight=X (the
  *   IDM pool combos' settings over DM_POOL_DEFAULTS; each row's config in the JSON says what it ran)
+ *   --sets DIR  writes each row's set at each checkpoint as DIR/<dataset>-<combo>-it<N>.npz (the CLI's format, with
+ *   the decoded images of a multi-formation set), to evaluate again under another protocol with `distill eval --npz`
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData, type RealData } from '../src/core/data/batches';
-import type { DatasetId } from '../src/core/data/types';
+import type { DatasetId, DatasetSpec } from '../src/core/data/types';
+import { classMajorSet, encodeNpz } from '../src/core/data/npz';
 import { DistillRun } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
 import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '../src/core/eval/evaluate';
@@ -72,6 +75,7 @@ const { values: a } = parseArgs({
     'eval-dsa': { type: 'string', default: 'off' },
     out: { type: 'string', default: 'bench/results/moonshot.json' },
     pool: { type: 'string', default: '' },
+    sets: { type: 'string', default: '' },
   },
 });
 const checkpoints = a.checkpoints.split(',').map(Number).sort((x, y) => x - y);
@@ -213,6 +217,16 @@ function softTable(rows: Row[]): string[] {
   ];
 }
 
+const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+
+/** A row's set as the CLI's --npz writes it (stored images, and the decoded ones of a multi-formation set). */
+function writeSet(file: string, spec: DatasetSpec, stored: Float32Array, decoded: Float32Array, run: DistillRun, config: RunConfig): void {
+  const set = classMajorSet(spec, stored, config.ipc, { app: pkg, method: config.method, config });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, encodeNpz(run.factor > 1 ? { ...set, multiFormation: { factor: run.factor, decoded } } : set));
+  log(`wrote ${file}`);
+}
+
 /** A soft-label combo's evaluation of the run's set on its learned labels (each decoded image takes its stored image's row). */
 async function evaluateSoft(run: DistillRun, train: RealData, test: RealData): Promise<EvalResult> {
   const set = await softLabelSet(run, await run.pixels(), train.numClasses);
@@ -271,7 +285,9 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
           progress(run.iteration, median(ms));
         }
         row.msPerIteration = ms.length ? median(ms) : null;
-        const pixels = run.decoded(await run.pixels());
+        const stored = await run.pixels();
+        const pixels = run.decoded(stored);
+        if (a.sets) writeSet(path.join(a.sets, `${ds}-${combo}-it${c}.npz`), d.spec, stored, pixels, run, config);
         for (const dsa of protocols) {
           const r = (await evaluateSets(['distilled'], pixels, 1, train, test, { ...evalCfg, dsa })).results.distilled!;
           row.points.push({ iteration: c, mean: r.mean, std: r.std, runs: r.runs, dsa });
