@@ -63,6 +63,30 @@ describe('evaluation protocol on real MNIST (wasm)', () => {
     expect((await evaluateSet({ ...set, soft: new Float32Array(200).fill(0.1) }, test, cfg)).runs).toEqual(hard.runs);
   });
 
+  it('teacher relabelling: each training batch, as augmented, gets the teacher\'s targets, which replace the labels; no leaks', async () => {
+    const real = initReal(train, 2, new Rng(6));
+    const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 2), shape: [28, 28, 1] };
+    const cfg = { ...quick, models: 1, epochs: 6, testLimit: 300, dsa: true, dsaFlip: false };
+    const rawSum = real.pixels.reduce((a, b) => a + b, 0);
+    const seen: { n: number; sum: number }[] = [];
+    // A teacher that calls every image a 3: the networks learn that, whatever the set's labels say.
+    const relabel = (x: tf.Tensor4D) => {
+      // Its intermediate tensors are the protocol's to dispose (it runs the teacher inside a tidy).
+      seen.push({ n: x.shape[0], sum: x.sum().dataSync()[0]! });
+      return tf.oneHot(tf.fill([x.shape[0]], 3, 'int32') as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
+    };
+    const before = tf.memory().numTensors;
+    const taught = await evaluateSet(set, test, { ...cfg, relabel });
+    const hard = await evaluateSet(set, test, cfg);
+    expect(tf.memory().numTensors).toBe(before);
+    // One call per training batch (20 images, batch 256: one a epoch), on the augmented images, not the stored ones.
+    expect(seen.map((b) => b.n)).toEqual(new Array(cfg.epochs).fill(20));
+    for (const b of seen) expect(Math.abs(b.sum - rawSum)).toBeGreaterThan(1e-3 * Math.abs(rawSum));
+    // The balanced test set holds 30 threes of 300.
+    expect(taught.mean).toBeCloseTo(0.1, 5);
+    expect(hard.mean).toBeGreaterThan(0.2);
+  });
+
   it('10 random real images per class train networks far above chance; noise does not; no tensors leak', async () => {
     const real = initReal(train, 10, new Rng(3));
     const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 10), shape: [28, 28, 1] };

@@ -40,7 +40,18 @@ export interface EvalConfig {
    * without soft labels (the baselines) trains on its class labels either way, which is the same as one-hot targets.
    */
   labels?: EvalLabels;
+  /**
+   * Relabelling by a teacher (SRe2L's relabel as its authors evaluate it, after FKD): every training batch of every
+   * evaluation network, as augmented, gets the teacher's target distributions for exactly those images, and the
+   * network minimises the softmax cross-entropy against them. It applies to every set evaluated (the baselines
+   * too, so they stand under the same protocol) and overrides `labels`. A function of the run's teacher (e.g.
+   * DistillRun.relabeler()), so not part of a saved config: the benches and tests set it.
+   */
+  relabel?: Relabel;
 }
+
+/** A teacher's target distributions [n, classes] for a batch of images [n, H, W, C] (a new tensor; the caller disposes). */
+export type Relabel = (x: tf.Tensor4D) => tf.Tensor2D;
 
 export const EVAL_DEFAULTS: EvalConfig = {
   epochs: 300,
@@ -110,7 +121,10 @@ export async function trainAndTest(
         // DSA during evaluation draws from the network's own stream, after its order: off leaves the stream as it was.
         const x = cfg.dsa ? tf.tidy(() => applyDsa(raw, drawDsa(rng, DSA_DEFAULT_STRATEGY, { height: set.shape[0], width: set.shape[1], flip: cfg.dsaFlip ?? true }))) : raw;
         if (x !== raw) raw.dispose();
-        const y = soft
+        const relabel = cfg.relabel;
+        const y = relabel
+          ? tf.tidy(() => relabel(x))
+          : soft
           ? tf.tensor2d(Float32Array.from({ length: idx.length * classes }, (_, j) => soft[idx[Math.floor(j / classes)]! * classes + (j % classes)]!), [idx.length, classes])
           : tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(idx, (i) => set.labels[i]!), 'int32'), classes) as tf.Tensor2D);
         tf.dispose([trainer.step(x, y), x, y]);

@@ -11,6 +11,7 @@ import type { MethodDescriptor, MethodId } from '../../shared/methods';
 import type { ConvNetParams, ConvNetShape } from '../nn/convnet';
 import type { RealData } from '../data/batches';
 import type { Rng } from '../rng';
+import type { Relabel } from '../eval/evaluate';
 import type { DrawAugment, SyntheticState } from './dm/dm';
 
 /** What a run hands its method: the shared state, all seeded from the run's config. */
@@ -82,6 +83,11 @@ export interface Method {
   learnedLabels?(): Promise<LearnedLabelValues | null>;
   /** Figures the method learns besides the images, by name (e.g. MTT's step size), for status lines. */
   readouts?(): Promise<Record<string, number>>;
+  /**
+   * A method with a teacher (SRe2L): its target distributions for any batch of images, for the evaluation's
+   * relabel protocol (EvalConfig.relabel); valid until dispose(). Null before prepare(). Absent: no teacher.
+   */
+  relabeler?(): Relabel | null;
   dispose(): void;
 }
 

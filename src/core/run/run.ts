@@ -12,6 +12,7 @@ import { backendMemoryBudget, chooseResidency, estimateRunBytes, type Residency,
 import { drawHistogram, importanceStrip } from '../select/view';
 import type { RealData } from '../data/batches';
 import type { ConvNetShape } from '../nn/convnet';
+import type { Relabel } from '../eval/evaluate';
 import { INITIALISERS, type InitialSet } from '../init';
 import { initImportance, initKmeans, SELECT_INIT_DEFAULTS } from '../init/select';
 import { createSampler, type RealSampler } from '../select/samplers';
@@ -208,6 +209,11 @@ export class DistillRun {
   /** The learned labels now ([N, classes] class-major) and their momentum (KRR's); null when the run learns none. */
   async learnedLabels(): Promise<LearnedLabelValues | null> {
     return (await this.method.learnedLabels?.()) ?? null;
+  }
+
+  /** The method's teacher as an evaluation relabeller (EvalConfig.relabel), valid until dispose(); null when it has none. */
+  relabeler(): Relabel | null {
+    return this.method.relabeler?.() ?? null;
   }
 
   /** What the method reports about the set now (its readouts, e.g. a per-class diversity); null when nothing. */

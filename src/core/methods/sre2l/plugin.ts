@@ -104,6 +104,10 @@ export const sre2l: MethodImpl<'sre2l'> = {
         soft.dispose();
         return { values, velocity: new Float32Array(values.length) };
       },
+      relabeler: () => {
+        const r = recover;
+        return r ? (x) => r.relabel(x) : null;
+      },
       readouts: async () => {
         if (!recover) return {};
         const d = await recover.diversity();

@@ -166,6 +166,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const readouts = await straight.method.readouts!();
         expect(Object.keys(readouts)).toHaveLength(11);
         for (const v of Object.values(readouts)) expect(v).toBeGreaterThan(0);
+        // The relabeller (the evaluation's relabel protocol) is the same teacher: on the set's own images it gives
+        // the soft labels; on other images, other distributions.
+        const relabel = straight.relabeler()!;
+        const images = tf.tensor4d(await straight.pixels(), [20, 28, 28, 1]);
+        const own = relabel(images);
+        expect(Array.from(await own.data())).toEqual(Array.from(soft));
+        const shifted = tf.tidy(() => relabel(roll2d(images, 3, 3)));
+        expect(Array.from(await shifted.data())).not.toEqual(Array.from(soft));
+        tf.dispose([images, own, shifted]);
 
         const off = new DistillRun(data, smallConfig({ dwa: false }));
         await off.prepare();

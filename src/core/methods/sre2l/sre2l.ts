@@ -211,8 +211,13 @@ export class Recover {
 
   /** The teacher's soft labels of the current images: softmax(teacher(x) / T), [N, classes] class-major. */
   softLabels(): tf.Tensor2D {
+    return this.relabel(this.syn.images);
+  }
+
+  /** The teacher's (unadjusted, eval mode) softmax at the relabel temperature for any batch of images. */
+  relabel(x: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
-      const z = bnForward(this.shape, this.teacher.params, this.teacher.running, this.syn.images, 'eval', true).logits;
+      const z = bnForward(this.shape, this.teacher.params, this.teacher.running, x, 'eval', true).logits;
       return softmax(tf.div(z, this.cfg.temperature) as tf.Tensor2D);
     });
   }
