@@ -101,7 +101,7 @@ interface Row {
   /** The same set on its learned labels, for systems that learn them. */
   soft?: EvalResult;
   /** Systems with a teacher: the set and random real images, both relabelled by it on every augmented batch (DSA on). */
-  relabel?: { distilled: EvalResult; random: EvalResult };
+  relabel?: { distilled: EvalResult; random: EvalResult; start?: EvalResult };
   iterations?: number;
   /** Wall-clock of the whole distillation (preparation included) and the median iteration, in ms. */
   wallMs?: number;
@@ -188,9 +188,9 @@ function save(): void {
           'augmented (DSA on), gets the system\'s teacher\'s targets (softmax at its relabel temperature) for exactly those images; ' +
           'random real images at the same IPC are evaluated under exactly that protocol, relabelled by the same teacher. Otherwise as above.',
         '',
-        '| system | IPC | set, relabelled | random real, relabelled | margin (points) |',
-        '|---|---:|---:|---:|---:|',
-        ...relabelled.map((r) => `| ${r.label} | ${r.ipc} | ${pct(r.relabel!.distilled)} | ${pct(r.relabel!.random)} | ${((r.relabel!.distilled.mean - r.relabel!.random.mean) * 100).toFixed(1)} |`),
+        '| system | IPC | set, relabelled | random real, relabelled | margin (points) | its starting real images, relabelled |',
+        '|---|---:|---:|---:|---:|---:|',
+        ...relabelled.map((r) => `| ${r.label} | ${r.ipc} | ${pct(r.relabel!.distilled)} | ${pct(r.relabel!.random)} | ${((r.relabel!.distilled.mean - r.relabel!.random.mean) * 100).toFixed(1)} | ${r.relabel!.start ? pct(r.relabel!.start) : '–'} |`),
         '',
       );
     }
@@ -264,9 +264,13 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
         row.soft = await evaluateSoft(run, pixels, train, test);
         const relabel = run.relabeler();
         if (relabel) {
-          const r = (await evaluateSets(['distilled', 'random'], run.decoded(pixels), ipc, train, test, { ...evalCfg, dsa: true, relabel })).results;
-          row.relabel = { distilled: r.distilled!, random: r.random! };
-          log(`${ds} IPC ${ipc} ${s.id} relabelled by its teacher (DSA on): ${pct(r.distilled!)} % against random real ${pct(r.random!)} %`);
+          const cfg = { ...evalCfg, dsa: true, relabel };
+          const r = (await evaluateSets(['distilled', 'random'], run.decoded(pixels), ipc, train, test, cfg)).results;
+          // The run's own starting images under the same protocol: what the method added to them (its init's draw
+          // of real images, not the random baseline's).
+          const start = run.config.init === 'real' ? (await evaluateSets(['distilled'], run.decoded(run.initial.pixels), ipc, train, test, cfg)).results.distilled : undefined;
+          row.relabel = { distilled: r.distilled!, random: r.random!, ...(start ? { start } : {}) };
+          log(`${ds} IPC ${ipc} ${s.id} relabelled by its teacher (DSA on): ${pct(r.distilled!)} % against random real ${pct(r.random!)} %${start ? ` and its starting images ${pct(start)} %` : ''}`);
         }
         log(`${ds} IPC ${ipc} ${s.id}: ${pct(row.accuracy)} %${row.soft ? ` (soft labels ${pct(row.soft)} %)` : ''}, ${secs(row.wallMs)}`);
       } finally {
