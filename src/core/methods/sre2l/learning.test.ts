@@ -17,7 +17,8 @@ import { EVAL_DEFAULTS, evaluateSet, type EvalConfig } from '../../eval/evaluate
 // (2026-12-05, same scale, seeds 3 and 2; random real 49.1 / 43.4 %): 300 iterations instead of 100 made it worse
 // (45.7 / 41.8 %), and image learning rate 0.02 instead of 0.25 did not help (48.6 / 44.3 %).
 // Under SRe2L's own evaluation, relabelling (the teacher's targets on every augmented training batch, DSA on;
-// EvalConfig.relabel), with random real images relabelled by the same teacher, the margin is clear. This test's
+// EvalConfig.relabel), over the same starting real images relabelled by the same teacher, the margin is clear
+// (against the random baseline's own draw of real images it is not: bench/results/methods.md, last section). This test's
 // scale (below; 2026-12-05, seeds 1 / 2 / 3, 3 networks × 60 epochs, 1,000 test images): 54.6 / 38.7 / 39.3 %
 // against random real 46.0 / 31.9 / 34.1 %, every paired network higher. At the earlier scale (teacher 2 × 10,000,
 // 100 iterations, 100 epochs): 64.1 / 51.2 / 59.8 % against 57.0 / 43.9 / 57.5 %.
