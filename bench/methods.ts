@@ -254,7 +254,7 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
           await l.data();
           l.dispose();
           ms.push(performance.now() - t);
-          progress(run.iteration, median(ms));
+          progress(run.iteration, ms);
         }
         row.wallMs = performance.now() - t0;
         row.msPerIteration = median(ms);

@@ -282,7 +282,7 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
           await l.data();
           l.dispose();
           ms.push(performance.now() - t0);
-          progress(run.iteration, median(ms));
+          progress(run.iteration, ms);
         }
         row.msPerIteration = ms.length ? median(ms) : null;
         const stored = await run.pixels();

@@ -50,7 +50,7 @@ import { labConfigSchema, type LabConfig, type LabEvent } from '../shared/lab';
 import { runMultiIndexLab } from '../core/lab/multi-index/lab';
 import { exportFile, lastGoodSetSource, recordSummary, runSetSource, setGrid, type SetSource } from './exports';
 import { transferable } from './events';
-import { lastEntryCache } from './cache';
+import { lastEntryCache, prepareRun } from './cache';
 
 /** The loaded datasets; 'custom' is the last one uploaded (an upload replaces it only once it has decoded). */
 const datasets = new LoadedDatasets();
@@ -231,7 +231,7 @@ const api: EngineApi = {
       if (resume) run.restore(resume);
       else if (from) run.startFrom(from.pixels);
       currentStartedFrom = from ? { file: from.file, sha256: from.sha256 } : undefined;
-      await prepareRun(run, ctl, emit);
+      await prepareRun(run, ctl, emit, methodCache);
       // After prepare(): the 'kmeans' and 'importance' inits choose the initial images there.
       emit({ type: 'started', config, backend: report.backend, initial: run.initialGrid(), fromIteration: run.iteration, realBatches: residency });
       const live = run;
@@ -375,20 +375,6 @@ async function checkStart(config: RunConfig, fromImport: boolean): Promise<{ ref
     }
   }
   return { entry, from, backend };
-}
-
-/** The method's work before the first iteration, its progress sent at most every 200 ms; a stop ends it. */
-async function prepareRun(run: DistillRun, ctl: RunControl, emit: (e: RunEvent) => void): Promise<void> {
-  let lastPrep = 0;
-  await run.prepare(methodCache, async (message, fraction) => {
-    if (ctl.isStopped) throw new Error('Stopped while preparing.');
-    const now = performance.now();
-    if (now - lastPrep > 200 || fraction === 1) {
-      lastPrep = now;
-      emit({ type: 'preparing', message, fraction });
-    }
-    await new Promise((r) => setTimeout(r, 0));
-  });
 }
 
 /** The set that evaluation and exports work on: the paused run's, else the latest (finished run or import). */
