@@ -12,7 +12,7 @@ import { METHODS, type MethodId } from '../shared/methods';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../shared/protocol';
 import type { DatasetId } from '../core/data/types';
 import { SETTINGS, type Setting } from '../shared/settings';
-import { checkMethodFlags, checkSettingFlags, checkSubsets, softLabelFlags } from './method-flags';
+import { checkMethodFlags, checkSettingFlags, checkSubsets, softLabelFlags, teacherFlags } from './method-flags';
 
 /** One help line: the flag column, then the text wrapped at 116 characters under itself. */
 export function helpLine(flag: string, text: string): string {
@@ -62,12 +62,16 @@ ${tableUsage()}
                             evaluated under the same setting; the record says which (evaluation.dsa)
   --test-images N           test on N test images taken class by class in turn (a quick check; default 0: the
                             whole test set, the protocol); the record says how many (evaluation.testImages)
-  --eval-labels hard|soft   train the evaluation networks on the class labels (default, the protocol) or, a
+  --eval-labels hard|soft|teacher
+                            train the evaluation networks on the class labels (default, the protocol) or, a
                             stated variant, on the set's soft labels (a .npz's soft_labels, or a run's with
                             ${softLabelFlags()}):
                             softmax cross-entropy against each image's target distribution
-                            (KRR's centred targets y become max(0, y + 1/C), renormalised). The baselines keep
-                            their class labels; the record says which (evaluation.labels)
+                            (KRR's centred targets y become max(0, y + 1/C), renormalised); the baselines keep
+                            their class labels. teacher (run only, ${teacherFlags()}): SRe2L's relabel
+                            protocol: every training batch of every set, as augmented, takes the run's teacher's
+                            soft labels (use with --eval-dsa on, as its authors do); the baselines are relabelled
+                            by the same teacher. The record says which (evaluation.labels)
 ${tableUsage(['backend'])}
   --threads N               wasm: threads (default ${defaultWasmThreads()}: one per core, at most 8; the same bytes
                             with any number)

@@ -107,7 +107,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     expect(none.stderr.trimEnd().split('\n')).toEqual([`distill: --eval-labels soft: ${hardOnly} has no soft_labels array (only KRR with --learn-labels on or SRE2L writes one)`]);
     const bad = await distillHere('eval', '--npz', hardOnly, '--data', datasetsDir(), '--eval-labels', 'mixed');
     expect(bad.status).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toMatch(/--eval-labels must be one of hard, soft \(got 'mixed'\)/);
+    expect(bad.stderr.split('\n')[0]).toMatch(/--eval-labels must be one of hard, soft, teacher \(got 'mixed'\)/);
   });
 
   // Two evaluations (run, then eval of its .npz).

@@ -48,6 +48,25 @@ describe('every method from the command line', { timeout: 300_000 }, () => {
     expect(set.softLabels?.length).toBe(20 * 10);
   });
 
+  it('--eval-labels teacher relabels every set by the run\'s teacher and records it; refused without a teacher', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
+    const out = path.join(dir, 'run.json');
+    const flags = ['--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--ipc', '1', '--iterations', '1', '--width', '4', '--eval-epochs', '2', '--eval-models', '1', '--test-images', '200', '--eval-dsa', 'on'];
+    const r = await distillHere('run', ...flags, '--method', 'sre2l', '--teacher-epochs', '1', '--teacher-images', '128', '--eval-labels', 'teacher', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("evaluate random: 1 ConvNet(s) x 2 epochs with DSA, every batch relabelled by the run's teacher");
+    const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    expect(rec.evaluation).toMatchObject({ labels: 'teacher', dsa: true });
+    for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) expect(rec.accuracy![name].runs).toHaveLength(1);
+    // Only a method with a teacher can relabel; a .npz carries none.
+    const dm = await distillHere('run', ...flags, '--method', 'dm', '--eval-labels', 'teacher');
+    expect(dm.status).toBe(2);
+    expect(dm.stderr.split('\n')[0]).toBe('distill: --eval-labels teacher needs a run with a teacher: --method sre2l (distill --help lists every option)');
+    const npz = await distillHere('eval', '--npz', path.join(dir, 'none.npz'), '--data', datasetsDir(), '--eval-labels', 'teacher');
+    expect(npz.status).toBe(2);
+    expect(npz.stderr.split('\n')[0]).toMatch(/^distill: --eval-labels teacher: a \.npz carries no teacher to relabel with \(run --method sre2l --eval-labels teacher\)/);
+  });
+
   it.each([
     ['kmeans', []],
     ['importance', []],

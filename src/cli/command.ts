@@ -18,7 +18,7 @@ import { prepareRealData } from '../core/data/batches';
 import { pixelsSha256, sha256Hex } from '../core/data/sha256';
 import { DistillRun } from '../core/run/run';
 import { buildRunRecord, datasetOf, runRecordSchema, type RunRecord } from '../core/run/record';
-import { EVAL_DEFAULTS, testIndices } from '../core/eval/evaluate';
+import { EVAL_DEFAULTS, testIndices, type Relabel } from '../core/eval/evaluate';
 import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { labelDistributions } from '../core/eval/soft-labels';
 import { encodePng } from '../core/png';
@@ -27,7 +27,7 @@ import { decodePixels, repeatRows } from '../core/methods/idc/multiformation';
 import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName } from '../shared/protocol';
-import { softLabelFlags } from './method-flags';
+import { softLabelFlags, teacherFlags } from './method-flags';
 import { configFromFlags, HelpRequest, parse, USAGE, UsageError, type EvalArgs, type EvalFlags, type RunArgs } from './args';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
 import { LIMITS } from '../shared/config';
@@ -87,7 +87,8 @@ async function setUp(io: CliIo, a: EvalFlags, id: DatasetId) {
  * The evaluation protocol on `pixels` (NHWC, class-major, `ipc` per class, the dataset's normalisation) beside
  * random real, herding and k-center at the same IPC, with progress and results on stderr. Null when skipped.
  * `soft`: the images' soft labels [images, classes] as learned (one row per image of `pixels`), trained on with
- * --eval-labels soft.
+ * --eval-labels soft. `relabel`: the run's teacher, which relabels every augmented batch of every set with
+ * --eval-labels teacher.
  */
 async function evaluate(
   io: CliIo,
@@ -98,10 +99,12 @@ async function evaluate(
   test: RealData,
   a: EvalFlags,
   dataset: string,
+  relabel?: Relabel,
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
   const labels = a['eval-labels'];
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels };
+  if (labels === 'teacher' && !relabel) throw new UsageError(`--eval-labels teacher needs the run's teacher: ${teacherFlags()} (a .npz carries none)`, false);
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels, ...(relabel && labels === 'teacher' ? { relabel } : {}) };
   const evaluation = {
     epochs: cfg.epochs,
     models: cfg.models,
@@ -115,7 +118,7 @@ async function evaluate(
   const distilled = labels === 'soft' ? { pixels, soft: labelDistributions(soft!, train.numClasses) } : pixels;
   let lastSet = '';
   const { results } = await compareWithBaselines(distilled, ipc, train, test, cfg, (p) => {
-    const soft = labels === 'soft' && p.set === 'distilled' ? ' on soft labels' : '';
+    const soft = labels === 'teacher' ? ", every batch relabelled by the run's teacher" : labels === 'soft' && p.set === 'distilled' ? ' on soft labels' : '';
     if (p.set !== lastSet) io.log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${soft}`);
   });
   for (const name of EVAL_SETS) io.log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
@@ -178,7 +181,7 @@ async function runCommand(io: CliIo, a: RunArgs): Promise<void> {
 
     // Multi-formation: each decoded image takes its stored image's soft label.
     const soft = learned ? repeatRows(learned.values, pixels.length / (loaded.train.height * loaded.train.width * loaded.train.channels), run.factor) : undefined;
-    const { evaluation, accuracy } = await evaluate(io, decoded, soft, a.ipc, train, test, a, a.dataset);
+    const { evaluation, accuracy } = await evaluate(io, decoded, soft, a.ipc, train, test, a, a.dataset, run.relabeler() ?? undefined);
 
     const record = buildRunRecord({
       app,
@@ -227,6 +230,7 @@ const evalRecordSchema = z.object({
 });
 
 async function evalCommand(io: CliIo, a: EvalArgs): Promise<void> {
+  if (a['eval-labels'] === 'teacher') throw new UsageError(`--eval-labels teacher: a .npz carries no teacher to relabel with (run ${teacherFlags()} --eval-labels teacher)`, false);
   if (!fs.existsSync(a.npz) || !fs.statSync(a.npz).isFile()) throw new UsageError(`--npz ${a.npz}: no such file`, false);
   const bytes = new Uint8Array(fs.readFileSync(a.npz));
   const set = decodeNpz(bytes, { file: a.npz, ...(a.dataset ? { dataset: a.dataset } : {}) });

@@ -3,7 +3,7 @@
  * another method, --factor or --seq-subsets for a method without them. The flags themselves and their help come
  * from the settings table (src/shared/settings, src/cli/args.ts). The CLI itself names no method.
  */
-import { METHOD_IDS, methodInfo, methodsWith, type MethodId, type MethodToggle } from '../shared/methods';
+import { METHOD_IDS, methodInfo, methodsWith, teacherMethods, type MethodId, type MethodToggle } from '../shared/methods';
 import type { RunConfig } from '../shared/protocol';
 import { SETTINGS, shownFor, usedBy } from '../shared/settings';
 
@@ -44,7 +44,13 @@ export function checkMethodFlags(args: Record<string, unknown>, method: MethodId
   if (evalLabels === 'soft' && !(d.softLabels?.(methodConfig(args, method) as RunConfig) ?? false)) {
     return `--eval-labels soft needs a set with soft labels: ${softLabelFlags()} (no other method learns labels)`;
   }
+  if (evalLabels === 'teacher' && !d.teacher) return `--eval-labels teacher needs a run with a teacher: ${teacherFlags()}`;
   return null;
+}
+
+/** The flags of a run with a teacher to relabel evaluation batches ("--method sre2l"), for messages. */
+export function teacherFlags(): string {
+  return orList(teacherMethods().map((id) => `--method ${id}`));
 }
 
 /** SeqMatch's subsets: only for methods that take them, and at most IPC. Returns the problem's message, or null. */

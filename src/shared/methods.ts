@@ -73,6 +73,11 @@ export function softLabelMethods(): string {
     .join(' or ');
 }
 
+/** The methods with a teacher to relabel evaluation batches, for messages ("--method sre2l"). */
+export function teacherMethods(): MethodId[] {
+  return methodsWith((d) => d.teacher === true);
+}
+
 export { KRR_NETWORKS } from './method-info/krr';
 export { MTT_SETTINGS_DEFAULTS, mttSettings, type MttSettings } from './method-info/mtt';
 export { SRE2L_SETTINGS_DEFAULTS, sre2lSettings, type Sre2lSettings } from './method-info/sre2l';

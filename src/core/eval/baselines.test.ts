@@ -50,6 +50,8 @@ describe('BaselineCache (real MNIST, wasm)', () => {
     expect(baselineKey('mnist', 1, { ...rest, epochs })).toBe(key);
     // The baselines train on class labels under either label setting: a soft-label evaluation reuses them.
     expect(baselineKey('mnist', 1, { ...tiny, labels: 'soft' })).toBe(key);
+    // Relabelled by a run's teacher, the baselines are that teacher's: no key could name it, so none is made.
+    expect(() => baselineKey('mnist', 1, { ...tiny, labels: 'teacher', relabel: (x) => tf.zeros([x.shape[0], 10]) })).toThrow(/not cached/);
     await cache.evaluate(baselineKey('mnist', 1, other), a, 1, train, test, other);
     expect(cache.computed).toBe(2);
   });

@@ -20,9 +20,11 @@ interface Baselines {
  * What the baselines of an evaluation depend on: the data (`data` names the training and test data, e.g. the
  * dataset id), the images per class and every setting of the evaluation (all of EvalConfig's fields, so a new one
  * is part of the key by itself), except `labels`: the baselines have no soft labels and train on their class
- * labels under either setting, so a soft-label evaluation reuses the hard one's baselines.
+ * labels under either setting, so a soft-label evaluation reuses the hard one's baselines. A teacher's relabelling
+ * (`relabel`, a function of one run's teacher) has no key: its baselines are not cached.
  */
 export function baselineKey(data: string, ipc: number, cfg: EvalConfig): string {
+  if (cfg.relabel || cfg.labels === 'teacher') throw new Error('baselineKey: baselines relabelled by a run\'s teacher are not cached (the key cannot name the teacher)');
   const { labels: _labels, ...rest } = cfg;
   const settings = Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([data, ipc, settings]);

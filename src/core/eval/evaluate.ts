@@ -38,6 +38,7 @@ export interface EvalConfig {
    * The labels trained on: 'hard' (the class labels, the protocol; absent means hard) or 'soft' (a stated variant:
    * the set's `soft` target distributions, softmax cross-entropy against them; src/core/eval/soft-labels.ts). A set
    * without soft labels (the baselines) trains on its class labels either way, which is the same as one-hot targets.
+   * 'teacher' names the relabel protocol below and needs `relabel`.
    */
   labels?: EvalLabels;
   /**
@@ -107,6 +108,7 @@ export async function trainAndTest(
   const n = set.labels.length;
   const size = set.shape[0] * set.shape[1] * set.shape[2];
   const classes = net.classes;
+  if (cfg.labels === 'teacher' && !cfg.relabel) throw new Error("trainAndTest: labels 'teacher' needs the teacher (EvalConfig.relabel)");
   const soft = cfg.labels === 'soft' && set.soft ? set.soft : null;
   if (soft && soft.length !== n * classes) throw new Error(`trainAndTest: ${soft.length} soft label values are not ${n} rows of ${classes} classes`);
   try {

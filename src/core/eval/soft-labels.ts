@@ -13,9 +13,12 @@
  * asks, so soft and hard evaluations differ only in the targets.
  */
 
-/** Which labels the evaluation networks train on: the class labels (the protocol) or the set's soft labels. */
-export type EvalLabels = 'hard' | 'soft';
-export const EVAL_LABELS: readonly [EvalLabels, ...EvalLabels[]] = ['hard', 'soft'];
+/**
+ * Which labels the evaluation networks train on: the class labels (the protocol), the set's soft labels, or a
+ * teacher's relabelling of every augmented batch (SRe2L's protocol; EvalConfig.relabel gives the teacher).
+ */
+export type EvalLabels = 'hard' | 'soft' | 'teacher';
+export const EVAL_LABELS: readonly [EvalLabels, ...EvalLabels[]] = ['hard', 'soft', 'teacher'];
 
 /** Whether a row of `classes` values is already a probability distribution (non-negative, sums to 1 ± 1e-3). */
 function isDistribution(values: Float32Array, start: number, classes: number): boolean {

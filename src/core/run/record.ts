@@ -155,11 +155,13 @@ export const runRecordSchema = z.object({
       /** Whether the evaluation networks trained with DSA augmentation (absent in older records: off). */
       dsa: z.boolean().optional(),
       /**
-       * The labels the distilled set's networks trained on: 'hard' (class labels, the protocol) or 'soft' (the set's
-       * learned labels as target distributions, a stated variant; src/core/eval/soft-labels.ts). Absent in older
-       * records: hard. The baselines always train on their class labels.
+       * The labels the distilled set's networks trained on: 'hard' (class labels, the protocol), 'soft' (the set's
+       * learned labels as target distributions, a stated variant; src/core/eval/soft-labels.ts; the baselines train
+       * on their class labels) or 'teacher' (SRe2L's relabel protocol: every augmented training batch of every set,
+       * the baselines' too, takes the run's teacher's target distributions; EvalConfig.relabel). Absent in older
+       * records: hard.
        */
-      labels: z.enum(['hard', 'soft']).optional(),
+      labels: z.enum(['hard', 'soft', 'teacher']).optional(),
     })
     .nullable(),
   accuracy: z

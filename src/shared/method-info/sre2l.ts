@@ -203,6 +203,7 @@ export const SRE2L_INFO = {
   realPerClassHint: 'Not used by SRe2L while distilling: its teacher saw the real data (see Teacher images per epoch).',
   multiFormation: false,
   softLabels: () => true,
+  teacher: true,
   describeReadouts: (r, classes) => {
     const per = classes.map((name, c) => r[`diversity.${c}`]).filter((v): v is number => v !== undefined);
     if (r.diversity === undefined || per.length === 0) return '';

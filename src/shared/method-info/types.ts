@@ -104,6 +104,11 @@ export interface MethodDescriptor<Id extends string = string> {
   /** Whether a run of `config` learns soft labels (exported and evaluable beside the class labels). */
   softLabels?: (config: RunConfig) => boolean;
   /**
+   * Whether the method trains a teacher that can relabel the evaluation's training batches (Method.relabeler; the
+   * evaluation variant `labels: 'teacher'`, SRe2L's protocol).
+   */
+  teacher?: boolean;
+  /**
    * What the page says about the method's readouts of a finished run (Method.readouts, e.g. a per-class diversity),
    * given the dataset's class names; absent when it shows none.
    */
