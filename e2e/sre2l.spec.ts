@@ -1,11 +1,12 @@
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
-import { preparingMessages, setNumber } from './helpers';
+import { download, preparingMessages, setNumber } from './helpers';
 
 // Issue 16: decoupled synthesis (SRe2L) with DWA is in the method picker, its controls come from its descriptor,
-// and a tiny run trains its teacher (with progress), recovers the images and reports their per-class diversity.
-test('SRe2L + DWA on wasm: the teacher trains with progress, a tiny run completes and shows the diversity', async ({ page }) => {
-  test.setTimeout(120_000);
+// and a tiny run trains its teacher (with progress), recovers the images and reports their per-class diversity;
+// after it ends, Evaluate can relabel every set by the run's teacher (SRe2L's own protocol).
+test('SRe2L + DWA on wasm: the teacher trains with progress, a tiny run completes and shows the diversity; its teacher relabels an evaluation', async ({ page }) => {
+  test.setTimeout(180_000);
   await page.goto('/?backend=wasm');
   await expect(page.getByTestId('dataset-status')).toHaveText('ready', { timeout: 60_000 });
   await expect(page.getByTestId('dwa-input')).toHaveCount(0);
@@ -33,4 +34,18 @@ test('SRe2L + DWA on wasm: the teacher trains with progress, a tiny run complete
   fs.mkdirSync('e2e-artifacts', { recursive: true });
   await readouts.scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'e2e-artifacts/sre2l.png', fullPage: true });
+
+  // The finished run's teacher relabels every set's augmented batches; the table and the run record say so.
+  await page.getByTestId('eval-labels-select').selectOption('teacher');
+  await page.getByTestId('eval-dsa-input').check();
+  await setNumber(page, 'eval-epochs-input', 2);
+  await setNumber(page, 'eval-models-input', 1);
+  await setNumber(page, 'eval-test-input', 200);
+  await page.getByTestId('eval-button').click();
+  const caption = page.getByTestId('eval-results').locator('caption');
+  await expect(caption).toContainText('every set relabelled by the run’s teacher, batch by batch', { timeout: 120_000 });
+  for (const name of ['distilled', 'random', 'herding', 'kCenter']) await expect(page.getByTestId(`eval-${name}`)).toHaveText(/^\d+\.\d% ± \d+\.\d%$/);
+  const record = JSON.parse((await download(page, 'record')).bytes.toString('utf8')) as { evaluation: { labels?: string; dsa?: boolean } };
+  expect(record.evaluation).toMatchObject({ labels: 'teacher', dsa: true });
+  await page.locator('section[aria-labelledby="eval-title"]').screenshot({ path: 'e2e-artifacts/evaluate-teacher.png' });
 });

@@ -73,6 +73,11 @@ export function softLabelMethods(): string {
     .join(' or ');
 }
 
+/** Whether a run of `config` has a teacher that can relabel evaluation batches (`labels: 'teacher'`). */
+export function hasTeacher(config: Pick<RunConfig, 'method'>): boolean {
+  return methodInfo(config.method).teacher === true;
+}
+
 /** The methods with a teacher to relabel evaluation batches, for messages ("--method sre2l"). */
 export function teacherMethods(): MethodId[] {
   return methodsWith((d) => d.teacher === true);

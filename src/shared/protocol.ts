@@ -214,10 +214,12 @@ export interface EvalRequest {
   /** Train the evaluation networks with DSA augmentation, a fresh draw every batch (the DSA/DM/IDC protocol). Absent: off. */
   dsa?: boolean;
   /**
-   * The labels the distilled set's networks train on: 'hard' (class labels, the protocol; absent means hard) or
-   * 'soft' (its learned labels, KRR with learned labels only: a stated variant; src/core/eval/soft-labels.ts).
+   * The labels the distilled set's networks train on: 'hard' (class labels, the protocol; absent means hard),
+   * 'soft' (its learned labels: a stated variant; src/core/eval/soft-labels.ts) or 'teacher' (SRe2L's relabel
+   * protocol: every augmented training batch of every set, the baselines' too, takes the run's teacher's soft
+   * labels; only for a run whose method has a teacher, while the worker still holds it; EvalConfig.relabel).
    */
-  labels?: 'hard' | 'soft';
+  labels?: 'hard' | 'soft' | 'teacher';
 }
 
 export type EvalArchitecture = 'convnet' | 'mlp';

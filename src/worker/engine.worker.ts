@@ -40,6 +40,7 @@ import { prepareRealData } from '../core/data/batches';
 import { DistillRun } from '../core/run/run';
 import { benchCase } from '../core/run/bench';
 import { estimateRunBytes, memoryRefusal } from '../shared/memory';
+import { hasTeacher } from '../shared/methods';
 import { DivergedError, RunControl, drive } from '../core/run/driver';
 import { fetchDatasetFiles } from './fetch-dataset';
 import { decodeProgress, LoadedDatasets, summariseDataset, type DatasetEntry } from './datasets';
@@ -48,7 +49,7 @@ import { readImport, type ImportedSet } from '../core/run/imports';
 import { adapterDescription, destroyDevice, prepareBrowserBackend, watchDeviceLoss } from './backends';
 import { labConfigSchema, type LabConfig, type LabEvent } from '../shared/lab';
 import { runMultiIndexLab } from '../core/lab/multi-index/lab';
-import { exportFile, lastGoodSetSource, recordSummary, runSetSource, setGrid, type SetSource } from './exports';
+import { exportFile, lastGoodSetSource, LatestSet, recordSummary, runSetSource, setGrid, type SetSource } from './exports';
 import { transferable } from './events';
 import { lastEntryCache, prepareRun } from './cache';
 
@@ -62,8 +63,8 @@ let control: RunControl | null = null;
 /** The run in progress (or paused). */
 let current: DistillRun | null = null;
 
-/** The last finished run's set, or the imported set (whichever came last). */
-let latest: SetSource | null = null;
+/** The last finished run's set, or the imported set (whichever came last); with a teacher's run, that run. */
+const latest = new LatestSet();
 /** The last imported set, which a run can start from. */
 let imported: ImportedSet | null = null;
 /** The paused run's set, captured once per pause (evaluation and exports read the same one). */
@@ -214,6 +215,8 @@ const api: EngineApi = {
       return;
     }
     const { entry, from, backend: report } = checked;
+    // The last run's teacher is let go: a new run may need the memory.
+    latest.releaseTeacher();
     const ctl = new RunControl();
     if (options.paused) ctl.pause();
     if (options.step) {
@@ -245,7 +248,7 @@ const api: EngineApi = {
       set.sha256 = await pixelsSha256(set.pixels);
       // The evaluation at the last iteration is this set's: the run record carries it.
       if (lastReport?.iteration === run.iteration) set.evaluation = lastReport;
-      latest = set;
+      latest.replace(set, hasTeacher(config) ? run : null);
       emit({ type: 'done', iteration: run.iteration, reason, syntheticSha256: set.sha256, ...(readouts ? { readouts } : {}) });
     } catch (err) {
       // A failure on a lost device is the loss itself: the page hears of it through onDeviceLost and moves on.
@@ -253,12 +256,12 @@ const api: EngineApi = {
       if (lost) return;
       if (err instanceof DivergedError && run) {
         // Evaluate and the exports get the last good set: the last checkpoint sent, else the run's start.
-        latest = lastGoodSetSource(run, lastGood, report.backend, currentStartedFrom);
-        emit({ type: 'error', kind: 'diverged', lastGood: latest.iteration, message: err.message });
+        latest.replace(lastGoodSetSource(run, lastGood, report.backend, currentStartedFrom));
+        emit({ type: 'error', kind: 'diverged', lastGood: latest.set!.iteration, message: err.message });
       } else if (ctl.isStopped && run && run.iteration === 0) emit({ type: 'done', iteration: 0, reason: 'stopped' });
       else emit({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     } finally {
-      run?.dispose();
+      if (run !== latest.teacherRun) run?.dispose();
       current = null;
       control = null;
       pausedSource = null;
@@ -286,6 +289,8 @@ const api: EngineApi = {
     evalCancelled = false;
     try {
       let last = 0;
+      // The teacher (labels 'teacher'): the paused run's, or the finished run's behind `latest`.
+      const teacher = current ?? (source === latest.set ? latest.teacherRun : null);
       const { results, testImages, cfg } = await evaluateWithBaselines(baselines, entry, source.pixels, source.softLabels, source.config, request, async (p) => {
         if (evalCancelled) throw new Error('Evaluation cancelled.');
         const now = performance.now();
@@ -295,7 +300,7 @@ const api: EngineApi = {
         }
         // Let a cancel message through between epochs.
         await new Promise((r) => setTimeout(r, 0));
-      });
+      }, request.labels === 'teacher' ? teacher?.relabeler() : null);
       const report: EvalReport = { request, iteration: source.iteration, ipc: source.config.ipc, width: cfg.width, testImages, results };
       source.evaluation = report;
       return report;
@@ -313,7 +318,7 @@ const api: EngineApi = {
     if (got.kind === 'record') return recordSummary(got);
     if (control) throw new Error(`${got.file}: a .npz set; stop the run, or let it finish, before importing it`);
     imported = got;
-    latest = { pixels: got.pixels, ...(got.softLabels ? { softLabels: got.softLabels } : {}), config: got.config, iteration: 0, backend: backend?.backend ?? 'none', startedFrom: { file: got.file, sha256: got.sha256 }, imported: true };
+    latest.replace({ pixels: got.pixels, ...(got.softLabels ? { softLabels: got.softLabels } : {}), config: got.config, iteration: 0, backend: backend?.backend ?? 'none', startedFrom: { file: got.file, sha256: got.sha256 }, imported: true });
     const grid = setGrid(got.pixels, got.config, datasets);
     const summary: ImportSummary = { kind: 'set', file: got.file, sha256: got.sha256, dataset: got.dataset, ipc: got.ipc, config: got.config, configNote: got.configNote, grid, ...(got.softLabels ? { softLabels: true } : {}) };
     return Comlink.transfer(summary, [grid.rgba.buffer]);
@@ -386,8 +391,8 @@ async function setSource(doing: string): Promise<SetSource> {
     }
     return pausedSource;
   }
-  if (!latest) throw new Error(`Run a distillation (or import a set) first: there is nothing to ${doing === 'evaluating' ? 'evaluate' : 'export'} yet.`);
-  return latest;
+  if (!latest.set) throw new Error(`Run a distillation (or import a set) first: there is nothing to ${doing === 'evaluating' ? 'evaluate' : 'export'} yet.`);
+  return latest.set;
 }
 
 Comlink.expose(api);

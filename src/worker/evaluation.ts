@@ -1,12 +1,13 @@
 /** Evaluations in the engine worker: a set beside its baselines, on request or at a run's evaluation points. */
-import { EVAL_DEFAULTS } from '../core/eval/evaluate';
+import { EVAL_DEFAULTS, type Relabel } from '../core/eval/evaluate';
+import { compareWithBaselines } from '../core/eval/compare';
 import { baselineKey, type BaselineCache } from '../core/eval/baselines';
 import { decodePixels, repeatRows } from '../core/methods/idc/multiformation';
 import { labelDistributions } from '../core/eval/soft-labels';
 import { prepareRealData } from '../core/data/batches';
 import type { DistillRun } from '../core/run/run';
 import type { RunControl } from '../core/run/driver';
-import { runFactor, softLabelMethods } from '../shared/methods';
+import { methodInfo, runFactor, softLabelMethods, teacherMethods } from '../shared/methods';
 import type { EvalProgress, EvalReport, EvalRequest, EvalSchedule, RunConfig, RunEvent } from '../shared/protocol';
 import type { DatasetEntry } from './datasets';
 
@@ -16,7 +17,9 @@ export function evalConfig(config: RunConfig, request: EvalRequest) {
 
 /**
  * The set beside its baselines, which are evaluated once per dataset, IPC and settings (BaselineCache). With
- * `request.labels` 'soft' the set trains on its learned labels (`softLabels`, [stored images, classes]).
+ * `request.labels` 'soft' the set trains on its learned labels (`softLabels`, [stored images, classes]); with
+ * 'teacher' every set's batches are relabelled by `relabel` (the run's teacher), and the baselines, being that
+ * teacher's, are evaluated afresh rather than cached.
  */
 export async function evaluateWithBaselines(
   baselines: BaselineCache,
@@ -26,7 +29,9 @@ export async function evaluateWithBaselines(
   config: RunConfig,
   request: EvalRequest,
   onProgress: (p: EvalProgress) => Promise<void>,
+  relabel?: Relabel | null,
 ) {
+  if (request.labels === 'teacher' && !relabel) throw new Error(`This set has no teacher to relabel with: only a run of ${teacherMethods().map((id) => methodInfo(id).label).join(' or ')} has one, until another run starts or a set is imported. Evaluate it on class labels.`);
   if (request.labels === 'soft' && !softLabels) throw new Error(`This set has no soft labels (only ${softLabelMethods()} with learned labels has them): evaluate it on class labels.`);
   entry.test ??= prepareRealData(entry.loaded.test, entry.loaded.spec);
   const cfg = evalConfig(config, request);
@@ -38,6 +43,7 @@ export async function evaluateWithBaselines(
   // Multi-formation: each decoded image takes its stored image's soft label.
   const classes = entry.real.numClasses;
   const distilled = request.labels === 'soft' ? { pixels: train, soft: labelDistributions(repeatRows(softLabels!, softLabels!.length / classes, factor), classes) } : train;
+  if (request.labels === 'teacher') return { ...(await compareWithBaselines(distilled, config.ipc, entry.real, entry.test, { ...cfg, relabel: relabel! }, onProgress)), cfg };
   const got = await baselines.evaluate(baselineKey(data, config.ipc, cfg), distilled, config.ipc, entry.real, entry.test, cfg, onProgress);
   return { ...got, cfg };
 }
@@ -54,8 +60,9 @@ export async function evaluateDuringRun(baselines: BaselineCache, entry: Dataset
   let last = 0;
   try {
     const soft = schedule.request.labels === 'soft' ? (await run.learnedLabels())?.values : undefined;
-    // A run without learned labels is evaluated on its class labels, and its reports say so (request.labels).
-    const request: EvalRequest = soft ? schedule.request : { ...schedule.request, labels: 'hard' };
+    const relabel = schedule.request.labels === 'teacher' ? run.relabeler() : null;
+    // A run without learned labels (or teacher) is evaluated on its class labels, and its reports say so (request.labels).
+    const request: EvalRequest = soft || relabel ? schedule.request : { ...schedule.request, labels: 'hard' };
     const { results, testImages, cfg } = await evaluateWithBaselines(baselines, entry, pixels, soft, run.config, request, async (progress) => {
       if (ctl.isStopped) throw new RunStopped();
       const now = performance.now();
@@ -64,7 +71,7 @@ export async function evaluateDuringRun(baselines: BaselineCache, entry: Dataset
         emit({ type: 'evaluating', iteration, progress });
       }
       await new Promise((r) => setTimeout(r, 0));
-    });
+    }, relabel);
     const report: EvalReport = { request, iteration, ipc: run.config.ipc, width: cfg.width, testImages, results };
     emit({ type: 'evaluation', report });
     return report;

@@ -40,6 +40,32 @@ export interface SetSource {
 }
 
 /**
+ * The last finished run's set, or the imported set (whichever came last), with the finished run itself when its
+ * method has a teacher (SRe2L): kept undisposed so Evaluate can relabel by it (labels 'teacher'), and disposed when
+ * the set is replaced or a run starts.
+ */
+export class LatestSet {
+  set: SetSource | null = null;
+  private run: DistillRun | null = null;
+
+  replace(set: SetSource, keep: DistillRun | null = null): void {
+    if (this.run !== keep) this.run?.dispose();
+    this.run = keep;
+    this.set = set;
+  }
+
+  /** The kept run (its caller must not dispose it), or null. */
+  get teacherRun(): DistillRun | null {
+    return this.run;
+  }
+
+  releaseTeacher(): void {
+    this.run?.dispose();
+    this.run = null;
+  }
+}
+
+/**
  * A run's set as it stands now (its images and learned labels), for evaluation and exports: a paused run's, or a
  * finished one's with its fingerprint and what the method reported.
  */
@@ -103,7 +129,7 @@ export async function exportFile(kind: ExportKind, context: ExportContext, sourc
       iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
       syntheticSha256: source.sha256,
       evaluation: ev
-        ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}), ...(ev.request.labels === 'soft' ? { labels: 'soft' as const } : {}) }
+        ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}), ...(ev.request.labels && ev.request.labels !== 'hard' ? { labels: ev.request.labels } : {}) }
         : null,
       accuracy: ev ? ev.results : null,
       ...(source.readouts ? { readouts: source.readouts } : {}),

@@ -5,7 +5,7 @@ import { formatInt } from '../lib/format';
 import { EVAL_ARCHITECTURES, type EvalArchitecture, type EvalSetName } from '../../shared/protocol';
 import { describePoints, evalPoints } from '../../shared/eval-schedule';
 import { LIMITS } from '../../shared/config';
-import { learnsSoftLabels } from '../../shared/methods';
+import { hasTeacher, learnsSoftLabels } from '../../shared/methods';
 import { baselineRows, seriesStyle } from '../lib/compare';
 import { AccuracyChart, SeriesLegend } from './CompareCharts';
 
@@ -60,6 +60,9 @@ export function EvaluatePanel() {
   const hasSoft = useApp((s) =>
     s.runStatus === 'idle' && s.imported ? s.imported.softLabels === true : learnsSoftLabels(s.runConfig ?? s.config),
   );
+  // A teacher to relabel with: the shown set is a run's (not an import) whose method has one (SRe2L).
+  const teacher = useApp((s) => !(s.runStatus === 'idle' && s.imported) && hasTeacher(s.runConfig ?? s.config));
+  const labels = request.labels ?? 'hard';
   const best = report ? Math.max(...ROWS.map((r) => report.results[r.name].mean)) : 0;
 
   let note = 'Pause or finish a run, then evaluate its synthetic images.';
@@ -68,7 +71,7 @@ export function EvaluatePanel() {
   // The result in words, in the live note: a screen reader hears it when an evaluation ends (also during a run).
   if (status === 'done' && report && !running) {
     const d = report.results.distilled;
-    note = `Evaluated after iteration ${formatInt(report.iteration)}: the ${importedFile ? 'imported' : 'synthetic'} set${report.request.labels === 'soft' ? ' on its soft labels' : ''} ${pct(d.mean)} ± ${pct(d.std)}, random real images ${pct(report.results.random.mean)}. ${note}`;
+    note = `Evaluated after iteration ${formatInt(report.iteration)}: the ${importedFile ? 'imported' : 'synthetic'} set${report.request.labels === 'soft' ? ' on its soft labels' : report.request.labels === 'teacher' ? ' relabelled by its teacher' : ''} ${pct(d.mean)} ± ${pct(d.std)}, random real images ${pct(report.results.random.mean)}. ${note}`;
   }
   if (running && progress) note = `Training on the ${ROWS.find((r) => r.name === progress.set)?.label.toLowerCase()} set: network ${progress.model + 1} of ${progress.models}, epoch ${progress.epoch + 1} of ${progress.epochs}.`;
   if (running && !progress) note = 'Preparing the baselines…';
@@ -119,19 +122,22 @@ export function EvaluatePanel() {
           </label>
           <p className="field__hint">A fresh DSA augmentation every training step (the DSA, DM, IDC protocol); the baselines get the same.</p>
         </div>
-        <SelectField<'hard' | 'soft'>
+        <SelectField<'hard' | 'soft' | 'teacher'>
           label="Labels"
           hint={
-            hasSoft
-              ? 'Soft: train on the set’s learned labels (cross-entropy against each image’s distribution), a stated variant; the baselines keep class labels.'
-              : 'Class labels (the protocol). Soft labels need a set that learned them (KRR with learned labels).'
+            labels === 'teacher'
+              ? 'Teacher: the run’s teacher relabels every augmented training batch of every set, the baselines’ too (SRe2L’s protocol, a stated variant; use it with DSA on).'
+              : hasSoft
+                ? 'Soft: train on the set’s learned labels (cross-entropy against each image’s distribution), a stated variant; the baselines keep class labels.'
+                : 'Class labels (the protocol). Soft labels need a set that learned them (KRR with learned labels).'
           }
-          value={request.labels ?? 'hard'}
+          value={labels}
           options={[
             ['hard', 'Class labels'],
             ['soft', 'Soft (learned)'],
+            ...(teacher || labels === 'teacher' ? [['teacher', 'Teacher (relabel)'] as ['teacher', string]] : []),
           ]}
-          disabled={running || (!hasSoft && (request.labels ?? 'hard') === 'hard')}
+          disabled={running || (!hasSoft && !teacher && labels === 'hard')}
           testId="eval-labels-select"
           onChange={(labels) => setRequest({ labels })}
         />
@@ -198,7 +204,11 @@ export function EvaluatePanel() {
             After iteration {formatInt(report.iteration)} · {report.ipc} per class ·{' '}
             {report.request.architecture === 'mlp' ? 'MLP' : 'ConvNet'} width {report.width} ·{' '}
             {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images · DSA in evaluation {report.request.dsa ? 'on' : 'off'} ·{' '}
-            {report.request.labels === 'soft' ? 'distilled set on its soft (learned) labels, baselines on class labels' : 'class labels'}
+            {report.request.labels === 'soft'
+              ? 'distilled set on its soft (learned) labels, baselines on class labels'
+              : report.request.labels === 'teacher'
+                ? 'every set relabelled by the run’s teacher, batch by batch'
+                : 'class labels'}
           </caption>
           <thead>
             <tr>
@@ -214,6 +224,7 @@ export function EvaluatePanel() {
                   <th scope="row" title={row.hint}>
                     {row.name === 'distilled' && importedFile ? 'Distilled (imported set)' : row.label}
                     {row.name === 'distilled' && report.request.labels === 'soft' && ' · soft labels'}
+                    {report.request.labels === 'teacher' && ' · relabelled'}
                     {r.mean === best && <span className="eval-table__best"> (best)</span>}
                   </th>
                   <td>
