@@ -103,8 +103,7 @@ async function evaluate(
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
   const labels = a['eval-labels'];
-  if (labels === 'teacher' && !relabel) throw new UsageError(`--eval-labels teacher needs the run's teacher: ${teacherFlags()} (a .npz carries none)`, false);
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels, ...(relabel && labels === 'teacher' ? { relabel } : {}) };
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels, ...(labels === 'teacher' ? { relabel } : {}) };
   const evaluation = {
     epochs: cfg.epochs,
     models: cfg.models,
