@@ -10,6 +10,7 @@
  * checkpoints 0,100,200,500,1000, 300-epoch evaluation, 3 networks, the whole test set), which a 2-core CPU cannot
  * finish: state a smaller scale with --width, --real, --checkpoints, --eval-epochs, --models, --test-limit.
  *   --datasets mnist[,fashion-mnist,cifar-10]  --combos dm,dm-f2,...  (see COMBOS)  --baselines random,herding,kCenter
+ *   --eval-cutmix off|on (CutMix during evaluation, IDC's, under every protocol)
  *   --seed N  --out FILE.json  --eval-dsa off|on|both (both: every point and baseline is evaluated under each protocol,
  *   reported in separate tables, never mixed)  --pool size=N,interval=N,trainNets=N,steps=N,batch=N,ceWeight=X (the
  *   IDM pool combos' settings over DM_POOL_DEFAULTS; each row's config in the JSON says what it ran)
@@ -42,6 +43,7 @@ const COMBOS: Record<string, { label: string; config: Partial<RunConfig>; soft?:
   'dm-f3': { label: 'DM + multi-formation f=3 (IDC tile init)', config: { method: 'dm', factor: 3 } },
   // With a factor, k-means and importance choose IPC·f² real images per class, one per tile (src/core/run/run.ts).
   'dm-f2-kmeans': { label: 'DM + f=2 with k-means tiles', config: { method: 'dm', factor: 2, init: 'kmeans' } },
+  'dm-f3-kmeans': { label: 'DM + f=3 with k-means tiles', config: { method: 'dm', factor: 3, init: 'kmeans' } },
   'dm-f2-importance': { label: 'DM + f=2 with importance tiles', config: { method: 'dm', factor: 2, init: 'importance' } },
   'dm-f2-dream': { label: 'DM + f=2 + DREAM batches', config: { method: 'dm', factor: 2, sampler: 'dream' } },
   'dc-f2': { label: 'DC (gradient matching) + f=2, IDC-style', config: { method: 'dc', factor: 2 } },
@@ -73,6 +75,7 @@ const { values: a } = parseArgs({
     baselines: { type: 'string', default: 'random,herding,kCenter' },
     seed: { type: 'string', default: '0' },
     'eval-dsa': { type: 'string', default: 'off' },
+    'eval-cutmix': { type: 'string', default: 'off' },
     out: { type: 'string', default: 'bench/results/moonshot.json' },
     pool: { type: 'string', default: '' },
     sets: { type: 'string', default: '' },
@@ -84,7 +87,7 @@ for (const c of combos) if (!COMBOS[c]) throw new Error(`unknown combo ${c}; kno
 const width = Number(a.width);
 const realPerClass = Number(a.real);
 const seed = Number(a.seed);
-const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']), dsa: a['eval-dsa'] === 'on' };
+const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']), dsa: a['eval-dsa'] === 'on', cutmix: a['eval-cutmix'] === 'on' };
 /** The evaluation protocols to report: DSA during evaluation off, on, or both (each point evaluated under each). */
 const protocols: boolean[] = a['eval-dsa'] === 'both' ? [false, true] : [a['eval-dsa'] === 'on'];
 /** --pool size=10,steps=2,...: the pool combos' settings over DM_POOL_DEFAULTS (the combo's own, e.g. ceWeight 0, win). */
@@ -125,6 +128,8 @@ const result = {
     lr: evalCfg.lr,
     batch: evalCfg.batch,
     dsaDuringEvaluation: protocols.length > 1 ? 'both (reported separately)' : evalCfg.dsa === true,
+    /** CutMix during evaluation (--eval-cutmix on: IDC's, src/core/augment/cutmix.ts), under every protocol. */
+    cutmixDuringEvaluation: evalCfg.cutmix === true,
     labels: 'hard',
     testImages: 0,
   },
@@ -144,7 +149,7 @@ function save(): void {
   md.push(`Produced by \`npm run bench:moonshot -- ${process.argv.slice(2).join(' ')}\` on ${result.date.slice(0, 10)}, backend ${backend}.`, '');
   md.push(
     `**Evaluation protocol:** ConvNet-3 of width ${width}, ${evalCfg.epochs} epochs (SGD lr ${evalCfg.lr}, ×0.1 at half, batch ${evalCfg.batch}), ` +
-      `${evalCfg.models} networks, ${result.protocol.testImages} test images, DSA during evaluation **${protocols.length > 1 ? 'off and on (separate tables)' : evalCfg.dsa ? 'on' : 'off'}**, hard labels. ` +
+      `${evalCfg.models} networks, ${result.protocol.testImages} test images, DSA during evaluation **${protocols.length > 1 ? 'off and on (separate tables)' : evalCfg.dsa ? 'on' : 'off'}**${evalCfg.cutmix ? ', CutMix during evaluation **on** (IDC\'s)' : ''}, hard labels. ` +
       `Multi-formation sets are evaluated on their decoded images (IPC·f² per class); the baselines hold IPC = 1 real image per class (the same storage).`,
     '',
   );

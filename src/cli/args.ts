@@ -60,6 +60,10 @@ ${tableUsage()}
   --eval-dsa on|off         train the evaluation networks with DSA augmentation, a fresh draw every batch (the
                             protocol of DSA, DM, IDC, DREAM; no flips on MNIST); default off. The baselines are
                             evaluated under the same setting; the record says which (evaluation.dsa)
+  --eval-cutmix on|off      train the evaluation networks with CutMix as IDC evaluates (p 0.5, the box's share of
+                            the targets by area, after DSA; with --eval-dsa on cutout leaves DSA's strategy), a
+                            stated variant; default off. The baselines too; the record says which
+                            (evaluation.cutmix). IDC's and DREAM's protocol: --eval-dsa on --eval-cutmix on
   --test-images N           test on N test images taken class by class in turn (a quick check; default 0: the
                             whole test set, the protocol); the record says how many (evaluation.testImages)
   --eval-labels hard|soft|teacher
@@ -88,8 +92,8 @@ distill eval: evaluates an imported set (.npz: images NCHW, labels, mean, std) u
 beside random real images, herding and k-center at its images per class.
   --npz FILE                the set (required)
   --dataset ID              its dataset (default: the one the file's meta names)
-  --eval-epochs N, --eval-models N, --eval-arch A, --eval-dsa D, --eval-labels L, --test-images N, --width N,
-  --seed N, --backend B, --threads N   as for run (--eval-labels soft needs the file's soft_labels)
+  --eval-epochs N, --eval-models N, --eval-arch A, --eval-dsa D, --eval-cutmix C, --eval-labels L, --test-images N,
+  --width N, --seed N, --backend B, --threads N   as for run (--eval-labels soft needs the file's soft_labels)
   --out FILE                a JSON record with the evaluation and the accuracy block`;
 
 export class UsageError extends Error {
@@ -164,6 +168,7 @@ const evalFlags = {
   'eval-models': int('eval-models', 0, 100).default(2),
   'eval-arch': oneOf('eval-arch', ARCHITECTURES).default('convnet'),
   'eval-dsa': oneOf('eval-dsa', ['on', 'off']).default('off'),
+  'eval-cutmix': oneOf('eval-cutmix', ['on', 'off']).default('off'),
   'test-images': int('test-images', 0, 10_000_000).default(0),
   'eval-labels': oneOf('eval-labels', EVAL_LABELS).default('hard'),
   backend: tableFlag<'auto' | 'wasm' | 'cpu' | 'webgpu'>('backend'),

@@ -26,7 +26,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     expect(r.stderr).toContain(`wrote ${npz}`);
     expect(r.stderr).toMatch(/accuracy kCenter: /);
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
-    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 4, architecture: 'convnet', testImages: 500, dsa: false, labels: 'hard' });
+    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 4, architecture: 'convnet', testImages: 500, dsa: false, cutmix: false, labels: 'hard' });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       const acc = rec.accuracy![name];
       expect(acc.runs).toHaveLength(2);
@@ -111,7 +111,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
   });
 
   // Two evaluations (run, then eval of its .npz).
-  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded; --eval-arch mlp evaluates every set with MLPs', async () => {
+  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded; --eval-arch mlp evaluates every set with MLPs, --eval-cutmix on with CutMix', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
@@ -130,12 +130,12 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class;
     // here with MLPs (--eval-arch mlp) on the whole test set (no --test-images: the protocol).
     const out = path.join(dir, 'eval.json');
-    const ev = await distillHere('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--width', '4', '--out', out);
+    const ev = await distillHere('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--eval-cutmix', 'on', '--width', '4', '--out', out);
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
-    expect(ev.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 1 epochs/);
+    expect(ev.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 1 epochs with CutMix/);
     const evRec = JSON.parse(fs.readFileSync(out, 'utf8')) as { evaluation: unknown; accuracy: NonNullable<typeof rec.accuracy> };
-    expect(evRec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 1, models: 1, testImages: 10000 });
+    expect(evRec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 1, models: 1, testImages: 10000, dsa: false, cutmix: true });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) expect(evRec.accuracy[name].runs).toHaveLength(1);
     const bad = await distillHere('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--factor', '2');
     expect(bad.status).toBe(2);

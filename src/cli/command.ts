@@ -103,7 +103,7 @@ async function evaluate(
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
   const labels = a['eval-labels'];
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels, ...(labels === 'teacher' ? { relabel } : {}) };
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', cutmix: a['eval-cutmix'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels, ...(labels === 'teacher' ? { relabel } : {}) };
   const evaluation = {
     epochs: cfg.epochs,
     models: cfg.models,
@@ -111,6 +111,7 @@ async function evaluate(
     architecture: cfg.architecture,
     testImages: testIndices(test, cfg.testLimit).length,
     dsa: cfg.dsa,
+    cutmix: cfg.cutmix,
     labels,
   };
   if (labels === 'soft' && !soft) throw new UsageError('--eval-labels soft: the set has no soft labels', false);
@@ -118,7 +119,7 @@ async function evaluate(
   let lastSet = '';
   const { results } = await compareWithBaselines(distilled, ipc, train, test, cfg, (p) => {
     const soft = labels === 'teacher' ? ", every batch relabelled by the run's teacher" : labels === 'soft' && p.set === 'distilled' ? ' on soft labels' : '';
-    if (p.set !== lastSet) io.log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${soft}`);
+    if (p.set !== lastSet) io.log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${cfg.cutmix ? (cfg.dsa ? ' and CutMix' : ' with CutMix') : ''}${soft}`);
   });
   for (const name of EVAL_SETS) io.log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
   return { evaluation, accuracy: results };

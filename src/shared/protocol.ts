@@ -213,6 +213,8 @@ export interface EvalRequest {
   architecture?: EvalArchitecture;
   /** Train the evaluation networks with DSA augmentation, a fresh draw every batch (the DSA/DM/IDC protocol). Absent: off. */
   dsa?: boolean;
+  /** Train them with CutMix as IDC evaluates (src/core/augment/cutmix.ts), a stated variant; the baselines too. Absent: off. */
+  cutmix?: boolean;
   /**
    * The labels the distilled set's networks train on: 'hard' (class labels, the protocol; absent means hard),
    * 'soft' (its learned labels: a stated variant; src/core/eval/soft-labels.ts) or 'teacher' (SRe2L's relabel

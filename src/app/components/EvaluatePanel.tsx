@@ -122,6 +122,13 @@ export function EvaluatePanel() {
           </label>
           <p className="field__hint">A fresh DSA augmentation every training step (the DSA, DM, IDC protocol); the baselines get the same.</p>
         </div>
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" checked={request.cutmix ?? false} disabled={running} data-testid="eval-cutmix-input" onChange={(e) => setRequest({ cutmix: e.target.checked })} />
+            <span className="field__label">CutMix in evaluation</span>
+          </label>
+          <p className="field__hint">Half the training batches paste a box from other images, their labels mixed by area (IDC’s and DREAM’s protocol, with DSA on); the baselines get the same.</p>
+        </div>
         <SelectField<'hard' | 'soft' | 'teacher'>
           label="Labels"
           hint={
@@ -204,6 +211,7 @@ export function EvaluatePanel() {
             After iteration {formatInt(report.iteration)} · {report.ipc} per class ·{' '}
             {report.request.architecture === 'mlp' ? 'MLP' : 'ConvNet'} width {report.width} ·{' '}
             {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images · DSA in evaluation {report.request.dsa ? 'on' : 'off'} ·{' '}
+            {report.request.cutmix ? 'CutMix on · ' : ''}
             {report.request.labels === 'soft'
               ? 'distilled set on its soft (learned) labels, baselines on class labels'
               : report.request.labels === 'teacher'

@@ -44,6 +44,22 @@ describe('evaluation protocol on real MNIST (wasm)', () => {
     expect(a.mean).toBeGreaterThan(0.3);
   });
 
+  it('evaluation with CutMix: deterministic, differs from without, learns alone and with DSA (IDC\'s protocol), no tensors leak', async () => {
+    const real = initReal(train, 10, new Rng(4));
+    const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 10), shape: [28, 28, 1] };
+    const cfg = { ...quick, models: 1, epochs: 12, testLimit: 300, cutmix: true };
+    const before = tf.memory().numTensors;
+    const a = await evaluateSet(set, test, cfg);
+    const b = await evaluateSet(set, test, cfg);
+    const plain = await evaluateSet(set, test, { ...cfg, cutmix: false });
+    const withDsa = await evaluateSet(set, test, { ...cfg, dsa: true, dsaFlip: false });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(a.runs).toEqual(b.runs);
+    expect(a.runs).not.toEqual(plain.runs);
+    expect(a.mean).toBeGreaterThan(0.3);
+    expect(withDsa.mean).toBeGreaterThan(0.3);
+  }, 240_000);
+
   it('soft labels: one-hot soft labels give exactly the hard-label runs (same seed); other targets differ; no leaks', async () => {
     const real = initReal(train, 2, new Rng(5));
     const labels = labelsFor(10, 2);

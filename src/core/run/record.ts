@@ -154,6 +154,8 @@ export const runRecordSchema = z.object({
       testImages: z.number().int(),
       /** Whether the evaluation networks trained with DSA augmentation (absent in older records: off). */
       dsa: z.boolean().optional(),
+      /** Whether they trained with CutMix as IDC evaluates (src/core/augment/cutmix.ts; absent in older records: off). */
+      cutmix: z.boolean().optional(),
       /**
        * The labels the distilled set's networks trained on: 'hard' (class labels, the protocol), 'soft' (the set's
        * learned labels as target distributions, a stated variant; src/core/eval/soft-labels.ts; the baselines train
