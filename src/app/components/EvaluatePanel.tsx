@@ -6,7 +6,7 @@ import { EVAL_ARCHITECTURES, type EvalArchitecture, type EvalSetName } from '../
 import { describePoints, evalPoints } from '../../shared/eval-schedule';
 import { LIMITS } from '../../shared/config';
 import { hasTeacher, learnsSoftLabels } from '../../shared/methods';
-import { baselineRows, seriesStyle } from '../lib/compare';
+import { baselineRows, seriesStyle, topIndices } from '../lib/compare';
 import { AccuracyChart, SeriesLegend } from './CompareCharts';
 
 const ROWS: { name: EvalSetName; label: string; hint: string }[] = [
@@ -63,7 +63,8 @@ export function EvaluatePanel() {
   // A teacher to relabel with: the shown set is a run's (not an import) whose method has one (SRe2L).
   const teacher = useApp((s) => !(s.runStatus === 'idle' && s.imported) && hasTeacher(s.runConfig ?? s.config));
   const labels = request.labels ?? 'hard';
-  const best = report ? Math.max(...ROWS.map((r) => report.results[r.name].mean)) : 0;
+  // The rows with the best mean (a shared top marks each; none when every row ties).
+  const best = new Set(report ? topIndices(ROWS.map((r) => report.results[r.name].mean)) : []);
 
   let note = 'Pause or finish a run, then evaluate its synthetic images.';
   if (canEvaluate) note = 'Trains fresh networks on each set only, then tests them on the real test images.';
@@ -225,7 +226,7 @@ export function EvaluatePanel() {
             </tr>
           </thead>
           <tbody>
-            {ROWS.map((row) => {
+            {ROWS.map((row, i) => {
               const r = report.results[row.name];
               return (
                 <tr key={row.name} data-set={row.name} className={row.name === 'distilled' ? 'eval-table__ours' : undefined}>
@@ -233,7 +234,7 @@ export function EvaluatePanel() {
                     {row.name === 'distilled' && importedFile ? 'Distilled (imported set)' : row.label}
                     {row.name === 'distilled' && report.request.labels === 'soft' && ' · soft labels'}
                     {report.request.labels === 'teacher' && ' · relabelled'}
-                    {r.mean === best && <span className="eval-table__best"> (best)</span>}
+                    {best.has(i) && <span className="eval-table__best"> (best)</span>}
                   </th>
                   <td>
                     <div className="eval-table__cell">

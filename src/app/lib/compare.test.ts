@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_CONFIG, DEFAULT_EVAL_REQUEST, type EvalReport, type RunConfig } from '../../shared/protocol';
-import { accuracyTicks, baselineRows, bestAt, evaluatedIterations, mergeByIteration, nextQueued, pairFrom, requeue, runLabels, sameConfig, verdict } from './compare';
+import { accuracyTicks, baselineRows, bestAt, topIndices, evaluatedIterations, mergeByIteration, nextQueued, pairFrom, requeue, runLabels, sameConfig, verdict } from './compare';
 
 const base: RunConfig = { ...DEFAULT_RUN_CONFIG, ipc: 1, width: 8 };
 
@@ -83,6 +83,12 @@ describe('table and verdict', () => {
     expect(bestAt([uniform, dream], 4)).toEqual([1]);
     // One run alone is nobody's best.
     expect(bestAt([uniform, dream.slice(0, 2)], 4)).toEqual([]);
+  });
+
+  it('marks the Evaluate table\'s best rows the same way: each row at the top, none when every set ties (e.g. all at chance)', () => {
+    expect(topIndices([0.9, 0.5, 0.82, 0.82])).toEqual([0]);
+    expect(topIndices([0.5, 0.82, 0.82, 0.4])).toEqual([1, 2]);
+    expect(topIndices([0.1, 0.1, 0.1, 0.1])).toEqual([]);
   });
 
   it('reads the verdict at the last iteration every run reached, and whether it beats one std', () => {

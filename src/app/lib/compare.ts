@@ -160,7 +160,14 @@ export function evaluatedIterations(evalLists: readonly (readonly EvalReport[])[
  * there; none when fewer than two were evaluated or all of them tie (nothing to tell apart).
  */
 export function bestAt(evalLists: readonly (readonly EvalReport[])[], iteration: number): number[] {
-  const means = evalLists.map((l) => l.find((r) => r.iteration === iteration)?.results.distilled.mean);
+  return topIndices(evalLists.map((l) => l.find((r) => r.iteration === iteration)?.results.distilled.mean));
+}
+
+/**
+ * The indices of the highest of `means` (a shared top counts for each; undefined entries are not in the running);
+ * none when fewer than two are known or all of them tie: nothing stands out. The Evaluate table's "(best)" too.
+ */
+export function topIndices(means: readonly (number | undefined)[]): number[] {
   const known = means.filter((m): m is number => m !== undefined);
   const top = Math.max(...known);
   if (known.length < 2 || known.every((m) => m === top)) return [];
