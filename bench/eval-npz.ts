@@ -1,0 +1,33 @@
+/**
+ * `npx tsx bench/eval-npz.ts FILE.npz EPOCHS DSA CUTMIX [MODELS] [WIDTH]`: evaluates only the distilled set of a
+ * `.npz` (a multi-formation set on its decoded images), exactly as `distill eval` evaluates it (the same seeds,
+ * evaluateSets), without the baselines, and prints one JSON line with each network's accuracy. For an expensive
+ * protocol whose baselines are already known or not needed; `distill eval` gives the full comparison.
+ * DSA and CUTMIX: on|off. MODELS default 3, WIDTH default 128; the whole test set; seed 0.
+ * Datasets from DATASETS_DIR (default ../shared/datasets).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadDatasetFromDir } from '../src/node/datasets';
+import { prepareRealData } from '../src/core/data/batches';
+import { decodeNpz, forEvaluation } from '../src/core/data/npz';
+import { decodePixels } from '../src/core/methods/idc/multiformation';
+import { EVAL_DEFAULTS } from '../src/core/eval/evaluate';
+import { evaluateSets } from '../src/core/eval/compare';
+import { benchBackend } from './lib/bench-run';
+
+const [file, epochs, dsa, cutmix, models = '3', width = '128'] = process.argv.slice(2);
+if (!file || !epochs || !dsa || !cutmix) throw new Error('usage: bench/eval-npz.ts FILE.npz EPOCHS on|off(DSA) on|off(CutMix) [MODELS] [WIDTH]');
+const backend = await benchBackend();
+const set = decodeNpz(new Uint8Array(fs.readFileSync(file)), { file });
+const { pixels: stored, ipc } = forEvaluation(set);
+const factor = Number((set.meta as { config?: { factor?: number } }).config?.factor ?? 1);
+const d = loadDatasetFromDir(set.dataset, path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets'));
+const train = prepareRealData(d.train, d.spec);
+const test = prepareRealData(d.test, d.spec);
+const pixels = factor > 1 ? decodePixels(stored, set.shape, factor) : stored;
+const cfg = { ...EVAL_DEFAULTS, epochs: Number(epochs), models: Number(models), width: Number(width), seed: 0, testLimit: 0, dsa: dsa === 'on', cutmix: cutmix === 'on', dsaFlip: set.dataset !== 'mnist' };
+const t0 = Date.now();
+console.error(`${new Date().toISOString()} ${file}: factor ${factor}, backend ${backend}`);
+const { results, testImages } = await evaluateSets(['distilled'], pixels, ipc, train, test, cfg);
+console.log(JSON.stringify({ file, factor, backend, cfg, testImages, distilled: results.distilled, seconds: (Date.now() - t0) / 1000 }));
