@@ -11,7 +11,8 @@ import path from 'node:path';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData } from '../src/core/data/batches';
 import { decodeNpz, forEvaluation } from '../src/core/data/npz';
-import { decodePixels } from '../src/core/methods/idc/multiformation';
+import { decodePixels, recordedFactor } from '../src/core/methods/idc/multiformation';
+import { LIMITS } from '../src/shared/config';
 import { EVAL_DEFAULTS } from '../src/core/eval/evaluate';
 import { evaluateSets } from '../src/core/eval/compare';
 import { benchBackend } from './lib/bench-run';
@@ -21,7 +22,7 @@ if (!file || !epochs || !dsa || !cutmix) throw new Error('usage: bench/eval-npz.
 const backend = await benchBackend();
 const set = decodeNpz(new Uint8Array(fs.readFileSync(file)), { file });
 const { pixels: stored, ipc } = forEvaluation(set);
-const factor = Number((set.meta as { config?: { factor?: number } }).config?.factor ?? 1);
+const factor = recordedFactor(set.meta, LIMITS.factor.max);
 const d = loadDatasetFromDir(set.dataset, path.resolve(process.env.DATASETS_DIR ?? '../shared/datasets'));
 const train = prepareRealData(d.train, d.spec);
 const test = prepareRealData(d.test, d.spec);

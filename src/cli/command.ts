@@ -23,7 +23,7 @@ import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
 import { labelDistributions } from '../core/eval/soft-labels';
 import { encodePng } from '../core/png';
 import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data/npz';
-import { decodePixels, repeatRows } from '../core/methods/idc/multiformation';
+import { decodePixels, recordedFactor, repeatRows } from '../core/methods/idc/multiformation';
 import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
 import { DEFAULT_RUN_CONFIG, type BackendName } from '../shared/protocol';
@@ -238,8 +238,8 @@ async function evalCommand(io: CliIo, a: EvalArgs): Promise<void> {
   if (a['eval-labels'] === 'soft' && !softLabels) throw new UsageError(`--eval-labels soft: ${a.npz} has no soft_labels array (only ${softLabelFlags().replace(/--method (\w+)( (?!or\b))?/g, (_, id: string, flags?: string) => (flags ? `${id.toUpperCase()} with ` : id.toUpperCase()))} writes one)`, false);
   io.log(`${a.npz}: ${set.labels.length} ${set.dataset} images, ${ipc} per class`);
   // A multi-formation set (written by run --factor F) trains on its decoded images, as run evaluated it.
-  const factor = Number((set.meta as { config?: { factor?: unknown } }).config?.factor ?? 1);
-  const multi = Number.isInteger(factor) && factor > 1 && factor <= LIMITS.factor.max;
+  const factor = recordedFactor(set.meta, LIMITS.factor.max);
+  const multi = factor > 1;
   const { report, loaded, train, test } = await setUp(io, a, set.dataset);
   // Decoding runs on the backend: after setUp.
   const pixels = multi ? decodePixels(stored, set.shape, factor) : stored;

@@ -45,20 +45,30 @@ export function drawCutMix(rng: Rng, n: number, height: number, width: number, p
   return { perm, y0, y1, x0, x1, ratio: 1 - ((y1 - y0) * (x1 - x0)) / (height * width) };
 }
 
-/**
- * Applies a draw to images x [n, H, W, C] and targets y [n, classes]: new tensors (the caller disposes them and
- * its inputs).
- */
-export function applyCutMix(x: tf.Tensor4D, y: tf.Tensor2D, d: CutMixDraw): [tf.Tensor4D, tf.Tensor2D] {
+/** The mask [1, H, W, 1] of a draw's box (1 inside). */
+function boxMask(d: CutMixDraw, height: number, width: number): tf.Tensor4D {
+  const mask = new Float32Array(height * width);
+  for (let r = d.y0; r < d.y1; r++) mask.fill(1, r * width + d.x0, r * width + d.x1);
+  return tf.tensor4d(mask, [1, height, width, 1]);
+}
+
+/** Images x [n, H, W, C] with the draw's box pasted from the permuted images: a new tensor (the caller disposes it and x). */
+export function cutMixImages(x: tf.Tensor4D, d: CutMixDraw): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, H, W] = x.shape;
-    if (d.perm.length !== n) throw new Error(`applyCutMix: a permutation of ${d.perm.length} for a batch of ${n}`);
-    const mask = new Float32Array(H * W);
-    for (let r = d.y0; r < d.y1; r++) mask.fill(1, r * W + d.x0, r * W + d.x1);
-    const m = tf.tensor4d(mask, [1, H, W, 1]);
-    const perm = tf.tensor1d(d.perm, 'int32');
-    const mixed = tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(tf.gather(x, perm), m)) as tf.Tensor4D;
-    const targets = tf.add(tf.mul(y, d.ratio), tf.mul(tf.gather(y, perm), 1 - d.ratio)) as tf.Tensor2D;
-    return [mixed, targets];
+    if (d.perm.length !== n) throw new Error(`cutMixImages: a permutation of ${d.perm.length} for a batch of ${n}`);
+    const m = boxMask(d, H, W);
+    return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(tf.gather(x, tf.tensor1d(d.perm, 'int32')), m)) as tf.Tensor4D;
   });
+}
+
+/** Targets y [n, classes] mixed by the draw's area: ratio·y_i + (1 − ratio)·y_perm(i) (a new tensor). */
+export function cutMixTargets(y: tf.Tensor2D, d: CutMixDraw): tf.Tensor2D {
+  return tf.tidy(() => tf.add(tf.mul(y, d.ratio), tf.mul(tf.gather(y, tf.tensor1d(d.perm, 'int32')), 1 - d.ratio)) as tf.Tensor2D);
+}
+
+/** Applies a draw to images x [n, H, W, C] and targets y [n, classes]: new tensors (the caller disposes them and its inputs). */
+export function applyCutMix(x: tf.Tensor4D, y: tf.Tensor2D, d: CutMixDraw): [tf.Tensor4D, tf.Tensor2D] {
+  const images = cutMixImages(x, d);
+  return [images, cutMixTargets(y, d)];
 }

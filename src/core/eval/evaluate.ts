@@ -10,7 +10,7 @@ import { SgdTrainer, accuracy } from '../nn/train';
 import { gatherBatch, type RealData } from '../data/batches';
 import { Rng } from '../rng';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
-import { applyCutMix, drawCutMix } from '../augment/cutmix';
+import { cutMixImages, cutMixTargets, drawCutMix } from '../augment/cutmix';
 import type { EvalLabels } from './soft-labels';
 
 /** Settings of the protocol; the papers use 300-1000 epochs and 5-10 models. */
@@ -117,9 +117,9 @@ export async function trainAndTest(
   const classes = net.classes;
   if (cfg.labels === 'teacher' && !cfg.relabel) throw new Error("trainAndTest: labels 'teacher' needs the teacher (EvalConfig.relabel)");
   const soft = cfg.labels === 'soft' && set.soft ? set.soft : null;
+  if (soft && soft.length !== n * classes) throw new Error(`trainAndTest: ${soft.length} soft label values are not ${n} rows of ${classes} classes`);
   // IDC drops cutout from DSA when CutMix is on: both cut holes.
   const dsaStrategy = cfg.cutmix ? DSA_DEFAULT_STRATEGY.replace('cutout_', '') : DSA_DEFAULT_STRATEGY;
-  if (soft && soft.length !== n * classes) throw new Error(`trainAndTest: ${soft.length} soft label values are not ${n} rows of ${classes} classes`);
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       trainer.config = { ...trainer.config, lr: lrAt(cfg, epoch) };
@@ -132,16 +132,19 @@ export async function trainAndTest(
         // DSA during evaluation draws from the network's own stream, after its order: off leaves the stream as it was.
         const augmented = cfg.dsa ? tf.tidy(() => applyDsa(raw, drawDsa(rng, dsaStrategy, { height: set.shape[0], width: set.shape[1], flip: cfg.dsaFlip ?? true }))) : raw;
         if (augmented !== raw) raw.dispose();
-        const targets = soft
-          ? tf.tensor2d(Float32Array.from({ length: idx.length * classes }, (_, j) => soft[idx[Math.floor(j / classes)]! * classes + (j % classes)]!), [idx.length, classes])
-          : tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(idx, (i) => set.labels[i]!), 'int32'), classes) as tf.Tensor2D);
         // CutMix draws after DSA, from the same stream; off leaves the stream as it was.
         const mix = cfg.cutmix ? drawCutMix(rng, idx.length, set.shape[0], set.shape[1]) : null;
-        const [x, mixed] = mix ? applyCutMix(augmented, targets, mix) : [augmented, targets];
-        if (mix) tf.dispose([augmented, targets]);
+        const x = mix ? cutMixImages(augmented, mix) : augmented;
+        if (x !== augmented) augmented.dispose();
         const relabel = cfg.relabel;
-        const y = relabel ? tf.tidy(() => relabel(x)) : mixed;
-        if (relabel) mixed.dispose();
+        const y = relabel
+          ? tf.tidy(() => relabel(x))
+          : tf.tidy(() => {
+              const targets = soft
+                ? tf.tensor2d(Float32Array.from({ length: idx.length * classes }, (_, j) => soft[idx[Math.floor(j / classes)]! * classes + (j % classes)]!), [idx.length, classes])
+                : (tf.oneHot(tf.tensor1d(Array.from(idx, (i) => set.labels[i]!), 'int32'), classes) as tf.Tensor2D);
+              return mix ? cutMixTargets(targets, mix) : targets;
+            });
         tf.dispose([trainer.step(x, y), x, y]);
       }
       await onEpoch?.(epoch);

@@ -32,6 +32,15 @@ export function interpolationMatrix(out: number, inp: number): Float32Array {
   return m;
 }
 
+/**
+ * The factor a `.npz` records in its meta (`distill run --factor F` writes meta.config.factor): F when it is an
+ * integer in 2..max, else 1 (no multi-formation: the stored images are the training set).
+ */
+export function recordedFactor(meta: unknown, max: number): number {
+  const f = Number((meta as { config?: { factor?: unknown } } | undefined)?.config?.factor ?? 1);
+  return Number.isInteger(f) && f > 1 && f <= max ? f : 1;
+}
+
 /** Tile size of a factor: ⌊H/f⌋ × ⌊W/f⌋. */
 export function tileSize(height: number, width: number, factor: number): [number, number] {
   return [Math.floor(height / factor), Math.floor(width / factor)];
