@@ -25,10 +25,18 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`wrote ${npz}`);
     expect(r.stderr).toMatch(/accuracy kCenter: /);
+    // Each set's accuracy is printed as soon as that set is done (a long evaluation stopped during the baselines
+    // keeps the distilled set's number), and each printed number is the recorded one.
+    const lines = r.stderr.split('\n');
+    const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+    expect(at('accuracy distilled: ')).toBeGreaterThan(at('evaluate distilled: '));
+    expect(at('accuracy distilled: ')).toBeLessThan(at('evaluate random: '));
+    expect(at('accuracy random: ')).toBeLessThan(at('evaluate herding: '));
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
     expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 4, architecture: 'convnet', testImages: 500, dsa: false, cutmix: false, labels: 'hard' });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       const acc = rec.accuracy![name];
+      expect(lines).toContain(`accuracy ${name}: ${(acc.mean * 100).toFixed(2)} ± ${(acc.std * 100).toFixed(2)} %`);
       expect(acc.runs).toHaveLength(2);
       expect(acc.mean).toBeGreaterThan(0);
       expect(acc.mean).toBeLessThanOrEqual(1);

@@ -18,15 +18,15 @@ import { prepareRealData } from '../core/data/batches';
 import { pixelsSha256, sha256Hex } from '../core/data/sha256';
 import { DistillRun } from '../core/run/run';
 import { buildRunRecord, datasetOf, runRecordSchema, type RunRecord } from '../core/run/record';
-import { EVAL_DEFAULTS, testIndices, type Relabel } from '../core/eval/evaluate';
-import { compareWithBaselines, EVAL_SETS } from '../core/eval/compare';
+import { EVAL_DEFAULTS, testIndices, type EvalResult, type Relabel } from '../core/eval/evaluate';
+import { coresetFeatures, EVAL_SETS, evaluateSets } from '../core/eval/compare';
 import { labelDistributions } from '../core/eval/soft-labels';
 import { encodePng } from '../core/png';
 import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data/npz';
 import { decodePixels, recordedFactor, repeatRows } from '../core/methods/idc/multiformation';
 import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
-import { DEFAULT_RUN_CONFIG, type BackendName } from '../shared/protocol';
+import { DEFAULT_RUN_CONFIG, type BackendName, type EvalSetName } from '../shared/protocol';
 import { softLabelFlags, teacherFlags } from './method-flags';
 import { configFromFlags, HelpRequest, parse, USAGE, UsageError, type EvalArgs, type EvalFlags, type RunArgs } from './args';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
@@ -116,13 +116,19 @@ async function evaluate(
   };
   if (labels === 'soft' && !soft) throw new UsageError('--eval-labels soft: the set has no soft labels', false);
   const distilled = labels === 'soft' ? { pixels, soft: labelDistributions(soft!, train.numClasses) } : pixels;
-  let lastSet = '';
-  const { results } = await compareWithBaselines(distilled, ipc, train, test, cfg, (p) => {
-    const soft = labels === 'teacher' ? ", every batch relabelled by the run's teacher" : labels === 'soft' && p.set === 'distilled' ? ' on soft labels' : '';
-    if (p.set !== lastSet) io.log(`evaluate ${(lastSet = p.set)}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${cfg.cutmix ? (cfg.dsa ? ' and CutMix' : ' with CutMix') : ''}${soft}`);
-  });
-  for (const name of EVAL_SETS) io.log(`accuracy ${name}: ${(results[name].mean * 100).toFixed(2)} ± ${(results[name].std * 100).toFixed(2)} %`);
-  return { evaluation, accuracy: results };
+  // One set at a time (evaluateSets gives each set the numbers compareWithBaselines would), so that each set's
+  // accuracy is printed as soon as it is known: a long evaluation stopped during the baselines keeps the distilled
+  // set's number on stderr.
+  const features = await coresetFeatures(train, cfg);
+  const results: Partial<Record<EvalSetName, EvalResult>> = {};
+  for (const name of EVAL_SETS) {
+    const soft = labels === 'teacher' ? ", every batch relabelled by the run's teacher" : labels === 'soft' && name === 'distilled' ? ' on soft labels' : '';
+    io.log(`evaluate ${name}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${cfg.cutmix ? (cfg.dsa ? ' and CutMix' : ' with CutMix') : ''}${soft}`);
+    const result = (await evaluateSets([name], name === 'distilled' ? distilled : null, ipc, train, test, cfg, undefined, features)).results[name]!;
+    io.log(`accuracy ${name}: ${(result.mean * 100).toFixed(2)} ± ${(result.std * 100).toFixed(2)} %`);
+    results[name] = result;
+  }
+  return { evaluation, accuracy: results as Record<EvalSetName, EvalResult> }; // every name of EVAL_SETS is set above
 }
 
 function write(io: CliIo, file: string, data: string | Uint8Array): void {
