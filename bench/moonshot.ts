@@ -11,6 +11,7 @@
  * finish: state a smaller scale with --width, --real, --checkpoints, --eval-epochs, --models, --test-limit.
  *   --datasets mnist[,fashion-mnist,cifar-10]  --combos dm,dm-f2,...  (see COMBOS)  --baselines random,herding,kCenter
  *   --eval-cutmix off|on (CutMix during evaluation, IDC's, under every protocol)
+ *   --eval-lr-schedule half|idc (the evaluation's lr schedule: x0.1 at half, or IDC's x0.2 at 2/3 and 5/6)
  *   --seed N  --out FILE.json  --eval-dsa off|on|both (both: every point and baseline is evaluated under each protocol,
  *   reported in separate tables, never mixed)  --pool size=N,interval=N,trainNets=N,steps=N,batch=N,ceWeight=X (the
  *   IDM pool combos' settings over DM_POOL_DEFAULTS; each row's config in the JSON says what it ran)
@@ -28,7 +29,7 @@ import { DistillRun } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
 import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '../src/core/eval/evaluate';
 import { evaluateSets } from '../src/core/eval/compare';
-import { DEFAULT_RUN_CONFIG, type EvalSetName, type RunConfig } from '../src/shared/protocol';
+import { DEFAULT_RUN_CONFIG, EVAL_LR_SCHEDULES, type EvalSetName, type RunConfig } from '../src/shared/protocol';
 import { DM_POOL_DEFAULTS, METHODS, type DmPoolSettings } from '../src/shared/methods';
 import { benchBackend, progressLine, softLabelSet } from './lib/bench-run';
 
@@ -76,6 +77,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '0' },
     'eval-dsa': { type: 'string', default: 'off' },
     'eval-cutmix': { type: 'string', default: 'off' },
+    'eval-lr-schedule': { type: 'string', default: 'half' },
     out: { type: 'string', default: 'bench/results/moonshot.json' },
     pool: { type: 'string', default: '' },
     sets: { type: 'string', default: '' },
@@ -87,7 +89,8 @@ for (const c of combos) if (!COMBOS[c]) throw new Error(`unknown combo ${c}; kno
 const width = Number(a.width);
 const realPerClass = Number(a.real);
 const seed = Number(a.seed);
-const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']), dsa: a['eval-dsa'] === 'on', cutmix: a['eval-cutmix'] === 'on' };
+const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']), dsa: a['eval-dsa'] === 'on', cutmix: a['eval-cutmix'] === 'on', lrSchedule: a['eval-lr-schedule'] === 'idc' ? 'idc' : 'half' };
+if (!['half', 'idc'].includes(a['eval-lr-schedule'])) throw new Error(`--eval-lr-schedule must be half or idc (got ${a['eval-lr-schedule']})`);
 /** The evaluation protocols to report: DSA during evaluation off, on, or both (each point evaluated under each). */
 const protocols: boolean[] = a['eval-dsa'] === 'both' ? [false, true] : [a['eval-dsa'] === 'on'];
 /** --pool size=10,steps=2,...: the pool combos' settings over DM_POOL_DEFAULTS (the combo's own, e.g. ceWeight 0, win). */
@@ -130,6 +133,8 @@ const result = {
     dsaDuringEvaluation: protocols.length > 1 ? 'both (reported separately)' : evalCfg.dsa === true,
     /** CutMix during evaluation (--eval-cutmix on: IDC's, src/core/augment/cutmix.ts), under every protocol. */
     cutmixDuringEvaluation: evalCfg.cutmix === true,
+    /** The evaluation's learning-rate schedule (--eval-lr-schedule; lrAt in src/core/eval/evaluate.ts). */
+    lrSchedule: evalCfg.lrSchedule,
     labels: 'hard',
     testImages: 0,
   },
@@ -148,7 +153,7 @@ function save(): void {
   md.push('# Moonshot: one image per class (issue 17)', '');
   md.push(`Produced by \`npm run bench:moonshot -- ${process.argv.slice(2).join(' ')}\` on ${result.date.slice(0, 10)}, backend ${backend}.`, '');
   md.push(
-    `**Evaluation protocol:** ConvNet-3 of width ${width}, ${evalCfg.epochs} epochs (SGD lr ${evalCfg.lr}, ×0.1 at half, batch ${evalCfg.batch}), ` +
+    `**Evaluation protocol:** ConvNet-3 of width ${width}, ${evalCfg.epochs} epochs (SGD lr ${evalCfg.lr}, ${EVAL_LR_SCHEDULES[evalCfg.lrSchedule ?? 'half'].caption.replace('lr ', '')}, batch ${evalCfg.batch}), ` +
       `${evalCfg.models} networks, ${result.protocol.testImages} test images, DSA during evaluation **${protocols.length > 1 ? 'off and on (separate tables)' : evalCfg.dsa ? 'on' : 'off'}**${evalCfg.cutmix ? ', CutMix during evaluation **on** (IDC\'s)' : ''}, hard labels. ` +
       `Multi-formation sets are evaluated on their decoded images (IPC·f² per class); the baselines hold IPC = 1 real image per class (the same storage).`,
     '',

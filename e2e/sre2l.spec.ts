@@ -40,15 +40,17 @@ test('SRe2L + DWA on wasm: the teacher trains with progress, a tiny run complete
   await page.getByTestId('eval-dsa-input').check();
   // IDC's evaluation augmentation on top: the teacher labels the mixed images.
   await page.getByTestId('eval-cutmix-input').check();
+  // and IDC's learning-rate schedule: the whole of IDC's evaluation protocol.
+  await page.getByTestId('eval-lr-schedule-select').selectOption('idc');
   await setNumber(page, 'eval-epochs-input', 2);
   await setNumber(page, 'eval-models-input', 1);
   await setNumber(page, 'eval-test-input', 200);
   await page.getByTestId('eval-button').click();
   const caption = page.getByTestId('eval-results').locator('caption');
   await expect(caption).toContainText('every set relabelled by the run’s teacher, batch by batch', { timeout: 120_000 });
-  await expect(caption).toContainText('DSA in evaluation on · CutMix on ·');
+  await expect(caption).toContainText('DSA in evaluation on · CutMix on · lr ×0.2 at 2/3 and 5/6 ·');
   for (const name of ['distilled', 'random', 'herding', 'kCenter']) await expect(page.getByTestId(`eval-${name}`)).toHaveText(/^\d+\.\d% ± \d+\.\d%$/);
-  const record = JSON.parse((await download(page, 'record')).bytes.toString('utf8')) as { evaluation: { labels?: string; dsa?: boolean; cutmix?: boolean } };
-  expect(record.evaluation).toMatchObject({ labels: 'teacher', dsa: true, cutmix: true });
+  const record = JSON.parse((await download(page, 'record')).bytes.toString('utf8')) as { evaluation: { labels?: string; dsa?: boolean; cutmix?: boolean; lrSchedule?: string } };
+  expect(record.evaluation).toMatchObject({ labels: 'teacher', dsa: true, cutmix: true, lrSchedule: 'idc' });
   await page.locator('section[aria-labelledby="eval-title"]').screenshot({ path: 'e2e-artifacts/evaluate-teacher.png' });
 });

@@ -64,6 +64,10 @@ ${tableUsage()}
                             the targets by area, after DSA; with --eval-dsa on cutout leaves DSA's strategy), a
                             stated variant; default off. The baselines too; the record says which
                             (evaluation.cutmix). IDC's and DREAM's protocol: --eval-dsa on --eval-cutmix on
+  --eval-lr-schedule half|idc
+                            the evaluation networks' learning-rate schedule: half (lr x0.1 from half the epochs
+                            on, the DC/DSA/DM protocol; default) or idc (x0.2 at 2/3 and 5/6 of the epochs, IDC's
+                            and DREAM's), a stated variant; the record says which (evaluation.lrSchedule)
   --test-images N           test on N test images taken class by class in turn (a quick check; default 0: the
                             whole test set, the protocol); the record says how many (evaluation.testImages)
   --eval-labels hard|soft|teacher
@@ -92,8 +96,9 @@ distill eval: evaluates an imported set (.npz: images NCHW, labels, mean, std) u
 beside random real images, herding and k-center at its images per class.
   --npz FILE                the set (required)
   --dataset ID              its dataset (default: the one the file's meta names)
-  --eval-epochs N, --eval-models N, --eval-arch A, --eval-dsa D, --eval-cutmix C, --eval-labels L, --test-images N,
-  --width N, --seed N, --backend B, --threads N   as for run (--eval-labels soft needs the file's soft_labels)
+  --eval-epochs N, --eval-models N, --eval-arch A, --eval-dsa D, --eval-cutmix C, --eval-lr-schedule S,
+  --eval-labels L, --test-images N, --width N, --seed N, --backend B, --threads N   as for run (--eval-labels soft
+                            needs the file's soft_labels)
   --out FILE                a JSON record with the evaluation and the accuracy block`;
 
 export class UsageError extends Error {
@@ -169,6 +174,7 @@ const evalFlags = {
   'eval-arch': oneOf('eval-arch', ARCHITECTURES).default('convnet'),
   'eval-dsa': oneOf('eval-dsa', ['on', 'off']).default('off'),
   'eval-cutmix': oneOf('eval-cutmix', ['on', 'off']).default('off'),
+  'eval-lr-schedule': oneOf('eval-lr-schedule', ['half', 'idc']).default('half'),
   'test-images': int('test-images', 0, 10_000_000).default(0),
   'eval-labels': oneOf('eval-labels', EVAL_LABELS).default('hard'),
   backend: tableFlag<'auto' | 'wasm' | 'cpu' | 'webgpu'>('backend'),

@@ -33,7 +33,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     expect(at('accuracy distilled: ')).toBeLessThan(at('evaluate random: '));
     expect(at('accuracy random: ')).toBeLessThan(at('evaluate herding: '));
     const rec = runRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')));
-    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 4, architecture: 'convnet', testImages: 500, dsa: false, cutmix: false, labels: 'hard' });
+    expect(rec.evaluation).toEqual({ epochs: 2, models: 2, width: 4, architecture: 'convnet', testImages: 500, dsa: false, cutmix: false, lrSchedule: 'half', labels: 'hard' });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) {
       const acc = rec.accuracy![name];
       expect(lines).toContain(`accuracy ${name}: ${(acc.mean * 100).toFixed(2)} ± ${(acc.std * 100).toFixed(2)} %`);
@@ -119,7 +119,7 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
   });
 
   // Two evaluations (run, then eval of its .npz).
-  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded; --eval-arch mlp evaluates every set with MLPs, --eval-cutmix on with CutMix', async () => {
+  it('--factor 2 records the factor, writes stored and decoded images to the .npz; --eval-dsa on is recorded; --eval-arch mlp evaluates every set with MLPs, --eval-cutmix on with CutMix, --eval-lr-schedule idc with IDC’s schedule', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-'));
     const r = await distillHere(
       'run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'dm', '--factor', '2', '--ipc', '1', '--iterations', '1',
@@ -138,12 +138,12 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
     // distill eval trains on the decoded images too, as run did, with the baselines at the stored images per class;
     // here with MLPs (--eval-arch mlp) on the whole test set (no --test-images: the protocol).
     const out = path.join(dir, 'eval.json');
-    const ev = await distillHere('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--eval-cutmix', 'on', '--width', '4', '--out', out);
+    const ev = await distillHere('eval', '--npz', path.join(dir, 'set.npz'), '--data', datasetsDir(), '--backend', 'wasm', '--eval-epochs', '1', '--eval-models', '1', '--eval-arch', 'mlp', '--eval-cutmix', 'on', '--eval-lr-schedule', 'idc', '--width', '4', '--out', out);
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stderr).toContain('multi-formation factor 2: evaluating the 40 decoded images (the baselines keep 1 real images per class)');
-    expect(ev.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 1 epochs with CutMix/);
+    expect(ev.stderr).toMatch(/evaluate distilled: 1 MLP\(s\) x 1 epochs with CutMix, IDC's lr schedule/);
     const evRec = JSON.parse(fs.readFileSync(out, 'utf8')) as { evaluation: unknown; accuracy: NonNullable<typeof rec.accuracy> };
-    expect(evRec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 1, models: 1, testImages: 10000, dsa: false, cutmix: true });
+    expect(evRec.evaluation).toMatchObject({ architecture: 'mlp', epochs: 1, models: 1, testImages: 10000, dsa: false, cutmix: true, lrSchedule: 'idc' });
     for (const name of ['distilled', 'random', 'herding', 'kCenter'] as const) expect(evRec.accuracy[name].runs).toHaveLength(1);
     const bad = await distillHere('run', '--dataset', 'mnist', '--data', datasetsDir(), '--backend', 'wasm', '--method', 'mtt', '--factor', '2');
     expect(bad.status).toBe(2);

@@ -103,7 +103,7 @@ async function evaluate(
 ): Promise<Pick<RunRecord, 'evaluation' | 'accuracy'>> {
   if (a['eval-epochs'] === 0 || a['eval-models'] === 0) return { evaluation: null, accuracy: null };
   const labels = a['eval-labels'];
-  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', cutmix: a['eval-cutmix'] === 'on', dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels, ...(labels === 'teacher' ? { relabel } : {}) };
+  const cfg = { ...EVAL_DEFAULTS, epochs: a['eval-epochs'], models: a['eval-models'], width: a.width, architecture: a['eval-arch'], seed: a.seed, dsa: a['eval-dsa'] === 'on', cutmix: a['eval-cutmix'] === 'on', lrSchedule: a['eval-lr-schedule'], dsaFlip: dataset !== 'mnist', testLimit: a['test-images'], labels, ...(labels === 'teacher' ? { relabel } : {}) };
   const evaluation = {
     epochs: cfg.epochs,
     models: cfg.models,
@@ -112,6 +112,7 @@ async function evaluate(
     testImages: testIndices(test, cfg.testLimit).length,
     dsa: cfg.dsa,
     cutmix: cfg.cutmix,
+    lrSchedule: cfg.lrSchedule,
     labels,
   };
   if (labels === 'soft' && !soft) throw new UsageError('--eval-labels soft: the set has no soft labels', false);
@@ -123,7 +124,7 @@ async function evaluate(
   const results: Partial<Record<EvalSetName, EvalResult>> = {};
   for (const name of EVAL_SETS) {
     const soft = labels === 'teacher' ? ", every batch relabelled by the run's teacher" : labels === 'soft' && name === 'distilled' ? ' on soft labels' : '';
-    io.log(`evaluate ${name}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${cfg.cutmix ? (cfg.dsa ? ' and CutMix' : ' with CutMix') : ''}${soft}`);
+    io.log(`evaluate ${name}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${cfg.cutmix ? (cfg.dsa ? ' and CutMix' : ' with CutMix') : ''}${cfg.lrSchedule === 'idc' ? ", IDC's lr schedule" : ''}${soft}`);
     const result = (await evaluateSets([name], name === 'distilled' ? distilled : null, ipc, train, test, cfg, undefined, features)).results[name]!;
     io.log(`accuracy ${name}: ${(result.mean * 100).toFixed(2)} ± ${(result.std * 100).toFixed(2)} %`);
     results[name] = result;

@@ -129,7 +129,7 @@ export async function exportFile(kind: ExportKind, context: ExportContext, sourc
       iterations: context.lossPoints.filter((p) => p.iteration <= source.iteration),
       syntheticSha256: source.sha256,
       evaluation: ev
-        ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}), ...(ev.request.cutmix ? { cutmix: true } : {}), ...(ev.request.labels && ev.request.labels !== 'hard' ? { labels: ev.request.labels } : {}) }
+        ? { epochs: ev.request.epochs, models: ev.request.models, width: ev.width, architecture: ev.request.architecture ?? 'convnet', testImages: ev.testImages, ...(ev.request.dsa ? { dsa: true } : {}), ...(ev.request.cutmix ? { cutmix: true } : {}), ...(ev.request.lrSchedule === 'idc' ? { lrSchedule: 'idc' as const } : {}), ...(ev.request.labels && ev.request.labels !== 'hard' ? { labels: ev.request.labels } : {}) }
         : null,
       accuracy: ev ? ev.results : null,
       ...(source.readouts ? { readouts: source.readouts } : {}),

@@ -2,7 +2,7 @@ import { useApp } from '../store';
 import { useEval } from '../evalStore';
 import { NumberField, SelectField } from './controls/fields';
 import { formatInt } from '../lib/format';
-import { EVAL_ARCHITECTURES, type EvalArchitecture, type EvalSetName } from '../../shared/protocol';
+import { EVAL_ARCHITECTURES, EVAL_LR_SCHEDULES, type EvalArchitecture, type EvalLrSchedule, type EvalSetName } from '../../shared/protocol';
 import { describePoints, evalPoints } from '../../shared/eval-schedule';
 import { LIMITS } from '../../shared/config';
 import { hasTeacher, learnsSoftLabels } from '../../shared/methods';
@@ -130,6 +130,15 @@ export function EvaluatePanel() {
           </label>
           <p className="field__hint">Half the training batches paste a box from other images, their labels mixed by area (IDC’s and DREAM’s protocol, with DSA on); the baselines get the same.</p>
         </div>
+        <SelectField<EvalLrSchedule>
+          label="Learning-rate schedule"
+          hint={`${EVAL_LR_SCHEDULES[request.lrSchedule ?? 'half'].hint} The baselines get the same.`}
+          value={request.lrSchedule ?? 'half'}
+          options={Object.entries(EVAL_LR_SCHEDULES).map(([v, s]) => [v as EvalLrSchedule, s.label])}
+          disabled={running}
+          testId="eval-lr-schedule-select"
+          onChange={(lrSchedule) => setRequest({ lrSchedule })}
+        />
         <SelectField<'hard' | 'soft' | 'teacher'>
           label="Labels"
           hint={
@@ -213,6 +222,7 @@ export function EvaluatePanel() {
             {report.request.architecture === 'mlp' ? 'MLP' : 'ConvNet'} width {report.width} ·{' '}
             {report.request.epochs} epochs × {report.request.models} networks · {formatInt(report.testImages)} test images · DSA in evaluation {report.request.dsa ? 'on' : 'off'} ·{' '}
             {report.request.cutmix ? 'CutMix on · ' : ''}
+            {report.request.lrSchedule === 'idc' ? `${EVAL_LR_SCHEDULES.idc.caption} · ` : ''}
             {report.request.labels === 'soft'
               ? 'distilled set on its soft (learned) labels, baselines on class labels'
               : report.request.labels === 'teacher'

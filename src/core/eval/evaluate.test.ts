@@ -30,6 +30,23 @@ describe('evaluation protocol on real MNIST (wasm)', () => {
     expect(counts).toEqual(new Array(10).fill(10));
   });
 
+  it("IDC's learning-rate schedule (x0.2 at 2/3 and 5/6 of the epochs) is used when asked, and the networks still learn", async () => {
+    const idc = { lr: 0.01, epochs: 1000, lrSchedule: 'idc' as const };
+    expect([0, 665, 666, 832, 833, 999].map((e) => lrAt(idc, e))).toEqual([0.01, 0.01, 0.01 * 0.2, 0.01 * 0.2, 0.01 * 0.2 ** 2, 0.01 * 0.2 ** 2]);
+    expect(lrAt({ ...idc, epochs: 300 }, 199)).toBe(0.01);
+    expect(lrAt({ ...idc, epochs: 300 }, 200)).toBeCloseTo(0.002);
+    expect(lrAt({ ...idc, epochs: 300 }, 250)).toBeCloseTo(0.0004);
+    expect(lrAt({ lr: 0.01, epochs: 300, lrSchedule: 'half' }, 150)).toBeCloseTo(0.001);
+    const real = initReal(train, 10, new Rng(4));
+    const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 10), shape: [28, 28, 1] };
+    const cfg = { ...quick, models: 1, epochs: 12, testLimit: 300 };
+    const half = await evaluateSet(set, test, cfg);
+    const withIdc = await evaluateSet(set, test, { ...cfg, lrSchedule: 'idc' });
+    // The same seeds and batches; only the rate after epoch 6 differs (half: lr/10 from 6; idc: lr until 8).
+    expect(withIdc.runs).not.toEqual(half.runs);
+    expect(withIdc.mean).toBeGreaterThan(0.3);
+  });
+
   it('evaluation with DSA: deterministic, differs from without, still learns, no tensors leak', async () => {
     const real = initReal(train, 10, new Rng(4));
     const set: LabelledSet = { pixels: real.pixels, labels: labelsFor(10, 10), shape: [28, 28, 1] };

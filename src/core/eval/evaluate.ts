@@ -1,6 +1,6 @@
 /**
  * The field's evaluation protocol (algorithms.md §0): train fresh ConvNets on a (distilled) set only, with
- * SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256, lr x0.1 at half the epochs; test on the real
+ * SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256, lr x0.1 at half the epochs (or IDC's schedule, lrAt); test on the real
  * test set; repeat over K networks; report mean ± std. `architecture: 'mlp'` trains MLPs instead (2 hidden
  * layers of `width` units), the cross-architecture check: a set distilled with ConvNets may not transfer.
  */
@@ -12,6 +12,7 @@ import { Rng } from '../rng';
 import { applyDsa, drawDsa, DSA_DEFAULT_STRATEGY } from '../augment/dsa';
 import { cutMixImages, cutMixTargets, drawCutMix } from '../augment/cutmix';
 import type { EvalLabels } from './soft-labels';
+import type { EvalLrSchedule } from '../../shared/protocol';
 
 /** Settings of the protocol; the papers use 300-1000 epochs and 5-10 models. */
 export interface EvalConfig {
@@ -39,6 +40,8 @@ export interface EvalConfig {
    * teacher relabel the teacher labels the mixed images. Absent: off.
    */
   cutmix?: boolean;
+  /** The learning-rate schedule (lrAt): 'half' (the protocol; absent means half) or 'idc' (IDC's, a stated variant). */
+  lrSchedule?: EvalLrSchedule;
   /** With dsa: whether flips are among the augmentations (false for MNIST, whose digits are not mirror-symmetric). */
   dsaFlip?: boolean;
   /**
@@ -91,8 +94,16 @@ export interface EvalResult {
   runs: number[];
 }
 
-/** The learning rate at `epoch` (0-based): lr, then lr/10 from half the epochs on. */
-export function lrAt(cfg: Pick<EvalConfig, 'lr' | 'epochs'>, epoch: number): number {
+/**
+ * The learning rate at `epoch` (0-based). 'half' (the default): lr, then lr/10 from half the epochs on. 'idc':
+ * PyTorch's MultiStepLR(milestones [⌊2E/3⌋, ⌊5E/6⌋], gamma 0.2) stepped once per epoch, as IDC's train.py does:
+ * lr × 0.2^(milestones ≤ epoch).
+ */
+export function lrAt(cfg: Pick<EvalConfig, 'lr' | 'epochs' | 'lrSchedule'>, epoch: number): number {
+  if (cfg.lrSchedule === 'idc') {
+    const drops = [Math.floor((2 * cfg.epochs) / 3), Math.floor((5 * cfg.epochs) / 6)].filter((m) => m <= epoch).length;
+    return cfg.lr * 0.2 ** drops;
+  }
   return epoch < Math.floor(cfg.epochs / 2) ? cfg.lr : cfg.lr * 0.1;
 }
 

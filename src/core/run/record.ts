@@ -156,6 +156,8 @@ export const runRecordSchema = z.object({
       dsa: z.boolean().optional(),
       /** Whether they trained with CutMix as IDC evaluates (src/core/augment/cutmix.ts; absent in older records: off). */
       cutmix: z.boolean().optional(),
+      /** The learning-rate schedule (EVAL_LR_SCHEDULES: 'half' or IDC's 'idc'; absent in older records: half). */
+      lrSchedule: z.enum(['half', 'idc']).optional(),
       /**
        * The labels the distilled set's networks trained on: 'hard' (class labels, the protocol), 'soft' (the set's
        * learned labels as target distributions, a stated variant; src/core/eval/soft-labels.ts; the baselines train
