@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData, type RealData } from '../src/core/data/batches';
 import type { DatasetId } from '../src/core/data/types';
-import { DistillRun } from '../src/core/run/run';
+import { DistillRun, stepTo } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
 import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '../src/core/eval/evaluate';
 import { coresetFeatures, evaluateSets } from '../src/core/eval/compare';
@@ -244,18 +244,15 @@ async function distil(train: RealData, config: Row['config'], label: string) {
   const t0 = performance.now();
   try {
     await run.prepare();
-    while (run.iteration < config.iterations) {
-      const t = performance.now();
-      const lossT = run.step();
-      loss = (await lossT.data())[0]!;
-      lossT.dispose();
-      ms.push(performance.now() - t);
-      if (!Number.isFinite(loss)) throw new Error(`${label}: the loss became ${loss} at iteration ${run.iteration}`);
-      if (performance.now() - lastLog > 15_000 || run.iteration === config.iterations || run.iteration === 1) {
+    await stepTo(run, config.iterations, (p) => {
+      loss = p.loss;
+      ms.push(p.ms);
+      if (!Number.isFinite(loss)) throw new Error(`${label}: the loss became ${loss} at iteration ${p.iteration}`);
+      if (performance.now() - lastLog > 15_000 || p.iteration === config.iterations || p.iteration === 1) {
         lastLog = performance.now();
-        log(`  iteration ${run.iteration}/${config.iterations}  loss ${loss.toPrecision(4)}  ${Math.round(ms.at(-1)!)} ms/it`);
+        log(`  iteration ${p.iteration}/${config.iterations}  loss ${loss.toPrecision(4)}  ${Math.round(p.ms)} ms/it`);
       }
-    }
+    });
     return { pixels: await run.pixels(), initial: run.initial.pixels, seconds: (performance.now() - t0) / 1000, ms, loss };
   } finally {
     run.dispose();

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { DistillRun, type RunCheckpoint } from '../src/core/run/run';
+import { DistillRun, stepTo, type RunCheckpoint } from '../src/core/run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
 import { METHODS, MGDD_SETTINGS_DEFAULTS, MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS } from '../src/shared/methods';
 import { pixelsSha256 } from '../src/core/data/sha256';
@@ -68,12 +68,7 @@ const base = (backend: 'cpu' | 'wasm'): RunConfig => ({
 const hashOf = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 
 async function steps(run: DistillRun, to: number, losses: number[]): Promise<void> {
-  while (run.iteration < to) {
-    await run.refresh();
-    const l = run.step();
-    losses.push((await l.data())[0]!);
-    l.dispose();
-  }
+  await stepTo(run, to, (p) => void losses.push(p.loss));
 }
 
 async function fingerprint(data: RealData, config: RunConfig) {

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData, type RealData } from '../src/core/data/batches';
 import type { DatasetId } from '../src/core/data/types';
-import { DistillRun } from '../src/core/run/run';
+import { DistillRun, stepTo } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
 import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '../src/core/eval/evaluate';
 import { evaluateSets } from '../src/core/eval/compare';
@@ -247,15 +247,10 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
         row.prepareMs = performance.now() - t0;
         const ms: number[] = [];
         const progress = progressLine(log, `${ds} IPC ${ipc} ${s.id}`, iterations);
-        while (run.iteration < iterations) {
-          const t = performance.now();
-          await run.refresh();
-          const l = run.step();
-          await l.data();
-          l.dispose();
-          ms.push(performance.now() - t);
-          progress(run.iteration, ms);
-        }
+        await stepTo(run, iterations, (p) => {
+          ms.push(p.ms);
+          progress(p.iteration, ms);
+        });
         row.wallMs = performance.now() - t0;
         row.msPerIteration = median(ms);
         row.iterations = run.iteration;

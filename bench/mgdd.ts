@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
-import { DistillRun } from '../src/core/run/run';
+import { DistillRun, stepTo } from '../src/core/run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
 import { METHODS } from '../src/shared/methods';
 import { MGDD_SETTINGS_DEFAULTS } from '../src/shared/method-info/mgdd';
@@ -61,11 +61,7 @@ async function timedRun(train: RealData, config: RunConfig, cache?: MethodCache)
   const run = new DistillRun(train, config);
   await run.prepare(cache, () => {});
   const losses: number[] = [];
-  while (run.iteration < config.iterations) {
-    const l = run.step();
-    losses.push((await l.data())[0]!);
-    l.dispose();
-  }
+  await stepTo(run, config.iterations, (p) => void losses.push(p.loss));
   const pixels = await run.pixels();
   const seconds = (performance.now() - start) / 1000;
   const initial = run.initial.pixels.slice();

@@ -25,7 +25,7 @@ import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData, type RealData } from '../src/core/data/batches';
 import type { DatasetId, DatasetSpec } from '../src/core/data/types';
 import { classMajorSet, encodeNpz } from '../src/core/data/npz';
-import { DistillRun } from '../src/core/run/run';
+import { DistillRun, stepTo } from '../src/core/run/run';
 import { median } from '../src/core/run/record';
 import { EVAL_DEFAULTS, testIndices, type EvalConfig, type EvalResult } from '../src/core/eval/evaluate';
 import { evaluateSets } from '../src/core/eval/compare';
@@ -285,15 +285,10 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
       await run.prepare();
       const progress = progressLine(log, `${ds} ${combo}`, checkpoints[checkpoints.length - 1]!);
       for (const c of checkpoints) {
-        while (run.iteration < c) {
-          const t0 = performance.now();
-          await run.refresh();
-          const l = run.step();
-          await l.data();
-          l.dispose();
-          ms.push(performance.now() - t0);
-          progress(run.iteration, ms);
-        }
+        await stepTo(run, c, (p) => {
+          ms.push(p.ms);
+          progress(p.iteration, ms);
+        });
         row.msPerIteration = ms.length ? median(ms) : null;
         const stored = await run.pixels();
         const pixels = run.decoded(stored);

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadDatasetFromDir } from '../src/node/datasets';
 import { prepareRealData } from '../src/core/data/batches';
 import { EVAL_DEFAULTS, evaluateSet } from '../src/core/eval/evaluate';
-import { DistillRun } from '../src/core/run/run';
+import { DistillRun, stepTo } from '../src/core/run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
 import { METHODS, SAMPLER_SETTINGS_DEFAULTS, type MethodId, type SamplerId } from '../src/shared/methods';
 import { defaultWasmThreads, initWasmWithThreads } from '../src/node/wasm-threads';
@@ -119,10 +119,7 @@ for (const method of methods) {
     let distillMs = 0;
     for (const cp of checkpoints) {
       const ts = performance.now();
-      while (run.iteration < cp) {
-        await run.refresh();
-        tf.dispose(run.step());
-      }
+      await stepTo(run, cp);
       distillMs += performance.now() - ts;
       const r = await evaluateSet({ pixels: await run.pixels(), labels, shape }, test, evalCfg);
       curve.points.push({ iteration: cp, mean: r.mean, std: r.std, seconds: Math.round(distillMs / 1000) });

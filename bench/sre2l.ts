@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
-import { DistillRun } from '../src/core/run/run';
+import { DistillRun, stepTo } from '../src/core/run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/shared/protocol';
 import { METHODS } from '../src/shared/methods';
 import { SRE2L_SETTINGS_DEFAULTS } from '../src/shared/method-info/sre2l';
@@ -83,13 +83,10 @@ for (const init of inits) {
     const prepMs = performance.now() - t0;
     const losses: number[] = [];
     const ms: number[] = [];
-    while (run.iteration < iterations) {
-      const s = performance.now();
-      const l = run.step();
-      losses.push((await l.data())[0]!);
-      l.dispose();
-      ms.push(performance.now() - s);
-    }
+    await stepTo(run, iterations, (p) => {
+      losses.push(p.loss);
+      ms.push(p.ms);
+    });
     const r = (await run.readouts()) ?? {};
     const perClass = Array.from({ length: train.numClasses }, (_, k) => r[`diversity.${k}`] ?? NaN);
     const row: Row = {

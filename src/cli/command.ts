@@ -16,7 +16,7 @@ import { initWasmWithThreads } from '../node/wasm-threads';
 import { loadDatasetFromDir } from '../node/datasets';
 import { prepareRealData } from '../core/data/batches';
 import { pixelsSha256, sha256Hex } from '../core/data/sha256';
-import { DistillRun } from '../core/run/run';
+import { DistillRun, stepTo } from '../core/run/run';
 import { buildRunRecord, datasetOf, runRecordSchema, type RunRecord } from '../core/run/record';
 import { EVAL_DEFAULTS, testIndices, type EvalResult, type Relabel } from '../core/eval/evaluate';
 import { coresetFeatures, EVAL_SETS, evaluateSets } from '../core/eval/compare';
@@ -160,20 +160,14 @@ async function runCommand(io: CliIo, a: RunArgs): Promise<void> {
         io.log(message);
       }
     });
-    while (run.iteration < config.iterations) {
-      const t0 = performance.now();
-      await run.refresh();
-      const lossT = run.step();
-      const loss = (await lossT.data())[0]!;
-      lossT.dispose();
-      const ms = performance.now() - t0;
-      points.push({ iteration: run.iteration, loss, ms });
-      if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at iteration ${run.iteration}`);
-      if (performance.now() - lastLog > 1000 || run.iteration === config.iterations) {
+    await stepTo(run, config.iterations, (p) => {
+      points.push(p);
+      if (!Number.isFinite(p.loss)) throw new Error(`the loss became ${p.loss} at iteration ${p.iteration}`);
+      if (performance.now() - lastLog > 1000 || p.iteration === config.iterations) {
         lastLog = performance.now();
-        io.log(`iteration ${run.iteration}/${config.iterations}  loss ${loss.toPrecision(4)}  ${Math.round(ms)} ms/it`);
+        io.log(`iteration ${p.iteration}/${config.iterations}  loss ${p.loss.toPrecision(4)}  ${Math.round(p.ms)} ms/it`);
       }
-    }
+    });
     const pixels = await run.pixels();
     const syntheticSha256 = await pixelsSha256(pixels);
     const learned = await run.learnedLabels();

@@ -11,7 +11,7 @@ import { loadDatasetFromDir } from '../node/datasets';
 import { subsetImageSet } from '../core/data/load';
 import { prepareRealData, type RealData } from '../core/data/batches';
 import { silenceTfjsNodeBanner } from '../node/quiet-tfjs';
-import { DistillRun } from '../core/run/run';
+import { DistillRun, stepTo } from '../core/run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../shared/protocol';
 import { datasetsDir } from './tf';
 
@@ -42,12 +42,8 @@ async function distil(backend: 'webgpu' | 'cpu', data: RealData, config: RunConf
   try {
     await run.prepare();
     const initial = await run.pixels();
-    for (let i = 0; i < config.iterations; i++) {
-      await run.refresh();
-      const loss = run.step();
-      await loss.data();
-      loss.dispose();
-    }
+    // Each loss read, so that the time includes the backend's work.
+    await stepTo(run, config.iterations, () => {});
     return { initial, pixels: await run.pixels(), ms: Math.round(performance.now() - t0) };
   } finally {
     run.dispose();

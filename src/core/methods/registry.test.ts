@@ -12,7 +12,7 @@ import { completeConfig, configFromSearch, configToSearch, validateRunConfig } f
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/protocol';
 import { MTT_SETTINGS_DEFAULTS } from '../../shared/methods';
 import { checkMethodFlags, methodConfig } from '../../cli/method-flags';
-import { DistillRun } from '../run/run';
+import { DistillRun, stepTo } from '../run/run';
 import { pixelsSha256 } from '../data/sha256';
 import { mnistSubset } from '../../testing/data';
 import { useBackend } from '../../testing/tf';
@@ -100,10 +100,7 @@ describe('the same bytes as before the registry (wasm)', () => {
     const before = tf.memory().numTensors;
     const run = new DistillRun(data, { ...base, ...patch } as RunConfig);
     await run.prepare();
-    while (run.iteration < base.iterations) {
-      await run.refresh();
-      tf.dispose(run.step());
-    }
+    await stepTo(run, base.iterations);
     expect(await pixelsSha256(await run.pixels())).toBe(sha);
     run.dispose();
     expect(tf.memory().numTensors).toBe(before);

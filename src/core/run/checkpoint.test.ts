@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { DistillRun, type RunCheckpoint } from './run';
+import { DistillRun, stepTo, type RunCheckpoint } from './run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/protocol';
 import { SAMPLER_SETTINGS_DEFAULTS, MTT_SETTINGS_DEFAULTS, SRE2L_SETTINGS_DEFAULTS, MGDD_SETTINGS_DEFAULTS } from '../../shared/methods';
 import { pixelsSha256 } from '../data/sha256';
@@ -17,25 +17,18 @@ async function sha(run: DistillRun): Promise<string> {
   return pixelsSha256(p);
 }
 
-async function steps(run: DistillRun, to: number): Promise<void> {
-  while (run.iteration < to) {
-    await run.refresh();
-    tf.dispose(run.step());
-  }
-}
-
 /** Runs `total` iterations straight, and again with a stop at `cut` (checkpoint, dispose, fresh run, restore). */
 async function straightAndResumed(data: RealData, config: RunConfig, cut: number, total: number) {
   const a = new DistillRun(data, config);
   await a.prepare();
-  await steps(a, total);
+  await stepTo(a, total);
   const straight = await sha(a);
   const drawsA = Array.from(a.sampler.draws);
   a.dispose();
 
   const b = new DistillRun(data, config);
   await b.prepare();
-  await steps(b, cut);
+  await stepTo(b, cut);
   // Through structured cloning, as IndexedDB and postMessage store it.
   const cp: RunCheckpoint = structuredClone(await b.checkpoint());
   b.dispose();
@@ -44,7 +37,7 @@ async function straightAndResumed(data: RealData, config: RunConfig, cut: number
   c.restore(cp);
   await c.prepare();
   expect(c.iteration).toBe(cut);
-  await steps(c, total);
+  await stepTo(c, total);
   const resumed = await sha(c);
   const drawsC = Array.from(c.sampler.draws);
   c.dispose();
@@ -85,7 +78,7 @@ describe('checkpoint and resume give the same bytes as an uninterrupted run', ()
     for (let i = 0; i < 2; i++) {
       const run = new DistillRun(data, config);
       await run.prepare(cache);
-      await steps(run, 3);
+      await stepTo(run, 3);
       shas.push(await sha(run));
       run.dispose();
     }
@@ -98,17 +91,17 @@ describe('checkpoint and resume give the same bytes as an uninterrupted run', ()
     const config = { ...base, method: 'dm' as const };
     const a = new DistillRun(data, config);
     await a.prepare();
-    await steps(a, 5);
+    await stepTo(a, 5);
     const b = new DistillRun(data, config);
     await b.prepare();
-    await steps(b, 3);
+    await stepTo(b, 3);
     const cp = await b.checkpoint();
     b.dispose();
     // Same images, another random stream: not what the uninterrupted run did.
     const c = new DistillRun(data, config);
     c.restore({ ...cp, rng: cp.rng + 1 });
     await c.prepare();
-    await steps(c, 5);
+    await stepTo(c, 5);
     expect(await sha(c)).not.toBe(await sha(a));
     a.dispose();
     c.dispose();
@@ -120,7 +113,7 @@ describe('checkpoint and resume give the same bytes as an uninterrupted run', ()
     const cp = await a.checkpoint();
     const other = new DistillRun(data, { ...base, ipc: 2 });
     expect(() => other.restore(cp)).toThrow(/holds 7840 synthetic values; this run's set has 15680/);
-    await steps(a, 1);
+    await stepTo(a, 1);
     expect(() => a.restore(cp)).toThrow(/fresh run/);
     a.dispose();
     other.dispose();

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { DistillRun } from './run';
+import { DistillRun, stepTo, type StepPoint } from './run';
 import { DivergedError, RunControl, checkpointFinite, drive } from './driver';
 import { DEFAULT_RUN_CONFIG, type RunCheckpoint, type RunConfig, type RunEvent } from '../../shared/protocol';
+import { SAMPLER_SETTINGS_DEFAULTS } from '../../shared/methods';
 import { pixelsSha256 } from '../data/sha256';
 import { useBackend } from '../../testing/tf';
 import { mnistSubset } from '../../testing/data';
@@ -42,6 +43,31 @@ describe('drive with evaluation points (real MNIST, cpu)', () => {
       expect(s.lossesUpTo).toBe(s.iteration);
       expect(s.imagesAt).toBe(s.iteration);
     }
+  });
+
+  it('stepTo (the CLI, benches and tests) steps as the driver does: a DREAM run, refreshed every 2 iterations, gives the same set and losses; no leaks', async () => {
+    const dream: RunConfig = { ...config, method: 'dm', sampler: 'dream', samplerSettings: { ...SAMPLER_SETTINGS_DEFAULTS, interval: 2, pool: 8, probeSteps: 2 } };
+    const byDriver = new DistillRun(data, dream);
+    await byDriver.prepare();
+    const events: RunEvent[] = [];
+    await drive(byDriver, { control: new RunControl(), emit: (e) => void events.push(e) });
+    const driverLosses = events.flatMap((e) => (e.type === 'progress' ? e.points.map((p) => [p.iteration, p.loss]) : []));
+    const driverSha = await pixelsSha256(await byDriver.pixels());
+    byDriver.dispose();
+
+    const before = tf.memory().numTensors;
+    const run = new DistillRun(data, dream);
+    await run.prepare();
+    const points: StepPoint[] = [];
+    await stepTo(run, dream.iterations, (p) => void points.push(p));
+    expect(points.map((p) => [p.iteration, p.loss])).toEqual(driverLosses);
+    expect(points.every((p) => p.ms >= 0)).toBe(true);
+    expect(await pixelsSha256(await run.pixels())).toBe(driverSha);
+    // Without a callback the losses are disposed unread; stepping past the end does nothing.
+    await stepTo(run, dream.iterations);
+    expect(run.iteration).toBe(dream.iterations);
+    run.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('a stop during an evaluation ends the run there, with no evaluation after it', async () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { DistillRun } from './run';
+import { DistillRun, stepTo } from './run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/protocol';
 import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS, type MethodId, type SamplerId } from '../../shared/methods';
 import { chooseResidency } from '../../shared/memory';
@@ -50,10 +50,7 @@ async function runOn(resident: 'on' | 'off', cfg: RunConfig) {
   const run = new DistillRun(data, cfg, { resident });
   try {
     await run.prepare();
-    for (let i = 0; i < cfg.iterations; i++) {
-      await run.refresh();
-      tf.dispose(run.step());
-    }
+    await stepTo(run, cfg.iterations);
     const cp = await run.checkpoint();
     return { sha: await pixelsSha256(await run.pixels()), rng: cp.rng, draws: Array.from(cp.sampler.draws), resident: run.residency.resident };
   } finally {

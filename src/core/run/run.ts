@@ -365,3 +365,36 @@ export class DistillRun {
     disposeSyntheticState(this.state);
   }
 }
+
+/** One iteration as stepTo reports it: the iteration it ended, its loss, and its wall time (refresh, step, read). */
+export interface StepPoint {
+  iteration: number;
+  loss: number;
+  ms: number;
+}
+
+/**
+ * Steps `run` up to iteration `to` as the page's driver does: the sampler's refresh (DREAM, selective) before
+ * every step. With `onStep`, each iteration's loss is read (a wait for the backend) and handed over with its
+ * iteration and wall time; an error it throws (say, a non-finite loss) stops the stepping. Without, the losses are
+ * disposed unread, so the backend is never waited on. The driver (src/core/run/driver.ts) keeps its own loop for
+ * pausing, snapshots and checkpoints; every other caller (CLI, benches, tests) steps through this.
+ */
+export async function stepTo(run: DistillRun, to: number, onStep?: (p: StepPoint) => void | Promise<void>): Promise<void> {
+  while (run.iteration < to) {
+    const t0 = performance.now();
+    await run.refresh();
+    const loss = run.step();
+    if (!onStep) {
+      loss.dispose();
+      continue;
+    }
+    let value: number;
+    try {
+      value = (await loss.data())[0]!;
+    } finally {
+      loss.dispose();
+    }
+    await onStep({ iteration: run.iteration, loss: value, ms: performance.now() - t0 });
+  }
+}

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { gatherBatch, type RealData } from '../../data/batches';
-import { DistillRun, type RunCheckpoint } from '../../run/run';
+import { DistillRun, stepTo, type RunCheckpoint } from '../../run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
 import { DM_POOL_DEFAULTS, estimateDmPoolBytes, type DmPoolSettings } from '../../../shared/method-info/dm';
 import { estimateRunBytes } from '../../../shared/memory';
@@ -37,7 +37,7 @@ const small: RunConfig = {
 async function runSha(data: RealData, config: RunConfig, iterations: number): Promise<string> {
   const run = new DistillRun(data, config);
   await run.prepare();
-  for (let i = 0; i < iterations; i++) tf.dispose(run.step());
+  await stepTo(run, iterations);
   const sha = await pixelsSha256(await run.pixels());
   run.dispose();
   return sha;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { RealData } from '../../data/batches';
-import { DistillRun } from '../../run/run';
+import { DistillRun, stepTo } from '../../run/run';
 import { EVAL_DEFAULTS, evaluateSet } from '../../eval/evaluate';
 import { labelDistributions } from '../../eval/soft-labels';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
@@ -21,7 +21,7 @@ describe("KRR's learned labels, evaluated as soft labels (real MNIST, wasm)", ()
     const cfg: RunConfig = { ...DEFAULT_RUN_CONFIG, method: 'krr', ...METHODS.krr.defaults, learnLabels: true, ipc: 2, width: 16, realPerClass: 10, init: 'real', dsa: false, seed: 4 };
     const run = new DistillRun(train, cfg);
     await run.prepare();
-    for (let i = 0; i < 20; i++) tf.dispose(run.step());
+    await stepTo(run, 20);
     const learned = (await run.learnedLabels())!;
     const soft = labelDistributions(learned.values, 10);
     // Every row is a distribution; some carry mass off their class (the learned part).

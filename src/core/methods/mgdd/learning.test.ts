@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { DistillRun } from '../../run/run';
+import { DistillRun, stepTo } from '../../run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
 import { METHODS } from '../../../shared/methods';
 import { MGDD_SETTINGS_DEFAULTS } from '../../../shared/method-info/mgdd';
@@ -61,7 +61,7 @@ describe('MGDD learns on real MNIST (wasm, IPC 1)', () => {
     const run = new DistillRun(train, config);
     await run.prepare();
     const initial = run.initial.pixels;
-    while (run.iteration < config.iterations) tf.dispose(run.step());
+    await stepTo(run, config.iterations);
     const pixels = await run.pixels();
     run.dispose();
     const net: ConvNetShape = { input: [28, 28, 1], classes: 10, width: 16, depth: 3 };

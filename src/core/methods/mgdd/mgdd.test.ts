@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeConvNet, initConvNet, type ConvNetShape } from '../../nn/convnet';
 import { finiteDifference, relativeError, useBackend } from '../../../testing/tf';
 import { mnistSubset } from '../../../testing/data';
-import { DistillRun } from '../../run/run';
+import { DistillRun, stepTo } from '../../run/run';
 import { pixelsSha256 } from '../../data/sha256';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
 import { METHODS } from '../../../shared/methods';
@@ -150,10 +150,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const n = cfg.mgdd!.metaTasks;
         expect(messages).toContain(`meta-training generator: task ${n} of ${n}`);
         const counts: number[] = [];
-        for (let i = 0; i < cfg.iterations; i++) {
-          tf.dispose(run.step());
-          counts.push(tf.memory().numTensors);
-        }
+        await stepTo(run, cfg.iterations, () => void counts.push(tf.memory().numTensors));
         expect(counts.at(-1)).toBe(counts[1]);
         hashes.push(await pixelsSha256(await run.pixels()));
         run.dispose();

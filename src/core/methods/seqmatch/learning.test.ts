@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { DistillRun } from '../../run/run';
+import { DistillRun, stepTo } from '../../run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
 import { METHODS } from '../../../shared/methods';
 import { useBackend } from '../../../testing/tf';
@@ -35,11 +35,7 @@ describe('SeqMatch on DM learns on real MNIST (wasm, IPC 2, K = 2)', () => {
     await run.prepare();
     const initial = run.initial.pixels;
     const losses: number[] = [];
-    while (run.iteration < config.iterations) {
-      const l = run.step();
-      losses.push((await l.data())[0]!);
-      l.dispose();
-    }
+    await stepTo(run, config.iterations, (p) => void losses.push(p.loss));
     const pixels = await run.pixels();
     run.dispose();
     expect(tf.memory().numTensors).toBe(before);

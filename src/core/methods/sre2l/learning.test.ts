@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { DistillRun } from '../../run/run';
+import { DistillRun, stepTo } from '../../run/run';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
 import { METHODS } from '../../../shared/methods';
 import { SRE2L_SETTINGS_DEFAULTS } from '../../../shared/method-info/sre2l';
@@ -48,11 +48,7 @@ describe('SRe2L + DWA learns on real MNIST (wasm, IPC 1)', () => {
     const run = new DistillRun(train, config);
     await run.prepare();
     const losses: number[] = [];
-    while (run.iteration < config.iterations) {
-      const l = run.step();
-      losses.push((await l.data())[0]!);
-      l.dispose();
-    }
+    await stepTo(run, config.iterations, (p) => void losses.push(p.loss));
     const soft = (await run.learnedLabels())!.values;
     // SRe2L's evaluation: the teacher relabels every augmented training batch; the run's starting images (random
     // real, one per class) under exactly the same protocol and networks.

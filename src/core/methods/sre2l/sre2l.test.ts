@@ -5,7 +5,7 @@ import { crossEntropy } from '../../nn/losses';
 import { paramsFromList } from '../../nn/train';
 import { finiteDifference, relativeError, useBackend } from '../../../testing/tf';
 import { mnistSubset } from '../../../testing/data';
-import { DistillRun } from '../../run/run';
+import { DistillRun, stepTo } from '../../run/run';
 import { pixelsSha256 } from '../../data/sha256';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../../shared/protocol';
 import { METHODS } from '../../../shared/methods';
@@ -142,10 +142,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         await run.prepare(undefined, (m) => void messages.push(m));
         expect(messages).toContain('training teacher: epoch 1 of 1');
         const counts: number[] = [];
-        for (let i = 0; i < cfg.iterations; i++) {
-          tf.dispose(run.step());
-          counts.push(tf.memory().numTensors);
-        }
+        await stepTo(run, cfg.iterations, () => void counts.push(tf.memory().numTensors));
         expect(counts.at(-1)).toBe(counts[1]);
         hashes.push(await pixelsSha256(await run.pixels()));
         run.dispose();
