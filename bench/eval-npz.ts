@@ -18,7 +18,7 @@ import { decodePixels, recordedFactor } from '../src/core/methods/idc/multiforma
 import { LIMITS } from '../src/shared/config';
 import { EVAL_DEFAULTS, type EvalConfig } from '../src/core/eval/evaluate';
 import { EVAL_SETS, evaluateSets } from '../src/core/eval/compare';
-import type { EvalSetName } from '../src/shared/protocol';
+import type { EvalProgress, EvalSetName } from '../src/shared/protocol';
 import { benchBackend } from './lib/bench-run';
 
 const { values: a, positionals } = parseArgs({
@@ -67,5 +67,9 @@ const cfg: EvalConfig = {
 };
 const t0 = Date.now();
 console.error(`${new Date().toISOString()} ${file}: factor ${factor}, backend ${backend}, sets ${names.join(', ')}`);
-const { results, testImages } = await evaluateSets(names, names.includes('distilled') ? pixels : null, ipc, train, test, cfg);
+// A line on stderr every 100 epochs of every network: these evaluations take hours on a CPU.
+const progress = (p: EvalProgress) => {
+  if ((p.epoch + 1) % 100 === 0 || p.epoch + 1 === p.epochs) console.error(`${new Date().toISOString()} ${p.set}: network ${p.model + 1}/${p.models}, epoch ${p.epoch + 1}/${p.epochs}`);
+};
+const { results, testImages } = await evaluateSets(names, names.includes('distilled') ? pixels : null, ipc, train, test, cfg, progress);
 console.log(JSON.stringify({ file, factor, backend, cfg, testImages, ...results, seconds: (Date.now() - t0) / 1000 }));
