@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../testing/tf';
 import { Rng } from '../rng';
-import { applyCutMix, drawCutMix } from './cutmix';
+import { cutMixImages, cutMixTargets, drawCutMix } from './cutmix';
 
 describe('CutMix (IDC evaluation augmentation)', () => {
   beforeAll(async () => {
@@ -40,7 +40,8 @@ describe('CutMix (IDC evaluation augmentation)', () => {
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), n) as tf.Tensor2D;
     const before = tf.memory().numTensors;
     const d = { perm: Int32Array.from([2, 0, 3, 1]), y0: 1, y1: 4, x0: 2, x1: 5, ratio: 1 - 9 / 30 };
-    const [mx, my] = applyCutMix(x, y, d);
+    const mx = cutMixImages(x, d);
+    const my = cutMixTargets(y, d);
     const px = mx.arraySync();
     for (let i = 0; i < n; i++) {
       for (let r = 0; r < H; r++) {
@@ -58,7 +59,8 @@ describe('CutMix (IDC evaluation augmentation)', () => {
     }
     tf.dispose([mx, my]);
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => applyCutMix(x, y, { ...d, perm: Int32Array.from([0, 1]) })).toThrow(/permutation of 2 for a batch of 4/);
+    expect(() => cutMixImages(x, { ...d, perm: Int32Array.from([0, 1]) })).toThrow(/permutation of 2 for a batch of 4/);
+    expect(() => cutMixTargets(y, { ...d, perm: Int32Array.from([0, 1]) })).toThrow(/permutation of 2 for a batch of 4/);
     tf.dispose([x, y]);
   });
 });

@@ -64,11 +64,6 @@ export function cutMixImages(x: tf.Tensor4D, d: CutMixDraw): tf.Tensor4D {
 
 /** Targets y [n, classes] mixed by the draw's area: ratio·y_i + (1 − ratio)·y_perm(i) (a new tensor). */
 export function cutMixTargets(y: tf.Tensor2D, d: CutMixDraw): tf.Tensor2D {
+  if (d.perm.length !== y.shape[0]) throw new Error(`cutMixTargets: a permutation of ${d.perm.length} for a batch of ${y.shape[0]}`);
   return tf.tidy(() => tf.add(tf.mul(y, d.ratio), tf.mul(tf.gather(y, tf.tensor1d(d.perm, 'int32')), 1 - d.ratio)) as tf.Tensor2D);
-}
-
-/** Applies a draw to images x [n, H, W, C] and targets y [n, classes]: new tensors (the caller disposes them and its inputs). */
-export function applyCutMix(x: tf.Tensor4D, y: tf.Tensor2D, d: CutMixDraw): [tf.Tensor4D, tf.Tensor2D] {
-  const images = cutMixImages(x, d);
-  return [images, cutMixTargets(y, d)];
 }
