@@ -61,6 +61,7 @@ const COMBOS: Record<string, { label: string; config: Partial<RunConfig>; soft?:
   'krr-labels': { label: 'KRR + learned labels (evaluated on hard labels)', config: { method: 'krr', learnLabels: true } },
   'krr-f2-labels': { label: 'KRR + f=2 + learned labels (evaluated on hard labels)', config: { method: 'krr', factor: 2, learnLabels: true } },
   'krr-labels-soft': { label: 'KRR + learned labels', config: { method: 'krr', learnLabels: true }, soft: true },
+  'krr-f2-labels-soft': { label: 'KRR + f=2 + learned labels', config: { method: 'krr', factor: 2, learnLabels: true }, soft: true },
 };
 
 const { values: a } = parseArgs({

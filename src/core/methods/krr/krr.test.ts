@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createLearnedLabels, disposeLearnedLabels, krrLoss, krrStep, KRR_DEFAULTS, solveSpd, targets } from './krr';
 import { createSyntheticState, disposeSyntheticState } from '../dm/dm';
 import { initConvNet, disposeConvNet, type ConvNetShape } from '../../nn/convnet';
-import { initNoise } from '../../init';
+import { initNoise, initReal } from '../../init';
+import { METHODS } from '../../../shared/methods';
 import type { RealData } from '../../data/batches';
 import { Rng } from '../../rng';
 import { finiteDifference, relativeError, useBackend } from '../../../testing/tf';
@@ -79,6 +80,32 @@ describe('KRR with random features', () => {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-6))).toBeLessThan(mean(losses.slice(0, 6)));
     disposeLearnedLabels(labels);
+    disposeSyntheticState(syn);
+  });
+
+  // The default learning rate is one that moves the images: at the old 0.1 this config moved them 0.05 % (IPC 1) and
+  // 0.01 % (IPC 10) of their norm in 20 iterations, so a KRR run returned its init; lr 10 moves them 4.6 % and 1.0 %.
+  it.each([1, 10])('at its default learning rate, KRR moves real-initialised MNIST images (IPC %d) by over 0.5 %% of their norm in 20 iterations', async (ipc) => {
+    const net: ConvNetShape = { input: [28, 28, 1], classes: 10, width: 8, depth: 3 };
+    const rng = new Rng(3);
+    const start = initReal(data, ipc, rng).pixels;
+    const syn = createSyntheticState(start, 10 * ipc, [28, 28, 1]);
+    const cfg = { ...KRR_DEFAULTS, ipc, realPerClass: 10, models: 2 };
+    expect(cfg.lrImages).toBe(METHODS.krr.defaults.lrImages);
+    for (let i = 0; i < 20; i++) {
+      const l = krrStep(net, data, syn, cfg, rng);
+      await l.data(); // yields to the event loop between iterations
+      l.dispose();
+    }
+    const now = await syn.images.data();
+    let moved = 0;
+    let norm = 0;
+    for (let i = 0; i < now.length; i++) {
+      moved += (now[i]! - start[i]!) ** 2;
+      norm += start[i]! ** 2;
+    }
+    expect(Number.isFinite(moved)).toBe(true);
+    expect(Math.sqrt(moved / norm)).toBeGreaterThan(0.005);
     disposeSyntheticState(syn);
   });
 

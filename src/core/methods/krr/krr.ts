@@ -12,7 +12,7 @@ import { eyeOnDevice } from '../../nn/ops';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { DrawAugment, SyntheticState } from '../dm/dm';
 import type { Rng } from '../../rng';
-import { KRR_NETWORKS } from '../../../shared/methods';
+import { KRR_INFO, KRR_NETWORKS } from '../../../shared/method-info/krr';
 import { decode } from '../idc/multiformation';
 
 /** KRR's hyper-parameters. */
@@ -29,8 +29,8 @@ export interface KrrConfig {
   factor?: number;
 }
 
-/** ridge 0.1 bounds cond(K_ss + λI) by 1 + 10·n, which float32 Newton–Schulz handles on every backend. */
-export const KRR_DEFAULTS: KrrConfig = { ipc: 10, realPerClass: 26, lrImages: 0.1, momentum: 0.9, models: KRR_NETWORKS, ridge: 0.1 };
+/** ridge 0.1 bounds cond(K_ss + λI) by 1 + 10·n, which float32 Newton–Schulz handles on every backend; the learning rate and momentum are the method's defaults (KRR_INFO, which says why lr 10). */
+export const KRR_DEFAULTS: KrrConfig = { ipc: 10, realPerClass: 26, ...KRR_INFO.defaults, models: KRR_NETWORKS, ridge: 0.1 };
 
 /**
  * (A)⁻¹B for a symmetric positive-definite A by `iterations` Newton–Schulz steps X ← X(2I − AX) from
