@@ -66,7 +66,7 @@ export const GENERAL_SETTINGS: readonly Setting[] = [
     section: 'distillation',
     kind: 'choice',
     label: 'Method',
-    hint: 'The distillation method; choosing one sets its paper’s learning rate and momentum.',
+    hint: 'The distillation method; choosing one sets its learning rate and momentum (its paper’s; KRR’s is measured here).',
     pageHint: (c) => METHODS[c.method].hint,
     default: DEFAULT_RUN_CONFIG.method,
     defaultText: DEFAULT_RUN_CONFIG.method.toUpperCase(),

@@ -17,7 +17,7 @@ export const MORE_SETTINGS: readonly Setting[] = [
     section: 'more',
     kind: 'number',
     label: 'Learning rate of the images',
-    hint: 'Step size of SGD on the synthetic pixels; choosing a method sets its paper’s value.',
+    hint: 'Step size of SGD on the synthetic pixels; choosing a method sets its value (its paper’s; KRR’s is measured here).',
     default: DEFAULT_RUN_CONFIG.lrImages,
     defaultText: (c) => `${METHODS[c.method].defaults.lrImages} for ${c.method.toUpperCase()}`,
     limit: real(1e-6, 10_000),
