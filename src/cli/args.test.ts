@@ -18,8 +18,10 @@ describe('distill run flags read through the settings table', () => {
     expect(parsed.command).toBe('run');
     // The record's schema orders the config's fields, as --out writes them.
     const config = runRecordSchema.shape.config.parse(configFromFlags(parsed.args as Parameters<typeof configFromFlags>[0]));
-    // The same, plus the field added since (issue 15: where fresh networks are drawn; new runs draw on the device).
-    const now = { ...(c.config as object), netDraw: 'device' };
+    // The same, plus the field added since (issue 15: where fresh networks are drawn; new runs draw on the device),
+    // and the one default changed since: KRR's learning rate, 0.1 then, at which its images did not move (10 now).
+    const before = c.config as Record<string, unknown>;
+    const now = { ...before, ...(before.method === 'krr' ? { lrImages: 10 } : {}), netDraw: 'device' };
     expect(config).toEqual(now);
     expect(JSON.stringify(config)).toBe(JSON.stringify(now));
   });
