@@ -15,6 +15,7 @@
  *   --seed N  --out FILE.json  --eval-dsa off|on|both (both: every point and baseline is evaluated under each protocol,
  *   reported in separate tables, never mixed)  --pool size=N,interval=N,trainNets=N,steps=N,batch=N,ceWeight=X (the
  *   IDM pool combos' settings over DM_POOL_DEFAULTS; each row's config in the JSON says what it ran)
+ *   --lr-labels A  the learning rate of the labels of the combos that learn them (KRR; default KRR's, 0.1)
  *   --sets DIR  writes each row's set at each checkpoint as DIR/<dataset>-<combo>-it<N>.npz (the CLI's format, with
  *   the decoded images of a multi-formation set), to evaluate again under another protocol with `distill eval --npz`
  */
@@ -82,6 +83,7 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: 'bench/results/moonshot.json' },
     pool: { type: 'string', default: '' },
     sets: { type: 'string', default: '' },
+    'lr-labels': { type: 'string', default: '' },
   },
 });
 const checkpoints = a.checkpoints.split(',').map(Number).sort((x, y) => x - y);
@@ -90,6 +92,8 @@ for (const c of combos) if (!COMBOS[c]) throw new Error(`unknown combo ${c}; kno
 const width = Number(a.width);
 const realPerClass = Number(a.real);
 const seed = Number(a.seed);
+const lrLabels = a['lr-labels'] === '' ? null : Number(a['lr-labels']);
+if (lrLabels !== null && !(lrLabels >= 0)) throw new Error(`--lr-labels must be a number of at least 0 (got ${a['lr-labels']})`);
 const evalCfg: EvalConfig = { ...EVAL_DEFAULTS, epochs: Number(a['eval-epochs']), models: Number(a.models), width, seed, testLimit: Number(a['test-limit']), dsa: a['eval-dsa'] === 'on', cutmix: a['eval-cutmix'] === 'on', lrSchedule: a['eval-lr-schedule'] === 'idc' ? 'idc' : 'half' };
 if (!['half', 'idc'].includes(a['eval-lr-schedule'])) throw new Error(`--eval-lr-schedule must be half or idc (got ${a['eval-lr-schedule']})`);
 /** The evaluation protocols to report: DSA during evaluation off, on, or both (each point evaluated under each). */
@@ -160,7 +164,7 @@ function save(): void {
     '',
   );
   md.push(
-    `**Distillation scale:** IPC 1, width ${width}, ${realPerClass} real images per class per iteration, ${result.rows.some((r) => r.config.dsa) ? 'DSA during distillation where the combination says so (off otherwise)' : 'no DSA during distillation'}, iterations ${checkpoints.join(', ')}. ` +
+    `**Distillation scale:** IPC 1, width ${width}, ${realPerClass} real images per class per iteration${result.rows.some((r) => r.config.method === 'krr') ? ` (KRR: ${Math.min(realPerClass, 26)}, at most 26 in this bench, KRR's default)` : ''}, ${result.rows.some((r) => r.config.dsa) ? 'DSA during distillation where the combination says so (off otherwise)' : 'no DSA during distillation'}, iterations ${checkpoints.join(', ')}. ` +
       (width < 128 || realPerClass < 256 || checkpoints[checkpoints.length - 1]! < 1000 || evalCfg.epochs < 300
         ? 'This is **below the issue\'s protocol** (width 128, 256 real/class, 1000 iterations, 300+ epochs): the numbers are what this scale reached, not the headline.'
         : 'The issue\'s full protocol.'),
@@ -268,6 +272,7 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
       dataset: ds,
       ipc: 1,
       width,
+      // KRR draws at most its default 26 per class (KRR_DEFAULTS; its kernel's cost grows with the real batch).
       realPerClass: method === 'krr' ? Math.min(realPerClass, 26) : realPerClass,
       dsa: false,
       seed,
@@ -277,8 +282,11 @@ for (const ds of a.datasets.split(',') as DatasetId[]) {
       netDraw: 'host',
       ...extra,
       ...(extra.dmNet === 'pool' ? { dmPool: { ...DM_POOL_DEFAULTS, ...poolOverride, ...COMBOS[combo]!.pool } } : {}),
+      ...(extra.learnLabels && lrLabels !== null ? { lrLabels } : {}),
     };
-    const row: Row = { dataset: ds, combo, label, config, points: [], ...(COMBOS[combo]!.soft ? { softPoints: [] } : {}), msPerIteration: null };
+    // A row that learns labels names their learning rate (the default's or --lr-labels).
+    const rowLabel = extra.learnLabels ? `${label}, labels' lr ${config.lrLabels}` : label;
+    const row: Row = { dataset: ds, combo, label: rowLabel, config, points: [], ...(COMBOS[combo]!.soft ? { softPoints: [] } : {}), msPerIteration: null };
     result.rows.push(row);
     const run = new DistillRun(train, config);
     const ms: number[] = [];

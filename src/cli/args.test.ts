@@ -18,10 +18,12 @@ describe('distill run flags read through the settings table', () => {
     expect(parsed.command).toBe('run');
     // The record's schema orders the config's fields, as --out writes them.
     const config = runRecordSchema.shape.config.parse(configFromFlags(parsed.args as Parameters<typeof configFromFlags>[0]));
-    // The same, plus the field added since (issue 15: where fresh networks are drawn; new runs draw on the device),
-    // and the one default changed since: KRR's learning rate, 0.1 then, at which its images did not move (10 now).
+    // The same, plus the fields added since (issue 15: where fresh networks are drawn, new runs draw on the device;
+    // KRR's label learning rate, right after learnLabels, for a run that learns labels), and the one default changed
+    // since: KRR's learning rate, 0.1 then, at which its images did not move (10 now).
     const before = c.config as Record<string, unknown>;
-    const now = { ...before, ...(before.method === 'krr' ? { lrImages: 10 } : {}), netDraw: 'device' };
+    const withLabelsLr = Object.fromEntries(Object.entries(before).flatMap(([k, v]) => (k === 'learnLabels' && v === true ? [[k, v], ['lrLabels', 0.1]] : [[k, v]])));
+    const now = { ...withLabelsLr, ...(before.method === 'krr' ? { lrImages: 10 } : {}), netDraw: 'device' };
     expect(config).toEqual(now);
     expect(JSON.stringify(config)).toBe(JSON.stringify(now));
   });
@@ -87,6 +89,15 @@ describe('distill run flags read through the settings table', () => {
     expect(configFromFlags(run('--method', 'dc', '--net-draw', 'host').args as RunArgs).netDraw).toBe('host');
     // Not given: the default, device, for every method (a method that draws no networks ignores it).
     expect(configFromFlags(run('--method', 'mtt').args as RunArgs).netDraw).toBe('device');
+  });
+
+  it("--lr-labels sets KRR's label learning rate when it learns labels; not given, KRR's default (0.1)", () => {
+    const run = (...more: string[]) => configFromFlags(parse(['run', '--dataset', 'mnist', '--data', 'x', '--method', 'krr', ...more]).args as RunArgs);
+    expect(run('--learn-labels', 'on', '--lr-labels', '0.5').lrLabels).toBe(0.5);
+    expect(run('--learn-labels', 'on').lrLabels).toBe(0.1);
+    expect(run('--learn-labels', 'on', '--lr-labels', '0').lrLabels).toBe(0);
+    // Without learned labels the record does not carry it.
+    expect(run()).not.toHaveProperty('lrLabels');
   });
 
   it('eval takes the shared flags from the same table: dataset optional, backend and width checked as for run', () => {

@@ -84,6 +84,7 @@ export function checkSettingFlags(given: ReadonlySet<string>, config: RunConfig)
     if (s.cli && !s.owner && s.methods !== 'all' && given.has(s.cli.flag) && !usedBy(s, config.method)) {
       return `--${s.cli.flag} applies to --method ${orList([...s.methods])} (this run is --method ${config.method})`;
     }
+    if (s.cli && s.onlyWhen && given.has(s.cli.flag) && !shownFor(s, config)) return s.onlyWhen;
   }
   for (const s of SETTINGS) {
     if (!s.cli || !s.owner || s.kind === 'toggle' || !given.has(s.cli.flag) || shownFor(s, config)) continue;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { completeConfig, configFromSearch, configToSearch, LIMITS, MAX_LINK_CHARS, validateRunConfig } from './config';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from './protocol';
-import { MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS } from './methods';
+import { METHODS, MTT_SETTINGS_DEFAULTS, SAMPLER_SETTINGS_DEFAULTS } from './methods';
+import { readSetting, settingOf } from './settings';
 
 const custom: RunConfig = {
   ...DEFAULT_RUN_CONFIG,
@@ -82,6 +83,25 @@ describe('run config links', () => {
     // A hand-written query is a link too: it keeps what it meant. No link at all: the page's defaults (device).
     expect(configFromSearch('?ipc=1&width=8').config).not.toHaveProperty('netDraw');
     expect(configFromSearch('').config.netDraw).toBe('device');
+  });
+
+  it("lrLabels: KRR runs that learn labels carry it; a link without it (from before it) reads as absent, the images' rate; other runs never carry it", () => {
+    const krr: RunConfig = { ...DEFAULT_RUN_CONFIG, method: 'krr', ...METHODS.krr.defaults, learnLabels: true };
+    expect(krr.lrLabels).toBe(0.1);
+    const now = configToSearch(krr, { version: '0.1.0' });
+    expect(now).toMatch(/&lrLabels=0\.1(&|$)/);
+    expect(configFromSearch(now).config.lrLabels).toBe(0.1);
+    const old = now.replace('&lrLabels=0.1', '');
+    const read = configFromSearch(old);
+    expect(read.errors).toEqual([]);
+    expect(read.config).not.toHaveProperty('lrLabels');
+    expect(readSetting(settingOf('lrLabels'), read.config)).toBe(krr.lrImages);
+    // An old config writes the old link, text for text.
+    expect(configToSearch(read.config, { version: '0.1.0' })).toBe(old);
+    // Without learned labels, or for another method, the field is dropped from links and records.
+    expect(completeConfig({ ...krr, learnLabels: false })).not.toHaveProperty('lrLabels');
+    expect(configToSearch({ ...krr, method: 'dm' }, { version: '0.1.0' })).not.toMatch(/lrLabels/);
+    expect(configFromSearch(`${old}&lrLabels=-1`).errors).toEqual([`lrLabels must be a number from 0 to ${LIMITS.lrLabels.max} (got '-1')`]);
   });
 
   it('tampered links: scripts, huge values, fractions, repeats, a huge query and a bad backend are refused', () => {

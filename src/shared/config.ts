@@ -11,7 +11,7 @@
  * their defaults.
  */
 import { z } from 'zod';
-import { INIT_SETTINGS_DEFAULTS, samplerSettings, METHOD_IDS, methodInfo, settingValues, type MethodDescriptor, type MethodId } from './methods';
+import { INIT_SETTINGS_DEFAULTS, learnsLabels, samplerSettings, METHOD_IDS, methodInfo, settingValues, type MethodDescriptor, type MethodId } from './methods';
 import type { Limit } from './limit';
 import { GENERAL_SETTINGS, groupDefaults, methodSettings, SETTINGS, settingOf, type Setting } from './settings';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from './protocol';
@@ -46,6 +46,7 @@ export const LIMITS = {
   depth: limitOf('depth'),
   realPerClass: limitOf('realPerClass'),
   lrImages: limitOf('lrImages'),
+  lrLabels: limitOf('lrLabels'),
   momentum: limitOf('momentum'),
   initPool: limitOf('initPool'),
   seed: limitOf('seed'),
@@ -141,7 +142,7 @@ export const runConfigSchema = z.strictObject(schemaFields()) as unknown as z.Zo
  * apply (another method's, another init's, a uniform sampler's) left out: what a link and a record carry.
  */
 export function completeConfig(config: RunConfig): RunConfig {
-  const { samplerSettings: _s, initFeatures: _f, initPool: _p, initDraw: _d, datasetSha256: _h, factor: _x, seqSubsets: _q, ...rest } = config;
+  const { samplerSettings: _s, initFeatures: _f, initPool: _p, initDraw: _d, datasetSha256: _h, factor: _x, seqSubsets: _q, lrLabels: _l, ...rest } = config;
   // Every method's own fields are dropped, then the run's method's put back, complete.
   const base = { ...rest } as Record<string, unknown>;
   for (const d of DESCRIPTORS) {
@@ -171,6 +172,8 @@ export function completeConfig(config: RunConfig): RunConfig {
     ...own,
     // Multi-formation: carried only when on, so links and records of runs without it stay as they were.
     ...(method.multiFormation && (config.factor ?? 1) > 1 ? { factor: config.factor } : {}),
+    // KRR's label learning rate: only for a run that learns labels, and only when said (absent: the images' rate).
+    ...(learnsLabels(config) && config.lrLabels !== undefined ? { lrLabels: config.lrLabels } : {}),
     // SeqMatch: carried only when on, likewise.
     ...(method.sequential && (config.seqSubsets ?? 1) > 1 ? { seqSubsets: config.seqSubsets } : {}),
   };

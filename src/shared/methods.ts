@@ -83,7 +83,7 @@ export function teacherMethods(): MethodId[] {
   return methodsWith((d) => d.teacher === true);
 }
 
-export { KRR_NETWORKS } from './method-info/krr';
+export { KRR_NETWORKS, learnsLabels } from './method-info/krr';
 export { MTT_SETTINGS_DEFAULTS, mttSettings, type MttSettings } from './method-info/mtt';
 export { SRE2L_SETTINGS_DEFAULTS, sre2lSettings, type Sre2lSettings } from './method-info/sre2l';
 export { MGDD_SETTINGS_DEFAULTS, mgddSettings, type MgddSettings } from './method-info/mgdd';

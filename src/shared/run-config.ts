@@ -39,9 +39,14 @@ export interface RunConfig {
   mtt?: MttSettings;
   /**
    * KRR only: learn the synthetic set's regression targets with its pixels (KIP/RFAD's learned labels), from the
-   * centred one-hot labels, by the same SGD. Absent: false.
+   * centred one-hot labels, by SGD at `lrLabels`. Absent: false.
    */
   learnLabels?: boolean;
+  /**
+   * KRR with learned labels only: the learning rate of the labels' SGD (the pixels' is lrImages). Absent (runs,
+   * links and records from before this field): lrImages, the one SGD both shared then. Other configs leave it out.
+   */
+  lrLabels?: number;
   /**
    * Multi-formation (IDC) for DM, DC and KRR: each stored image decodes into f² training images (an f×f grid of
    * tiles, each upsampled back to full size, same label). 1 (or absent) = off; 2 is the paper's value. With the

@@ -43,6 +43,8 @@ export const runRecordSchema = z.object({
     seed: z.number().int(),
     /** KRR only: whether the synthetic labels were learned. */
     learnLabels: z.boolean().optional(),
+    /** KRR with learned labels: the labels' learning rate; absent (records from before the field): lrImages. */
+    lrLabels: z.number().nonnegative().optional(),
     /** Multi-formation factor (absent: 1, off): each stored image decodes into factor² training images. */
     factor: z.number().int().positive().optional(),
     /** SeqMatch's subsets (absent: 1, off). */

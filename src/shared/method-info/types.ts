@@ -77,7 +77,7 @@ export interface MethodDescriptor<Id extends string = string> {
   /** The "What is happening" card's text for it. */
   lesson: MethodLesson;
   /** Defaults of the settings that differ between methods (the papers' values); choosing the method sets them. */
-  defaults: { lrImages: number; momentum: number };
+  defaults: { lrImages: number; momentum: number; lrLabels?: number };
   /** The method's own numeric settings, grouped under `config[group]` (links: `group.key`). */
   /**
    * `when`: the group applies only to configs it accepts (e.g. DM's pool settings only with `dmNet: 'pool'`): its

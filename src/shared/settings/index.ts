@@ -124,7 +124,9 @@ export function readSetting(s: Setting, config: RunConfig): unknown {
   if (s.path.length === 2) return groupValues(config, s.path[0])[s.path[1]];
   const v = (config as unknown as Record<string, unknown>)[s.path[0]];
   if (s.kind === 'toggle') return v === s.on;
-  return v ?? s.absent ?? s.default;
+  if (v !== undefined) return v;
+  if (typeof s.absent === 'function') return s.absent(config);
+  return s.absent ?? s.default;
 }
 
 /** The config patch that sets `s` to `value` (a toggle: checked or not). */

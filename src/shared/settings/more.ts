@@ -4,7 +4,7 @@
  * them in their place in the page's order.
  */
 import { real, whole } from '../limit';
-import { INIT_SETTINGS_DEFAULTS, METHODS, methodInfo, methodsWith, runSampler, SAMPLER_SETTINGS_DEFAULTS } from '../methods';
+import { INIT_SETTINGS_DEFAULTS, learnsLabels, METHODS, methodInfo, methodsWith, runSampler, SAMPLER_SETTINGS_DEFAULTS } from '../methods';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../protocol';
 import type { Setting } from './types';
 
@@ -36,6 +36,28 @@ export const MORE_SETTINGS: readonly Setting[] = [
     limit: real(0, 0.999),
     testId: 'momentum-input',
     methods: 'all',
+  },
+  {
+    param: 'lrLabels',
+    path: ['lrLabels'],
+    section: 'more',
+    kind: 'number',
+    label: 'Learning rate of the labels',
+    hint: 'KRR with learned labels: step size of SGD on the synthetic set’s regression targets (measured here; below the pixels’, at which the labels drift).',
+    default: METHODS.krr.defaults.lrLabels,
+    // Runs from before this setting learned the labels at the pixels' rate.
+    absent: (c) => c.lrImages,
+    limit: real(0, 10_000),
+    optional: true,
+    shown: learnsLabels,
+    testId: 'lr-labels-input',
+    methods: ['krr'],
+    cli: {
+      flag: 'lr-labels',
+      arg: 'A',
+      help: 'KRR with --learn-labels on: learning rate of the labels (absent from a record or link made before this flag: the images’)',
+    },
+    onlyWhen: '--lr-labels applies only with --method krr --learn-labels on',
   },
   {
     param: 'depth',

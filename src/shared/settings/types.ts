@@ -59,8 +59,10 @@ interface SettingBase {
    * What a config that leaves the field out means, when that is not the default: a field added later, whose absence
    * keeps what configs from before it did. A link that sets the config without this parameter reads as absent.
    */
-  absent?: string;
+  absent?: string | ((config: RunConfig) => string | number);
   cli?: CliFlag;
+  /** The CLI's message when the flag is given for a config in which the setting is not shown (does not apply). */
+  onlyWhen?: string;
 }
 
 export interface NumberSetting extends SettingBase {

@@ -18,5 +18,8 @@ export const CLI_ARGS: BadArgs[] = [
   { name: 'a fractional count', args: [...RUN, '--ipc', '2.5'], message: "--ipc must be a whole number (got '2.5')" },
   { name: 'a NaN hyper-parameter', args: [...RUN, '--sampler-alpha', 'NaN'], message: "--sampler-alpha must be a number (got 'NaN')" },
   { name: 'a hyper-parameter out of range', args: [...RUN, '--sampler-alpha', '1.5'], message: "--sampler-alpha must be between 0 and 1 (got '1.5')" },
+  { name: "KRR's label learning rate without learned labels", args: [...RUN, '--method', 'krr', '--lr-labels', '0.5'], message: '--lr-labels applies only with --method krr --learn-labels on' },
+  { name: "KRR's label learning rate for another method", args: [...RUN, '--lr-labels', '0.5'], message: '--lr-labels applies to --method krr (this run is --method dm)' },
+  { name: 'a negative label learning rate', args: [...RUN, '--method', 'krr', '--learn-labels', 'on', '--lr-labels=-1'], message: "--lr-labels must be at least 0 (got '-1')" },
 ];
 

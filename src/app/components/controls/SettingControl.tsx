@@ -14,7 +14,8 @@ export function SettingControl({ setting: s, locked }: { setting: Setting; locke
   const setConfig = useApp((st) => st.setConfig);
   const hintId = useId();
   const hint = s.pageHint ? s.pageHint(config) : s.hint;
-  const def = defaultText(s, config, formatInt);
+  // Whole defaults with thousands separators; a fractional one (KRR's label learning rate, 0.1) as it is.
+  const def = defaultText(s, config, (n) => (Number.isInteger(n) ? formatInt(n) : String(n)));
   const disabled = locked || (s.disabled?.(config) ?? false);
   const set = (value: unknown) => setConfig(writeSetting(s, config, value));
   const value = readSetting(s, config);

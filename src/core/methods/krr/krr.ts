@@ -4,7 +4,7 @@
  * by 1/√D, so K(a, b) = Φ_a Φ_bᵀ; fit the real batch's targets by kernel ridge regression from the
  * synthetic set: loss = ½ · mean ‖y_r − K_rs (K_ss + λI)⁻¹ y_s‖². First-order only: no gradient of a
  * gradient, one small n_syn × n_syn solve. Optionally the synthetic targets y_s are learned too (KIP/RFAD's
- * learned labels), from the centred one-hot labels, by the same SGD as the pixels.
+ * learned labels), from the centred one-hot labels, by SGD with the pixels' momentum at their own rate `lrLabels`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeConvNet, embedFirstOrder, initConvNet, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
@@ -27,10 +27,19 @@ export interface KrrConfig {
   ridge: number;
   /** Multi-formation factor (1 = off): the kernel sees the decoded set, each label repeated f² times. */
   factor?: number;
+  /** Learning rate of the learned labels (absent: lrImages, which runs from before the setting shared). */
+  lrLabels?: number;
 }
 
 /** ridge 0.1 bounds cond(K_ss + λI) by 1 + 10·n, which float32 Newton–Schulz handles on every backend; the learning rate and momentum are the method's defaults (KRR_INFO, which says why lr 10). */
-export const KRR_DEFAULTS: KrrConfig = { ipc: 10, realPerClass: 26, ...KRR_INFO.defaults, models: KRR_NETWORKS, ridge: 0.1 };
+export const KRR_DEFAULTS: KrrConfig = {
+  ipc: 10,
+  realPerClass: 26,
+  lrImages: KRR_INFO.defaults.lrImages,
+  momentum: KRR_INFO.defaults.momentum,
+  models: KRR_NETWORKS,
+  ridge: 0.1,
+};
 
 /**
  * (A)⁻¹B for a symmetric positive-definite A by `iterations` Newton–Schulz steps X ← X(2I − AX) from
@@ -139,10 +148,10 @@ export function krrStep(
       const aug = augment?.() ?? ((x: tf.Tensor4D) => x);
       const phiR = features(net, nets, aug(gatherBatch(data, realIdx)));
       const yr = targets(realLabels, net.classes);
-      const sgd = (x: tf.Variable, velocity: tf.Variable, g: tf.Tensor) => {
+      const sgd = (x: tf.Variable, velocity: tf.Variable, g: tf.Tensor, lr = cfg.lrImages) => {
         const v = tf.add(tf.mul(velocity, cfg.momentum), g);
         velocity.assign(v);
-        x.assign(tf.sub(x, tf.mul(v, cfg.lrImages)));
+        x.assign(tf.sub(x, tf.mul(v, lr)));
       };
       const f = cfg.factor ?? 1;
       const n = data.numClasses * cfg.ipc;
@@ -154,7 +163,7 @@ export function krrStep(
       if (labels) {
         const { value, grads } = tf.valueAndGrads(loss)([syn.images, labels.values]);
         sgd(syn.images, syn.velocity, grads[0]!);
-        sgd(labels.values, labels.velocity, grads[1]!);
+        sgd(labels.values, labels.velocity, grads[1]!, cfg.lrLabels ?? cfg.lrImages);
         return value;
       }
       const synLabels = Array.from({ length: data.numClasses * cfg.ipc }, (_, i) => Math.floor(i / cfg.ipc));

@@ -6,7 +6,8 @@ import { createLearnedLabels, disposeLearnedLabels, krrStep, KRR_DEFAULTS, type 
 export const krr: MethodImpl<'krr'> = {
   info: KRR_INFO,
   create: ({ net, data, state, config, rng, augment, pick, drawNet }) => {
-    const cfg = { ...KRR_DEFAULTS, ...config };
+    // lrLabels as the config says: absent (a run from before it) means the images' rate, not KRR_INFO's default.
+    const cfg = { ...KRR_DEFAULTS, ...config, lrLabels: config.lrLabels };
     let labels: LearnedLabels | null = config.learnLabels ? createLearnedLabels(data.numClasses, config.ipc) : null;
     const learned = async () => {
       if (!labels) return null;
