@@ -122,11 +122,14 @@ test('distils MNIST with DC gradient matching on wasm', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test('distils MNIST with KRR and learned labels on wasm; the .npz export carries them as soft_labels; Evaluate trains on them', async ({ page }) => {
+test('distils MNIST with KRR and learned labels on wasm at their own learning rate; the .npz export carries them as soft_labels; Evaluate trains on them', async ({ page }) => {
   const errors = collectConsoleErrors(page);
   await page.goto('/?backend=wasm&method=krr&ipc=1&width=8&realPerClass=8&iterations=3&learnLabels=true');
   await expect(page.getByTestId('dataset-status')).toHaveText('ready');
   await expect(page.getByTestId('learn-labels-input')).toBeChecked();
+  // The labels' learning rate, under More settings (a link without it, as this one, means the pixels' rate).
+  await page.locator('.more-settings__summary').click();
+  await setNumber(page, 'lr-labels-input', 0.05);
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
   expect(Number(await page.getByTestId('loss-last').textContent())).toBeGreaterThan(0);
@@ -143,8 +146,9 @@ test('distils MNIST with KRR and learned labels on wasm; the .npz export carries
   await expect(caption).toContainText('distilled set on its soft (learned) labels, baselines on class labels', { timeout: 200_000 });
   await expect(page.locator('[data-set="distilled"] th')).toContainText('soft labels');
   for (const name of ['distilled', 'random', 'herding', 'kCenter']) await expect(page.getByTestId(`eval-${name}`)).toHaveText(/^\d+\.\d% ± \d+\.\d%$/);
-  const record = JSON.parse((await download(page, 'record')).bytes.toString('utf8')) as { evaluation: { labels?: string } };
+  const record = JSON.parse((await download(page, 'record')).bytes.toString('utf8')) as { config: { lrLabels?: number }; evaluation: { labels?: string } };
   expect(record.evaluation.labels).toBe('soft');
+  expect(record.config.lrLabels).toBe(0.05);
   fs.mkdirSync('e2e-artifacts', { recursive: true });
   await page.locator('section[aria-labelledby="eval-title"]').screenshot({ path: 'e2e-artifacts/evaluate-soft-labels.png' });
   expect(errors).toEqual([]);
