@@ -11,7 +11,7 @@
  * their defaults.
  */
 import { z } from 'zod';
-import { INIT_SETTINGS_DEFAULTS, learnsLabels, samplerSettings, METHOD_IDS, methodInfo, settingValues, type MethodDescriptor, type MethodId } from './methods';
+import { INIT_SETTINGS_DEFAULTS, learnsLabelsAtOwnRate, samplerSettings, METHOD_IDS, methodInfo, settingValues, type MethodDescriptor, type MethodId } from './methods';
 import type { Limit } from './limit';
 import { GENERAL_SETTINGS, groupDefaults, methodSettings, SETTINGS, settingOf, type Setting } from './settings';
 import { DEFAULT_RUN_CONFIG, type BackendPreference, type RunConfig } from './protocol';
@@ -172,8 +172,8 @@ export function completeConfig(config: RunConfig): RunConfig {
     ...own,
     // Multi-formation: carried only when on, so links and records of runs without it stay as they were.
     ...(method.multiFormation && (config.factor ?? 1) > 1 ? { factor: config.factor } : {}),
-    // KRR's label learning rate: only for a run that learns labels, and only when said (absent: the images' rate).
-    ...(learnsLabels(config) && config.lrLabels !== undefined ? { lrLabels: config.lrLabels } : {}),
+    // The labels' learning rate (KRR's): only for a run that learns labels, and only when said (absent: the images' rate).
+    ...(learnsLabelsAtOwnRate(config) && config.lrLabels !== undefined ? { lrLabels: config.lrLabels } : {}),
     // SeqMatch: carried only when on, likewise.
     ...(method.sequential && (config.seqSubsets ?? 1) > 1 ? { seqSubsets: config.seqSubsets } : {}),
   };

@@ -66,6 +66,15 @@ export function methodsWith(pred: (d: MethodDescriptor<MethodId>) => boolean): M
   return METHOD_IDS.filter((id) => pred(methodInfo(id)));
 }
 
+/**
+ * Whether a run of `config` learns labels at their own learning rate (`lrLabels`): its method's defaults give one
+ * (KRR's) and the config learns labels (KRR's Learn labels). The runs a config's lrLabels applies to.
+ */
+export function learnsLabelsAtOwnRate(config: RunConfig): boolean {
+  const d = methodInfo(config.method);
+  return d.defaults.lrLabels !== undefined && d.softLabels?.(config) === true;
+}
+
 /** The methods that can learn soft labels, for messages ("KRR", "KRR or X"). */
 export function softLabelMethods(): string {
   return methodsWith((d) => d.softLabels !== undefined)
@@ -83,7 +92,7 @@ export function teacherMethods(): MethodId[] {
   return methodsWith((d) => d.teacher === true);
 }
 
-export { KRR_NETWORKS, learnsLabels } from './method-info/krr';
+export { KRR_NETWORKS } from './method-info/krr';
 export { MTT_SETTINGS_DEFAULTS, mttSettings, type MttSettings } from './method-info/mtt';
 export { SRE2L_SETTINGS_DEFAULTS, sre2lSettings, type Sre2lSettings } from './method-info/sre2l';
 export { MGDD_SETTINGS_DEFAULTS, mgddSettings, type MgddSettings } from './method-info/mgdd';

@@ -26,11 +26,6 @@ export function estimateKrrBytes(net: NetSize, k: KrrSize): number {
   return Math.max(k.networks * k.synthetic * act * KRR_BYTES_PER_SYNTHETIC_ACTIVATION, k.real * act * KRR_BYTES_PER_REAL_ACTIVATION);
 }
 
-/** Whether a config learns KRR's labels (the runs lrLabels applies to). */
-export function learnsLabels(config: { method: string; learnLabels?: boolean }): boolean {
-  return config.method === 'krr' && config.learnLabels === true;
-}
-
 export const KRR_INFO = {
   id: 'krr',
   label: 'Kernel ridge regression (KRR)',

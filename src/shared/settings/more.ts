@@ -4,11 +4,15 @@
  * them in their place in the page's order.
  */
 import { real, whole } from '../limit';
-import { INIT_SETTINGS_DEFAULTS, learnsLabels, METHODS, methodInfo, methodsWith, runSampler, SAMPLER_SETTINGS_DEFAULTS } from '../methods';
+import { INIT_SETTINGS_DEFAULTS, learnsLabelsAtOwnRate, METHODS, methodInfo, methodsWith, runSampler, SAMPLER_SETTINGS_DEFAULTS } from '../methods';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../protocol';
 import type { Setting } from './types';
 
 const selects = (c: RunConfig) => c.init === 'kmeans' || c.init === 'importance';
+
+/** The methods whose learned labels take their own learning rate (KRR), and its default (theirs). */
+const labelLrMethods = methodsWith((d) => d.defaults.lrLabels !== undefined);
+const labelLrDefault = methodInfo(labelLrMethods[0]!).defaults.lrLabels!;
 
 export const MORE_SETTINGS: readonly Setting[] = [
   {
@@ -44,14 +48,14 @@ export const MORE_SETTINGS: readonly Setting[] = [
     kind: 'number',
     label: 'Learning rate of the labels',
     hint: 'KRR with learned labels: step size of SGD on the synthetic set’s regression targets (measured here; below the pixels’, at which the labels drift).',
-    default: METHODS.krr.defaults.lrLabels,
+    default: labelLrDefault,
     // Runs from before this setting learned the labels at the pixels' rate.
     absent: (c) => c.lrImages,
     limit: real(0, 10_000),
     optional: true,
-    shown: learnsLabels,
+    shown: learnsLabelsAtOwnRate,
     testId: 'lr-labels-input',
-    methods: ['krr'],
+    methods: labelLrMethods,
     cli: {
       flag: 'lr-labels',
       arg: 'A',
