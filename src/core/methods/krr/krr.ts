@@ -31,15 +31,8 @@ export interface KrrConfig {
   lrLabels?: number;
 }
 
-/** ridge 0.1 bounds cond(K_ss + λI) by 1 + 10·n, which float32 Newton–Schulz handles on every backend; the learning rate and momentum are the method's defaults (KRR_INFO, which says why lr 10). */
-export const KRR_DEFAULTS: KrrConfig = {
-  ipc: 10,
-  realPerClass: 26,
-  lrImages: KRR_INFO.defaults.lrImages,
-  momentum: KRR_INFO.defaults.momentum,
-  models: KRR_NETWORKS,
-  ridge: 0.1,
-};
+/** ridge 0.1 bounds cond(K_ss + λI) by 1 + 10·n, which float32 Newton–Schulz handles on every backend; the learning rates and momentum are the method's defaults (KRR_INFO, which says why lr 10 and why the labels' 0.1). */
+export const KRR_DEFAULTS: KrrConfig = { ipc: 10, realPerClass: 26, ...KRR_INFO.defaults, models: KRR_NETWORKS, ridge: 0.1 };
 
 /**
  * (A)⁻¹B for a symmetric positive-definite A by `iterations` Newton–Schulz steps X ← X(2I − AX) from
