@@ -236,7 +236,8 @@ const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.ur
 
 /** A row's set as the CLI's --npz writes it (stored images, and the decoded ones of a multi-formation set). */
 function writeSet(file: string, spec: DatasetSpec, stored: Float32Array, decoded: Float32Array, run: DistillRun, config: RunConfig): void {
-  const set = classMajorSet(spec, stored, config.ipc, { app: pkg, method: config.method, config });
+  // The app's name and version, as the CLI records them (not the whole package.json).
+  const set = classMajorSet(spec, stored, config.ipc, { app: { name: pkg.name, version: pkg.version }, method: config.method, config });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, encodeNpz(run.factor > 1 ? { ...set, multiFormation: { factor: run.factor, decoded } } : set));
   log(`wrote ${file}`);
