@@ -67,9 +67,11 @@ const cfg: EvalConfig = {
 };
 const t0 = Date.now();
 console.error(`${new Date().toISOString()} ${file}: factor ${factor}, backend ${backend}, sets ${names.join(', ')}`);
-// A line on stderr every 100 epochs of every network: these evaluations take hours on a CPU.
+// A line on stderr every 100 epochs of every network, and each network's accuracy once it is tested: these
+// evaluations take hours on a CPU.
 const progress = (p: EvalProgress) => {
-  if ((p.epoch + 1) % 100 === 0 || p.epoch + 1 === p.epochs) console.error(`${new Date().toISOString()} ${p.set}: network ${p.model + 1}/${p.models}, epoch ${p.epoch + 1}/${p.epochs}`);
+  if (p.accuracy !== undefined) console.error(`${new Date().toISOString()} ${p.set}: network ${p.model + 1}/${p.models}: ${(p.accuracy * 100).toFixed(2)} %`);
+  else if ((p.epoch + 1) % 100 === 0 || p.epoch + 1 === p.epochs) console.error(`${new Date().toISOString()} ${p.set}: network ${p.model + 1}/${p.models}, epoch ${p.epoch + 1}/${p.epochs}`);
 };
 const { results, testImages } = await evaluateSets(names, names.includes('distilled') ? pixels : null, ipc, train, test, cfg, progress);
 console.log(JSON.stringify({ file, factor, backend, cfg, testImages, ...results, seconds: (Date.now() - t0) / 1000 }));

@@ -38,6 +38,9 @@ describe('the distill command with evaluation and .npz files', { timeout: 600_00
       const acc = rec.accuracy![name];
       expect(lines).toContain(`accuracy ${name}: ${(acc.mean * 100).toFixed(2)} ± ${(acc.std * 100).toFixed(2)} %`);
       expect(acc.runs).toHaveLength(2);
+      // Each network's accuracy is printed once it is tested, under its set's heading, as recorded.
+      const from = at(`evaluate ${name}: `);
+      expect(lines.slice(from + 1, from + 3)).toEqual(acc.runs.map((x, m) => `  network ${m + 1}/2: ${(x * 100).toFixed(2)} %`));
       expect(acc.mean).toBeGreaterThan(0);
       expect(acc.mean).toBeLessThanOrEqual(1);
     }

@@ -26,7 +26,7 @@ import { classMajorSet, decodeNpz, encodeNpz, forEvaluation } from '../core/data
 import { decodePixels, recordedFactor, repeatRows } from '../core/methods/idc/multiformation';
 import type { DatasetId } from '../core/data/types';
 import type { RealData } from '../core/data/batches';
-import { DEFAULT_RUN_CONFIG, type BackendName, type EvalSetName } from '../shared/protocol';
+import { DEFAULT_RUN_CONFIG, type BackendName, type EvalProgress, type EvalSetName } from '../shared/protocol';
 import { softLabelFlags, teacherFlags } from './method-flags';
 import { configFromFlags, HelpRequest, parse, USAGE, UsageError, type EvalArgs, type EvalFlags, type RunArgs } from './args';
 import { estimateRunBytes, formatBytes, memoryRefusal } from '../shared/memory';
@@ -125,7 +125,10 @@ async function evaluate(
   for (const name of EVAL_SETS) {
     const soft = labels === 'teacher' ? ", every batch relabelled by the run's teacher" : labels === 'soft' && name === 'distilled' ? ' on soft labels' : '';
     io.log(`evaluate ${name}: ${cfg.models} ${cfg.architecture === 'mlp' ? 'MLP' : 'ConvNet'}(s) x ${cfg.epochs} epochs${cfg.dsa ? ' with DSA' : ''}${cfg.cutmix ? (cfg.dsa ? ' and CutMix' : ' with CutMix') : ''}${cfg.lrSchedule === 'idc' ? ", IDC's lr schedule" : ''}${soft}`);
-    const result = (await evaluateSets([name], name === 'distilled' ? distilled : null, ipc, train, test, cfg, undefined, features)).results[name]!;
+    const network = (p: EvalProgress) => {
+      if (p.accuracy !== undefined) io.log(`  network ${p.model + 1}/${p.models}: ${(p.accuracy * 100).toFixed(2)} %`);
+    };
+    const result = (await evaluateSets([name], name === 'distilled' ? distilled : null, ipc, train, test, cfg, network, features)).results[name]!;
     io.log(`accuracy ${name}: ${(result.mean * 100).toFixed(2)} ± ${(result.std * 100).toFixed(2)} %`);
     results[name] = result;
   }

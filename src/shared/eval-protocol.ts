@@ -52,6 +52,11 @@ export interface EvalProgress {
   epochs: number;
   /** Fraction of the whole evaluation done, 0..1. */
   fraction: number;
+  /**
+   * Set on the one event sent after network `model` has been tested (its epoch is the last): that network's test
+   * accuracy, 0..1. An evaluation of hours shows each network's number as it is known, not only the mean at the end.
+   */
+  accuracy?: number;
 }
 
 /** Accuracy (0..1) of each set: mean and std over the networks, and each network's. */

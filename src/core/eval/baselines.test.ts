@@ -5,7 +5,7 @@ import type { RealData } from '../data/batches';
 import { initReal } from '../init';
 import { Rng } from '../rng';
 import { EVAL_DEFAULTS } from './evaluate';
-import { compareWithBaselines } from './compare';
+import { compareWithBaselines, EVAL_SETS } from './compare';
 import { BaselineCache, baselineKey } from './baselines';
 import { useBackend } from '../../testing/tf';
 
@@ -27,11 +27,17 @@ describe('BaselineCache (real MNIST, wasm)', () => {
     const key = baselineKey('mnist', 1, tiny);
     const before = tf.memory().numTensors;
     const fractions: number[] = [];
-    const first = await cache.evaluate(key, a, 1, train, test, tiny, (p) => void fractions.push(p.fraction));
+    const tested: [string, number, number][] = [];
+    const first = await cache.evaluate(key, a, 1, train, test, tiny, (p) => {
+      fractions.push(p.fraction);
+      if (p.accuracy !== undefined) tested.push([p.set, p.model, p.accuracy]);
+    });
     expect(cache.computed).toBe(1);
     expect(first.results).toEqual((await compareWithBaselines(a, 1, train, test, tiny)).results);
     expect(fractions.at(-1)).toBeCloseTo(1);
     expect(fractions.every((f, i) => i === 0 || f >= fractions[i - 1]!)).toBe(true);
+    // Each network's accuracy comes once, as soon as it is tested: the numbers the result then holds.
+    expect(tested).toEqual(EVAL_SETS.flatMap((n) => first.results[n]!.runs.map((x, m) => [n, m, x])));
 
     const second = await cache.evaluate(key, b, 1, train, test, tiny);
     expect(cache.computed).toBe(1);

@@ -88,9 +88,9 @@ export async function evaluateSets(
   const total = wanted.length * cfg.models * cfg.epochs;
   let done = 0;
   for (const [k, [name, set]] of sets.entries()) {
-    results[name] = await evaluateSet(set, test, cfg, async (model, epoch) => {
+    results[name] = await evaluateSet(set, test, cfg, async (model, epoch, accuracy) => {
       done = (k * cfg.models + model) * cfg.epochs + epoch + 1;
-      await onProgress?.({ set: name, model, models: cfg.models, epoch, epochs: cfg.epochs, fraction: done / total });
+      await onProgress?.({ set: name, model, models: cfg.models, epoch, epochs: cfg.epochs, fraction: done / total, ...(accuracy === undefined ? {} : { accuracy }) });
     });
   }
   return { results, testImages: testIndices(test, cfg.testLimit).length };

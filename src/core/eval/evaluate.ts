@@ -186,18 +186,23 @@ export function testIndices(test: RealData, limit: number): Int32Array {
   return Int32Array.from(out);
 }
 
-/** The protocol: K fresh networks (seeds derived from cfg.seed) trained on `set`, tested on `test`. */
+/**
+ * The protocol: K fresh networks (seeds derived from cfg.seed) trained on `set`, tested on `test`. `onProgress` is
+ * called after each epoch of each network, and once more, with the network's test accuracy, when it has been tested.
+ */
 export async function evaluateSet(
   set: LabelledSet,
   test: RealData,
   cfg: EvalConfig,
-  onProgress?: (model: number, epoch: number) => void | Promise<void>,
+  onProgress?: (model: number, epoch: number, accuracy?: number) => void | Promise<void>,
 ): Promise<EvalResult> {
   const idx = testIndices(test, cfg.testLimit);
   const seeds = new Rng(cfg.seed);
   const runs: number[] = [];
   for (let m = 0; m < cfg.models; m++) {
-    runs.push(await trainAndTest(set, test, idx, cfg, seeds.nextSeed(), (e) => onProgress?.(m, e)));
+    const accuracy = await trainAndTest(set, test, idx, cfg, seeds.nextSeed(), (e) => onProgress?.(m, e));
+    runs.push(accuracy);
+    await onProgress?.(m, cfg.epochs - 1, accuracy);
   }
   const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
   const std = Math.sqrt(runs.reduce((a, b) => a + (b - mean) ** 2, 0) / runs.length);
