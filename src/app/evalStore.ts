@@ -1,7 +1,7 @@
 /** Evaluation state (plain data): the request, progress and the last report, beside the run's store. */
 import { create } from 'zustand';
 import * as engine from './engine';
-import { DEFAULT_EVAL_REQUEST, type EvalProgress, type EvalReport, type EvalRequest } from '../shared/protocol';
+import { DEFAULT_EVAL_REQUEST, type EvalProgress, type EvalReport, type EvalRequest, type EvalSetName } from '../shared/protocol';
 import { errorMessage } from './lib/format';
 
 export type EvalStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
@@ -13,6 +13,8 @@ interface EvalState {
   setEvery: (every: number) => void;
   status: EvalStatus;
   progress: EvalProgress | null;
+  /** The running evaluation's networks tested so far, in order: each one's set and test accuracy (0..1). */
+  tested: { set: EvalSetName; accuracy: number }[];
   report: EvalReport | null;
   error: string | null;
   setRequest: (patch: Partial<EvalRequest>) => void;
@@ -30,14 +32,17 @@ export const useEval = create<EvalState>((set, get) => ({
   setEvery: (every) => set({ every }),
   status: 'idle',
   progress: null,
+  tested: [],
   report: null,
   error: null,
   setRequest: (patch) => set({ request: { ...get().request, ...patch } }),
   async evaluate() {
     if (get().status === 'running') return;
-    set({ status: 'running', progress: null, error: null });
+    set({ status: 'running', progress: null, tested: [], error: null });
     try {
-      const report = await engine.evaluate(get().request, (progress) => set({ progress }));
+      const report = await engine.evaluate(get().request, (progress) =>
+        set(progress.accuracy === undefined ? { progress } : { progress, tested: [...get().tested, { set: progress.set, accuracy: progress.accuracy }] }),
+      );
       set({ status: 'done', report });
     } catch (err) {
       const message = errorMessage(err);

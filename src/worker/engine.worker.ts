@@ -294,7 +294,7 @@ const api: EngineApi = {
       const { results, testImages, cfg } = await evaluateWithBaselines(baselines, entry, source.pixels, source.softLabels, source.config, request, async (p) => {
         if (evalCancelled) throw new Error('Evaluation cancelled.');
         const now = performance.now();
-        if (now - last > 200 || p.fraction === 1) {
+        if (now - last > 200 || p.fraction === 1 || p.accuracy !== undefined) {
           last = now;
           onProgress(p);
         }

@@ -18,6 +18,13 @@ const ROWS: { name: EvalSetName; label: string; hint: string }[] = [
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
+/** "distilled (this run) 95.7%, 95.9%; random real 53.1%": the networks tested so far, grouped by set, in order. */
+function testedSoFar(tested: { set: EvalSetName; accuracy: number }[]): string {
+  return ROWS.filter((r) => tested.some((t) => t.set === r.name))
+    .map((r) => `${r.label.toLowerCase()} ${tested.filter((t) => t.set === r.name).map((t) => pct(t.accuracy)).join(', ')}`)
+    .join('; ');
+}
+
 /** The current run's accuracy at its evaluation points, against iterations, with the baselines. */
 function RunAccuracy() {
   const evals = useApp((s) => s.evalPoints);
@@ -50,7 +57,7 @@ function RunAccuracy() {
 export function EvaluatePanel() {
   const runStatus = useApp((s) => s.runStatus);
   const importedFile = useApp((s) => (s.runStatus === 'idle' ? (s.imported?.file ?? null) : null));
-  const { request, status, progress, report, error, setRequest, evaluate, cancel, every, setEvery } = useEval();
+  const { request, status, progress, tested, report, error, setRequest, evaluate, cancel, every, setEvery } = useEval();
   const testCount = useApp((s) => s.dataset?.testCount ?? 0);
   const iterations = useApp((s) => s.config.iterations);
   const running = status === 'running';
@@ -75,6 +82,8 @@ export function EvaluatePanel() {
     note = `Evaluated after iteration ${formatInt(report.iteration)}: the ${importedFile ? 'imported' : 'synthetic'} set${report.request.labels === 'soft' ? ' on its soft labels' : report.request.labels === 'teacher' ? ' relabelled by its teacher' : ''} ${pct(d.mean)} ± ${pct(d.std)}, random real images ${pct(report.results.random.mean)}. ${note}`;
   }
   if (running && progress) note = `Training on the ${ROWS.find((r) => r.name === progress.set)?.label.toLowerCase()} set: network ${progress.model + 1} of ${progress.models}, epoch ${progress.epoch + 1} of ${progress.epochs}.`;
+  // Each network's accuracy as soon as it is tested: a long evaluation shows its numbers as they come.
+  if (running && progress && tested.length > 0) note += ` Tested so far: ${testedSoFar(tested)}.`;
   if (running && !progress) note = 'Preparing the baselines…';
   if (status === 'cancelled') note = 'Evaluation cancelled.';
 
