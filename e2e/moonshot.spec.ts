@@ -10,9 +10,9 @@ test('the "Best at 1 per class" preset sets multi-formation and runs; the .npz h
   await page.getByTestId('preset-select').selectOption({ label: 'Best at 1 per class' });
   await expect(page.getByTestId('factor-input')).toHaveValue('2');
   await expect(page.getByTestId('ipc-input')).toHaveValue('1');
-  // The headline recipe of bench/results/moonshot.md: width 128, 64 real per class, k-means tiles.
+  // The best recipe of bench/results/moonshot.md: width 128, 128 real per class, k-means tiles.
   await expect(page.getByTestId('width-input')).toHaveValue('128');
-  await expect(page.getByTestId('real-input')).toHaveValue('64');
+  await expect(page.getByTestId('real-input')).toHaveValue('128');
   await expect(page.getByTestId('init-select')).toHaveValue('kmeans');
   await expect.poll(() => page.url()).toContain('factor=2');
   fs.mkdirSync('e2e-artifacts', { recursive: true });
