@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { runRecordSchema } from '../core/run/record';
 import { CLI_ARGS } from '../testing/bad-inputs';
 import { SETTINGS } from '../shared/settings';
+import { completeConfig } from '../shared/config';
+import { presetById } from '../shared/presets';
 import { configFromFlags, parse, USAGE, UsageError, type RunArgs } from './args';
 
 const cli = JSON.parse(fs.readFileSync(new URL('../shared/settings/fixtures/cli.json', import.meta.url), 'utf8')) as { cli: { name: string; args: string[]; config: unknown }[] };
@@ -108,5 +110,21 @@ describe('distill run flags read through the settings table', () => {
     expect(() => parse(['eval', '--npz', 'x', '--data', 'd', '--dataset', 'svhn'])).toThrow("--dataset must be one of mnist, fashion-mnist, cifar-10 (got 'svhn')");
     expect(() => parse(['eval', '--npz', 'x', '--data', 'd', '--backend', 'webgl'])).toThrow("--backend must be one of auto, wasm, cpu, webgpu (got 'webgl')");
     expect(() => parse(['run', '--data', 'd'])).toThrow(UsageError);
+  });
+
+  it("README's best-recipe command runs the preset Best at 1 per class (networks drawn on the host, as the bench drew them)", () => {
+    // The command under README's "One image per class", joined across its continuation lines.
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const commands = readme
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('npx distill run') && l.includes('--init kmeans') && l.includes('--iterations 1000'));
+    expect(commands).toHaveLength(1);
+    const parsed = parse(commands[0]!.split(/\s+/).slice(2));
+    expect(parsed.command).toBe('run');
+    const config = configFromFlags(parsed.args as RunArgs);
+    expect(config.netDraw).toBe('host');
+    expect(completeConfig({ ...config, netDraw: 'device' })).toEqual(completeConfig(presetById('best-ipc-1')!.config));
   });
 });
