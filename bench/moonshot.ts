@@ -48,6 +48,7 @@ const COMBOS: Record<string, { label: string; config: Partial<RunConfig>; soft?:
   'dm-f3-kmeans': { label: 'DM + f=3 with k-means tiles', config: { method: 'dm', factor: 3, init: 'kmeans' } },
   'dm-f2-importance': { label: 'DM + f=2 with importance tiles', config: { method: 'dm', factor: 2, init: 'importance' } },
   'dm-f2-dream': { label: 'DM + f=2 + DREAM batches', config: { method: 'dm', factor: 2, sampler: 'dream' } },
+  'dm-f2-kmeans-dream': { label: 'DM + f=2 with k-means tiles + DREAM batches', config: { method: 'dm', factor: 2, init: 'kmeans', sampler: 'dream' } },
   'dc-f2': { label: 'DC (gradient matching) + f=2, IDC-style', config: { method: 'dc', factor: 2 } },
   'dc-real-f2': { label: 'IDC: DC + f=2, matching network trained on real data', config: { method: 'dc', factor: 2, dcNet: 'real' } },
   'dc-real-f2-lr001': { label: 'IDC: DC + f=2, real-data network, image learning rate 0.01 (DC\'s is 0.1)', config: { method: 'dc', factor: 2, dcNet: 'real', lrImages: 0.01 } },
