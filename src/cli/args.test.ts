@@ -112,6 +112,14 @@ describe('distill run flags read through the settings table', () => {
     expect(() => parse(['run', '--data', 'd'])).toThrow(UsageError);
   });
 
+  it('--lr-images and --momentum set the optimiser of the images; absent, each method keeps its own (its paper\'s)', () => {
+    const run = (...more: string[]) => configFromFlags(parse(['run', '--dataset', 'mnist', '--data', 'x', ...more]).args as RunArgs);
+    expect(run('--method', 'dc')).toMatchObject({ lrImages: 0.1, momentum: 0.5 });
+    expect(run('--method', 'krr')).toMatchObject({ lrImages: 10, momentum: 0.9 });
+    expect(run('--method', 'dc', '--lr-images', '5e-4', '--momentum', '0.9')).toMatchObject({ lrImages: 5e-4, momentum: 0.9 });
+    expect(() => run('--momentum', '1')).toThrow("--momentum must be at most 0.999 (got '1')");
+  });
+
   it("README's best-recipe command runs the preset Best at 1 per class (networks drawn on the host, as the bench drew them)", () => {
     // The command under README's "One image per class", joined across its continuation lines.
     const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -144,8 +144,11 @@ const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]]) =>
 function flagOf(s: Setting): z.ZodType {
   const c = s.cli!;
   switch (s.kind) {
-    case 'number':
-      return numberFlag(c.flag, c.min ?? s.limit.min, c.max ?? s.limit.max, { int: s.limit.int, between: c.between }).default(s.default);
+    case 'number': {
+      const f = numberFlag(c.flag, c.min ?? s.limit.min, c.max ?? s.limit.max, { int: s.limit.int, between: c.between });
+      // A default that depends on the rest of the config (the image learning rate: the method's) is left to it.
+      return s.defaultText ? f.optional() : f.default(s.default);
+    }
     case 'choice': {
       const f = oneOf(c.flag, c.values ?? (s.choices.map(([v]) => v) as [string, ...string[]]));
       // The dataset has no default: run requires it, eval reads it from the file.

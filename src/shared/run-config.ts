@@ -61,6 +61,12 @@ export interface RunConfig {
    */
   dcNet?: 'synthetic' | 'real';
   /**
+   * DC only: the gradient distance. 'cos' (or absent): DC's layer-wise Σ(1 − cos). 'l1': IDC's (its code's
+   * default), Σ|g_real − g_syn| over the convolutions' weights, no biases or dense layer; it wants a far
+   * smaller image learning rate than DC's 0.1 (IDC's own runs: 1e-4 × IPC/10 on MNIST, 1e-5 at IPC 1).
+   */
+  dcDistance?: 'cos' | 'l1';
+  /**
    * SeqMatch (Du et al. 2023) for the methods whose descriptor allows it (DM, DC): each class's images split into
    * this many subsets, optimised one after another over equal shares of the iterations, each with the earlier
    * ones frozen in the loss. 1 (or absent) = off.

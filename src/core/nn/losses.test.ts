@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, gradientDistance, softmax } from './losses';
+import { crossEntropy, gradientDistance, gradientDistanceL1, softmax } from './losses';
 import { finiteDifference, relativeError, useBackend } from '../../testing/tf';
 
 const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -49,6 +49,18 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const analytic = tf.grad(f)(x).dataSync() as Float32Array;
       expect(relativeError(finiteDifference(f, x, analytic, [0, 5, 17, 30, 44, 59, 71], 1e-2))).toBeLessThan(1e-2);
       tf.dispose([a, b, target, x]);
+    });
+
+    it("IDC's L1 distance: Σ|a − b| on a convolution's weights, 0 for biases and dense weights; its gradient is −sign(a − b)", async () => {
+      const a = tf.tensor4d([1, -2, 3, 0.5, 0, 4, -1, 2], [1, 2, 2, 2]);
+      const b = tf.tensor4d([0, -3, 1, 1.5, 1, 5, 1, 0], [1, 2, 2, 2]);
+      // a − b = 1, 1, 2, −1, −1, −1, −2, 2: Σ|·| = 11
+      expect((await gradientDistanceL1(a, b).data())[0]).toBeCloseTo(11, 5);
+      expect((await gradientDistanceL1(tf.ones([3, 4]), tf.zeros([3, 4])).data())[0]).toBe(0);
+      expect((await gradientDistanceL1(tf.ones([4]), tf.zeros([4])).data())[0]).toBe(0);
+      const g = tf.grad((t: tf.Tensor) => gradientDistanceL1(a, t))(b);
+      expect(Array.from(await g.data())).toEqual([-1, -1, -1, 1, 1, 1, 1, -1]);
+      tf.dispose([a, b, g]);
     });
   });
 }

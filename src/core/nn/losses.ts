@@ -58,3 +58,20 @@ export function gradientDistance(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   const norms = tf.mul(tf.sqrt(tf.sum(tf.square(ra), 1)), tf.sqrt(tf.sum(tf.square(rb), 1)));
   return tf.sum(tf.sub(1, tf.div(dot, tf.add(norms, 1e-6))));
 }
+
+/**
+ * IDC's gradient distance (Kim et al. 2022; its code's default `--metric l1` with `--bias False --fc False`):
+ * Σ |a − b| over the elements of a convolution's weight gradient; 1-D tensors (biases, norm parameters) and
+ * dense (fully connected) weights contribute 0.
+ */
+export function gradientDistanceL1(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  if (a.rank <= 2) return tf.scalar(0);
+  return tf.sum(tf.abs(tf.sub(a, b)));
+}
+
+/** The gradient distances gradient matching offers: DC's layer-wise Σ(1 − cos), or IDC's L1 on the convolutions. */
+export type GradientDistanceName = 'cos' | 'l1';
+export const GRADIENT_DISTANCES: Record<GradientDistanceName, (a: tf.Tensor, b: tf.Tensor) => tf.Scalar> = {
+  cos: gradientDistance,
+  l1: gradientDistanceL1,
+};

@@ -51,6 +51,8 @@ export const runRecordSchema = z.object({
     seqSubsets: z.number().int().positive().optional(),
     /** DC only: 'real' when the matching network trained on real data (IDC); absent: DC's (synthetic). */
     dcNet: z.enum(['synthetic', 'real']).optional(),
+    /** DC only: 'l1' when gradients were matched with IDC's L1 distance; absent: DC's Σ(1 − cos). */
+    dcDistance: z.enum(['cos', 'l1']).optional(),
     /** MTT's settings, present when method is 'mtt'. */
     mtt: z
       .object({

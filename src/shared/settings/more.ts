@@ -14,6 +14,9 @@ const selects = (c: RunConfig) => c.init === 'kmeans' || c.init === 'importance'
 const labelLrMethods = methodsWith((d) => d.defaults.lrLabels !== undefined);
 const labelLrDefault = methodInfo(labelLrMethods[0]!).defaults.lrLabels!;
 
+/** Each method's default of an optimiser setting, for the CLI's help ("dm 1, dc 0.1, …"). */
+const methodDefaults = (key: 'lrImages' | 'momentum') => Object.values(METHODS).map((d) => `${d.id} ${d.defaults[key]}`).join(', ');
+
 export const MORE_SETTINGS: readonly Setting[] = [
   {
     param: 'lrImages',
@@ -27,6 +30,7 @@ export const MORE_SETTINGS: readonly Setting[] = [
     limit: real(1e-6, 10_000),
     testId: 'lr-input',
     methods: 'all',
+    cli: { flag: 'lr-images', arg: 'A', help: `learning rate of the images (default: the method's: ${methodDefaults('lrImages')})` },
   },
   {
     param: 'momentum',
@@ -40,6 +44,7 @@ export const MORE_SETTINGS: readonly Setting[] = [
     limit: real(0, 0.999),
     testId: 'momentum-input',
     methods: 'all',
+    cli: { flag: 'momentum', arg: 'M', help: `SGD momentum on the images (default: the method's: ${methodDefaults('momentum')})` },
   },
   {
     param: 'lrLabels',

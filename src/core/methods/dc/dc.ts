@@ -12,11 +12,14 @@
  * reference's network optimiser) on random real batches of `realBatch` images of all classes (≈ the
  * reference's n_data = 500 images per inner loop), and it is re-initialised every `reinitEvery` iterations
  * (the reference's 100 inner loops per outer iteration). One of our iterations is one inner loop of the
- * reference. The matching distance stays DC's layer-wise Σ(1 − cos).
+ * reference. The matching distance is DC's layer-wise Σ(1 − cos) unless `distance` is 'l1', IDC's own: Σ|g_real −
+ * g_syn| over the convolutions' weights (no biases, no dense layer), which wants a far smaller image learning rate
+ * (its sum runs over every weight). IDC's reproduce settings (misc/reproduce.py, scaled by argument.py's
+ * tune_lr_img) use 1e-4 × IPC/10 × (side/base)² on MNIST and Fashion-MNIST: 1e-5 on MNIST at IPC 1.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initConvNet, logits, paramList, type ConvNetParams, type ConvNetShape } from '../../nn/convnet';
-import { crossEntropy, gradientDistance } from '../../nn/losses';
+import { crossEntropy, GRADIENT_DISTANCES, type GradientDistanceName } from '../../nn/losses';
 import { SgdTrainer, meanCrossEntropyGrads, paramsFromList } from '../../nn/train';
 import { gatherBatch, sampleClass, type RealData } from '../../data/batches';
 import type { DrawAugment, SyntheticState } from '../dm/dm';
@@ -42,6 +45,8 @@ export interface DcConfig {
   realSteps?: number;
   realBatch?: number;
   reinitEvery?: number;
+  /** The gradient distance: DC's layer-wise Σ(1 − cos) ('cos', the default) or IDC's L1 on the convolutions ('l1'). */
+  distance?: GradientDistanceName;
 }
 
 export type DcNetTraining = 'synthetic' | 'real';
@@ -72,8 +77,9 @@ export function realGradients(net: ConvNetShape, paramsList: tf.Tensor[], templa
 }
 
 /**
- * The matching loss of class c for synthetic images `synC`: Σ over weight tensors of
- * gradientDistance(gReal, ∇θ CE(synC)). Differentiable w.r.t. synC (a gradient of a gradient).
+ * The matching loss of class c for synthetic images `synC`: Σ over weight tensors of the gradient distance
+ * (DC's Σ(1 − cos) by default, IDC's L1 with 'l1') between gReal and ∇θ CE(synC). Differentiable w.r.t. synC
+ * (a gradient of a gradient).
  */
 export function matchingLoss(
   net: ConvNetShape,
@@ -82,9 +88,11 @@ export function matchingLoss(
   gReal: tf.Tensor[],
   synC: tf.Tensor4D,
   c: number,
+  distance: GradientDistanceName = 'cos',
 ): tf.Scalar {
   const gSyn = tf.grads(classLoss(net, template, synC, c))(paramsList);
-  const dists = gReal.map((g, i) => gradientDistance(g, gSyn[i]!));
+  const dist = GRADIENT_DISTANCES[distance];
+  const dists = gReal.map((g, i) => dist(g, gSyn[i]!));
   return tf.sum(tf.stack(dists)) as tf.Scalar;
 }
 
@@ -231,7 +239,7 @@ export class DcMethod {
             return realGradients(this.net, params, trainer.params, real, c);
           });
           const synC0 = tf.slice(this.syn.images, [c * ipc, 0, 0, 0], [ipc, -1, -1, -1]) as tf.Tensor4D;
-          const f = (s: tf.Tensor) => matchingLoss(this.net, params, trainer.params, gReal, aug(decode(s as tf.Tensor4D, this.cfg.factor ?? 1)), c);
+          const f = (s: tf.Tensor) => matchingLoss(this.net, params, trainer.params, gReal, aug(decode(s as tf.Tensor4D, this.cfg.factor ?? 1)), c, this.cfg.distance);
           const { value, grad } = tf.valueAndGrad(f)(synC0);
           return [value, grad as tf.Tensor4D] as const;
         });

@@ -1,4 +1,4 @@
-/** DC (and IDC's real-data matching network, `dcNet: 'real'`) as a registered method (src/core/methods/method.ts). */
+/** DC (and IDC's real-data matching network, `dcNet: 'real'`, and its L1 distance, `dcDistance: 'l1'`) as a registered method (src/core/methods/method.ts). */
 import { DC_INFO } from '../../../shared/method-info/dc';
 import type { Method, MethodImpl } from '../method';
 import { DC_DEFAULTS, DcMethod } from './dc';
@@ -11,7 +11,7 @@ export interface DcRunMethod extends Method {
 export const dc: MethodImpl<'dc'> = {
   info: DC_INFO,
   create: ({ net, data, state, config, rng, augment, pick, drawNet }): DcRunMethod => {
-    const m = new DcMethod(net, data, state, { ...DC_DEFAULTS, ...config, netTraining: config.dcNet ?? 'synthetic' }, rng, augment, pick, drawNet);
+    const m = new DcMethod(net, data, state, { ...DC_DEFAULTS, ...config, netTraining: config.dcNet ?? 'synthetic', distance: config.dcDistance ?? 'cos' }, rng, augment, pick, drawNet);
     return {
       dc: m,
       ready: true,
