@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs';
-import { setNumber } from './helpers';
+import { setNumber, transitionsDone } from './helpers';
 
 /**
  * Accessible to a class (issue 14). axe-core on the page at rest, with a run paused part-way, and with a finished
@@ -35,6 +35,7 @@ async function ready(page: Page): Promise<void> {
 async function audit(page: Page, width: number, state: string): Promise<void> {
   await page.setViewportSize({ width, height: 900 });
   await page.mouse.move(1, 1);
+  await transitionsDone(page);
   const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
   const found: Found[] = results.violations.map((v) => ({
     id: v.id,
@@ -209,9 +210,7 @@ test('every tab stop shows its focus, clear of the status bar; screenshots of fo
 
   // The dark palette (prefers-color-scheme: dark) keeps its contrast too.
   await page.emulateMedia({ colorScheme: 'dark' });
-  // Buttons fade their background (a 0.12 s transition) while their text colour switches at once: measure the
-  // palette once every transition has finished, not in between (getAnimations flushes the style change first).
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+  await transitionsDone(page);
   const dark = await new AxeBuilder({ page }).withRules(['color-contrast']).analyze();
   expect(dark.passes.find((r) => r.id === 'color-contrast')?.nodes.length ?? 0, 'contrast checked in the dark palette').toBeGreaterThan(20);
   expect(dark.violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`)), 'contrast in the dark palette').toEqual([]);

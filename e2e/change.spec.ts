@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { runEvents } from './helpers';
+import { runEvents, transitionsDone } from './helpers';
 
 /** Counts of clearly blue (darker), clearly red (brighter) and other pixels in a canvas. */
 async function changeColours(page: Page, testId: string): Promise<{ blue: number; red: number; total: number }> {
@@ -58,6 +58,7 @@ test('shows what a DM run changed: the change from the start with its scale, and
   expect(colours.blue).toBeGreaterThan(0);
   expect(colours.red).toBeGreaterThan(0);
   // The change view, its legend and the movement chart pass axe (no serious or critical violation).
+  await transitionsDone(page);
   const axe = await new AxeBuilder({ page }).include('.card--synthetic').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.length}`)).toEqual([]);
   const card = page.locator('.card--synthetic');

@@ -10,6 +10,16 @@ export async function setNumber(page: Page, testId: string, value: number): Prom
   await input.press('Tab');
 }
 
+/**
+ * Waits until every CSS transition on the page has finished (buttons fade their background over 0.12 s while their
+ * text colour switches at once: a contrast check in between reads a mix). getAnimations() flushes pending style
+ * changes first, so a transition just triggered is included; animations (the pulsing and indeterminate ones loop
+ * forever) are not waited for.
+ */
+export async function transitionsDone(page: Page): Promise<void> {
+  await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished)));
+}
+
 /** Clicks an export button and returns the downloaded file's name, bytes and path. */
 export async function download(page: Page, kind: 'npz' | 'png' | 'record'): Promise<{ name: string; bytes: Buffer; path: string }> {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${kind}`).click()]);
